@@ -97,7 +97,7 @@ void check_schedule(const TrainConfig& t) {
   // depend on the world size and are checked when training starts.
   if (t.max_steps > 0) {
     if (t.warmup_steps + t.decay_steps > t.max_steps) {
-      throw ConfigError("decay-steps",
+      throw ConfigError(t.warmup_steps > t.max_steps ? "warmup-steps" : "decay-steps",
                         "--warmup-steps=" + num(t.warmup_steps) + " plus --decay-steps=" + num(t.decay_steps) +
                             " exceed --max-steps=" + num(t.max_steps),
                         "shorten warmup or decay, or train longer");
@@ -111,7 +111,7 @@ void check_schedule(const TrainConfig& t) {
   }
   if (t.train_tokens > 0) {
     if (t.warmup_tokens + t.decay_tokens > t.train_tokens) {
-      throw ConfigError("decay-tokens",
+      throw ConfigError(t.warmup_tokens > t.train_tokens ? "warmup-tokens" : "decay-tokens",
                         "--warmup-tokens=" + num(t.warmup_tokens) + " plus --decay-tokens=" + num(t.decay_tokens) +
                             " exceed --train-tokens=" + num(t.train_tokens),
                         "shorten warmup or decay, or train on more tokens");

@@ -26,7 +26,7 @@ Routing TopKRouterImpl::forward(const at::Tensor& x) {
   r.gates = at::softmax(top_logits, /*dim=*/1).to(x.scalar_type());  // [N, k]
 
   const at::Tensor flat_ids = expert_ids.reshape({-1});  // [N*k], pair p = t*k + s
-  r.sorted_pairs = std::get<1>(flat_ids.sort(/*stable=*/true, /*dim=*/0));
+  r.sorted_pairs = std::get<1>(at::sort(flat_ids, /*stable=*/std::optional<bool>(true), /*dim=*/0, /*descending=*/false));
   r.counts = at::bincount(flat_ids, /*weights=*/{}, num_experts_);  // [E]
   r.group_ends = r.counts.cumsum(0).to(at::kInt);                  // [E]
   return r;
