@@ -215,7 +215,8 @@ fi
 # ---------------------------------------------------------------------------
 # CUDA toolkit: a CUDA build of LibTorch needs a matching toolkit at configure
 # time (its CMake config enables the CUDA language and looks up cudart, cuBLAS,
-# cuFFT, cuRAND and NVRTC). Check up front and say exactly what is missing.
+# cuFFT, cuRAND and NVRTC; ATen's CUDA headers also include cuSPARSE and
+# cuSOLVER). Check up front and say exactly what is missing.
 # ---------------------------------------------------------------------------
 CUDA_CMAKE_ARGS=()
 check_cuda_toolkit() {
@@ -233,7 +234,7 @@ check_cuda_toolkit() {
   done
   local toolkit_hint="the CUDA $want toolkit"
   [[ "$want" == "unknown" ]] && toolkit_hint="the CUDA toolkit this LibTorch was built with"
-  local fix="install $toolkit_hint (nvcc, cudart, cuBLAS, cuFFT, cuRAND, NVRTC headers and libraries) and point at it with CUDAToolkit_ROOT=/usr/local/cuda-${want/unknown/X.Y} (or CUDACXX=/path/to/nvcc), or build against a CPU PyTorch with --python"
+  local fix="install $toolkit_hint (nvcc plus headers and libraries of cudart, cuBLAS/cuBLASLt, cuSPARSE, cuSOLVER, cuFFT, cuRAND and NVRTC) and point at it with CUDAToolkit_ROOT=/usr/local/cuda-${want/unknown/X.Y} (or CUDACXX=/path/to/nvcc), or build against a CPU PyTorch with --python"
   if [[ -z "$nvcc" ]]; then
     die "LibTorch $TORCH_VERSION is a CUDA $want build but no nvcc was found (looked at CUDACXX, CUDAToolkit_ROOT, CUDA_HOME, CUDA_PATH, PATH, /usr/local/cuda)" "$fix"
   fi
@@ -244,18 +245,19 @@ check_cuda_toolkit() {
   root="$(cd "$(dirname "$nvcc")/.." && pwd)"
   local top
   top="$(cd /tmp && "$nvcc" --dryrun -c /dev/null -x cu 2>&1 | sed -n 's/^#\$ TOP=//p' | head -n1 || true)"
-  [[ -n "$top" && -d "$top" ]] && root="$(cd "$top/.." && pwd)"
+  # TOP is the toolkit root as nvcc sees it (e.g. /usr/local/cuda-13.0/bin/..).
+  [[ -n "$top" && -d "$top" ]] && root="$(cd "$top" && pwd)"
   if [[ "$want" != "unknown" && "${have%%.*}" != "$want_major" ]]; then
     die "LibTorch $TORCH_VERSION needs CUDA $want but $nvcc is CUDA $have" "$fix"
   fi
   local missing=() inc_dirs=("$root/include" "$root/targets/x86_64-linux/include" "$root/targets/sbsa-linux/include")
   local lib_dirs=("$root/lib64" "$root/lib" "$root/targets/x86_64-linux/lib" "$root/targets/sbsa-linux/lib")
-  for h in cuda_runtime.h cublas_v2.h cufft.h curand.h nvrtc.h; do
+  for h in cuda_runtime.h cublas_v2.h cublasLt.h cusparse.h cusolverDn.h cufft.h curand.h nvrtc.h; do
     local found=""
     for d in "${inc_dirs[@]}"; do [[ -f "$d/$h" ]] && found=1; done
     [[ -n "$found" ]] || missing+=("$h")
   done
-  for l in cudart cublas cublasLt cufft curand nvrtc; do
+  for l in cudart cublas cublasLt cusparse cufft curand nvrtc; do
     local found=""
     for d in "${lib_dirs[@]}"; do compgen -G "$d/lib$l.so*" >/dev/null && found=1; done
     [[ -n "$found" ]] || missing+=("lib$l.so")

@@ -18,6 +18,8 @@ const std::vector<Subcommand>& subcommands() {
       {"params", "Print total and active parameter counts and training FLOPs per token.",
        "params [--preset NAME] [--flags-file PATH] [--presets-dir DIR] [--FLAG=VALUE ...] [--json]", true, true,
        run_params},
+      {"flags", "List every configuration flag: type, default, range, group, help (Markdown or JSON).",
+       "flags [--json]", false, true, run_flags},
   };
   return table;
 }

@@ -42,6 +42,7 @@ void print_subcommand_help(const Subcommand& cmd, std::ostream& out);
 int run_version(const ParsedArgs& args, std::ostream& out);
 int run_config(const ParsedArgs& args, std::ostream& out);
 int run_params(const ParsedArgs& args, std::ostream& out);
+int run_flags(const ParsedArgs& args, std::ostream& out);
 
 // `moetrain --version`: one human-readable line.
 void print_version_line(std::ostream& out);

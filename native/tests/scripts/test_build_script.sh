@@ -73,8 +73,8 @@ SH
   chmod +x "$dir/bin/nvcc"
   touch "$dir/include/cuda_runtime.h" "$dir/lib64/libcudart.so"
   if [[ "$kind" == "complete" ]]; then
-    touch "$dir/include/"{cublas_v2.h,cufft.h,curand.h,nvrtc.h}
-    touch "$dir/lib64/"{libcublas.so,libcublasLt.so,libcufft.so,libcurand.so,libnvrtc.so}
+    touch "$dir/include/"{cublas_v2.h,cublasLt.h,cusparse.h,cusolverDn.h,cufft.h,curand.h,nvrtc.h}
+    touch "$dir/lib64/"{libcublas.so,libcublasLt.so,libcusparse.so,libcufft.so,libcurand.so,libnvrtc.so}
   fi
 }
 
@@ -108,6 +108,19 @@ expect_line cuda-ok '^\[build\] configure: cmake '
 grep -q "fake torch: CUDAToolkit_ROOT=$WORK/cuda-ok" "$WORK/build-cuda-ok/configure.log" ||
   fail "cuda-ok: CMake did not receive CUDAToolkit_ROOT=$WORK/cuda-ok"
 expect_line cuda-ok '^\[build\] error: CMake configuration failed'
+
+# 4b. nvcc reached through a wrapper script outside the toolkit (as with a
+# /usr/local/bin/nvcc shim): the toolkit root comes from nvcc's own TOP.
+mkdir -p "$WORK/wrapper"
+cat >"$WORK/wrapper/nvcc" <<SH
+#!/bin/bash
+if [[ "\$1" == "--version" ]]; then echo "Cuda compilation tools, release 12.9, V12.9.0"; fi
+if [[ "\$1" == "--dryrun" ]]; then echo "#\\$ TOP=$WORK/cuda-ok/bin/.." >&2; fi
+exit 0
+SH
+chmod +x "$WORK/wrapper/nvcc"
+run_build cuda-wrapper nonzero CUDACXX="$WORK/wrapper/nvcc" -- --python "$WORK/py-cuda129/python"
+expect_line cuda-wrapper "^\[build\] libtorch: CUDA toolkit 12\.9 at $WORK/cuda-ok\$"
 
 # 5. A CPU build needs no toolkit at all.
 make_fake_python "$WORK/py-cpu" ""
