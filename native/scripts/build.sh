@@ -182,9 +182,15 @@ probe_libtorch_dir() {
   if compgen -G "$root/lib/libtorch_cuda*.so*" >/dev/null; then
     TORCH_CUDA="unknown"
     if [[ -f "$root/build-version" ]] && grep -Eq '\+cu[0-9]+' "$root/build-version"; then
+      # LibTorch zip: "2.5.1+cu124"
       local cu
       cu="$(grep -Eo '\+cu[0-9]+' "$root/build-version" | head -n1 | tr -d '+cu')"
       TORCH_CUDA="${cu%?}.${cu: -1}"
+    elif [[ -f "$root/version.py" ]]; then
+      # The torch package of a wheel: "cuda: Optional[str] = '13.0'"
+      local cu
+      cu="$(sed -n "s/^cuda[^=]*= *'\([0-9.]*\)'.*/\1/p" "$root/version.py" | head -n1)"
+      [[ -n "$cu" ]] && TORCH_CUDA="$cu"
     fi
   fi
 }
@@ -241,12 +247,18 @@ check_cuda_toolkit() {
   local have
   have="$("$nvcc" --version 2>/dev/null | sed -n 's/.*release \([0-9][0-9]*\.[0-9][0-9]*\).*/\1/p' | head -n1)"
   [[ -n "$have" ]] || die "'$nvcc --version' did not report a CUDA release" "$fix"
-  # nvcc may be a wrapper script; ask it where its toolkit lives.
-  root="$(cd "$(dirname "$nvcc")/.." && pwd)"
-  local top
-  top="$(cd /tmp && "$nvcc" --dryrun -c /dev/null -x cu 2>&1 | sed -n 's/^#\$ TOP=//p' | head -n1 || true)"
-  # TOP is the toolkit root as nvcc sees it (e.g. /usr/local/cuda-13.0/bin/..).
-  [[ -n "$top" && -d "$top" ]] && root="$(cd "$top" && pwd)"
+  if [[ -n "${CUDAToolkit_ROOT:-}" ]]; then
+    # An explicit toolkit root wins over where nvcc happens to live.
+    [[ -d "$CUDAToolkit_ROOT" ]] || die "CUDAToolkit_ROOT='$CUDAToolkit_ROOT' is not a directory" "$fix"
+    root="$(cd "$CUDAToolkit_ROOT" && pwd)"
+  else
+    # nvcc may be a wrapper script; ask it where its toolkit lives. TOP is the
+    # toolkit root as nvcc sees it (e.g. /usr/local/cuda-13.0/bin/..).
+    root="$(cd "$(dirname "$nvcc")/.." && pwd)"
+    local top
+    top="$(cd /tmp && "$nvcc" --dryrun -c /dev/null -x cu 2>&1 | sed -n 's/^#\$ TOP=//p' | head -n1 || true)"
+    [[ -n "$top" && -d "$top" ]] && root="$(cd "$top" && pwd)"
+  fi
   if [[ "$want" != "unknown" && "${have%%.*}" != "$want_major" ]]; then
     die "LibTorch $TORCH_VERSION needs CUDA $want but $nvcc is CUDA $have" "$fix"
   fi
@@ -269,7 +281,7 @@ check_cuda_toolkit() {
     say libtorch "note: CUDA toolkit $have at $root differs from LibTorch's CUDA $want in the minor version"
   fi
   say libtorch "CUDA toolkit $have at $root"
-  CUDA_CMAKE_ARGS=("-DCUDAToolkit_ROOT=$root" "-DCUDA_TOOLKIT_ROOT_DIR=$root" "-DCMAKE_CUDA_COMPILER=$root/bin/nvcc")
+  CUDA_CMAKE_ARGS=("-DCUDAToolkit_ROOT=$root" "-DCUDA_TOOLKIT_ROOT_DIR=$root" "-DCMAKE_CUDA_COMPILER=$nvcc")
 }
 if [[ -n "$TORCH_CUDA" ]]; then
   check_cuda_toolkit
