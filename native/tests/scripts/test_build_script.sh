@@ -163,6 +163,17 @@ run_build libtorch-cuda nonzero MOETRAIN_LIBTORCH="$WORK/libtorch" --
 expect_line libtorch-cuda '^\[build\] libtorch: LibTorch 2\.5\.1\+cu124 \(CUDA 12\.4 build\) from MOETRAIN_LIBTORCH'
 expect_line libtorch-cuda '^\[build\] error: .*CUDA 12\.4'
 
+# 8. The torch package of a CUDA wheel used as MOETRAIN_LIBTORCH: CUDA version from version.py.
+mkdir -p "$WORK/wheel-torch/share/cmake/Torch" "$WORK/wheel-torch/lib" "$WORK/wheel-torch/include/torch/headeronly"
+cp "$WORK/py-cpu/torch/share/cmake/Torch/TorchConfig.cmake" "$WORK/wheel-torch/share/cmake/Torch/"
+touch "$WORK/wheel-torch/lib/libtorch_cuda.so"
+printf '#define TORCH_VERSION_MAJOR 2\n#define TORCH_VERSION_MINOR 14\n#define TORCH_VERSION_PATCH 1\n' \
+  >"$WORK/wheel-torch/include/torch/headeronly/version.h"
+printf "__version__ = '2.14.1+cu129'\ncuda: Optional[str] = '12.9'\n" >"$WORK/wheel-torch/version.py"
+run_build wheel-tree nonzero MOETRAIN_LIBTORCH="$WORK/wheel-torch" CUDAToolkit_ROOT="$WORK/cuda-ok" --
+expect_line wheel-tree '^\[build\] libtorch: LibTorch 2\.14\.1 \(CUDA 12\.9 build\) from MOETRAIN_LIBTORCH'
+expect_line wheel-tree "^\[build\] libtorch: CUDA toolkit 12\.9 at $WORK/cuda-ok\$"
+
 if (( failures > 0 )); then
   echo "$failures build-script check(s) failed"
   exit 1
