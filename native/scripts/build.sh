@@ -182,9 +182,15 @@ probe_libtorch_dir() {
   if compgen -G "$root/lib/libtorch_cuda*.so*" >/dev/null; then
     TORCH_CUDA="unknown"
     if [[ -f "$root/build-version" ]] && grep -Eq '\+cu[0-9]+' "$root/build-version"; then
+      # LibTorch zip: "2.5.1+cu124"
       local cu
       cu="$(grep -Eo '\+cu[0-9]+' "$root/build-version" | head -n1 | tr -d '+cu')"
       TORCH_CUDA="${cu%?}.${cu: -1}"
+    elif [[ -f "$root/version.py" ]]; then
+      # The torch package of a wheel: "cuda: Optional[str] = '13.0'"
+      local cu
+      cu="$(sed -n "s/^cuda[^=]*= *'\([0-9.]*\)'.*/\1/p" "$root/version.py" | head -n1)"
+      [[ -n "$cu" ]] && TORCH_CUDA="$cu"
     fi
   fi
 }
@@ -215,7 +221,8 @@ fi
 # ---------------------------------------------------------------------------
 # CUDA toolkit: a CUDA build of LibTorch needs a matching toolkit at configure
 # time (its CMake config enables the CUDA language and looks up cudart, cuBLAS,
-# cuFFT, cuRAND and NVRTC). Check up front and say exactly what is missing.
+# cuFFT, cuRAND and NVRTC; ATen's CUDA headers also include cuSPARSE and
+# cuSOLVER). Check up front and say exactly what is missing.
 # ---------------------------------------------------------------------------
 CUDA_CMAKE_ARGS=()
 check_cuda_toolkit() {
@@ -233,29 +240,36 @@ check_cuda_toolkit() {
   done
   local toolkit_hint="the CUDA $want toolkit"
   [[ "$want" == "unknown" ]] && toolkit_hint="the CUDA toolkit this LibTorch was built with"
-  local fix="install $toolkit_hint (nvcc, cudart, cuBLAS, cuFFT, cuRAND, NVRTC headers and libraries) and point at it with CUDAToolkit_ROOT=/usr/local/cuda-${want/unknown/X.Y} (or CUDACXX=/path/to/nvcc), or build against a CPU PyTorch with --python"
+  local fix="install $toolkit_hint (nvcc plus headers and libraries of cudart, cuBLAS/cuBLASLt, cuSPARSE, cuSOLVER, cuFFT, cuRAND and NVRTC) and point at it with CUDAToolkit_ROOT=/usr/local/cuda-${want/unknown/X.Y} (or CUDACXX=/path/to/nvcc), or build against a CPU PyTorch with --python"
   if [[ -z "$nvcc" ]]; then
     die "LibTorch $TORCH_VERSION is a CUDA $want build but no nvcc was found (looked at CUDACXX, CUDAToolkit_ROOT, CUDA_HOME, CUDA_PATH, PATH, /usr/local/cuda)" "$fix"
   fi
   local have
   have="$("$nvcc" --version 2>/dev/null | sed -n 's/.*release \([0-9][0-9]*\.[0-9][0-9]*\).*/\1/p' | head -n1)"
   [[ -n "$have" ]] || die "'$nvcc --version' did not report a CUDA release" "$fix"
-  # nvcc may be a wrapper script; ask it where its toolkit lives.
-  root="$(cd "$(dirname "$nvcc")/.." && pwd)"
-  local top
-  top="$(cd /tmp && "$nvcc" --dryrun -c /dev/null -x cu 2>&1 | sed -n 's/^#\$ TOP=//p' | head -n1 || true)"
-  [[ -n "$top" && -d "$top" ]] && root="$(cd "$top/.." && pwd)"
+  if [[ -n "${CUDAToolkit_ROOT:-}" ]]; then
+    # An explicit toolkit root wins over where nvcc happens to live.
+    [[ -d "$CUDAToolkit_ROOT" ]] || die "CUDAToolkit_ROOT='$CUDAToolkit_ROOT' is not a directory" "$fix"
+    root="$(cd "$CUDAToolkit_ROOT" && pwd)"
+  else
+    # nvcc may be a wrapper script; ask it where its toolkit lives. TOP is the
+    # toolkit root as nvcc sees it (e.g. /usr/local/cuda-13.0/bin/..).
+    root="$(cd "$(dirname "$nvcc")/.." && pwd)"
+    local top
+    top="$(cd /tmp && "$nvcc" --dryrun -c /dev/null -x cu 2>&1 | sed -n 's/^#\$ TOP=//p' | head -n1 || true)"
+    [[ -n "$top" && -d "$top" ]] && root="$(cd "$top" && pwd)"
+  fi
   if [[ "$want" != "unknown" && "${have%%.*}" != "$want_major" ]]; then
     die "LibTorch $TORCH_VERSION needs CUDA $want but $nvcc is CUDA $have" "$fix"
   fi
   local missing=() inc_dirs=("$root/include" "$root/targets/x86_64-linux/include" "$root/targets/sbsa-linux/include")
   local lib_dirs=("$root/lib64" "$root/lib" "$root/targets/x86_64-linux/lib" "$root/targets/sbsa-linux/lib")
-  for h in cuda_runtime.h cublas_v2.h cufft.h curand.h nvrtc.h; do
+  for h in cuda_runtime.h cublas_v2.h cublasLt.h cusparse.h cusolverDn.h cufft.h curand.h nvrtc.h; do
     local found=""
     for d in "${inc_dirs[@]}"; do [[ -f "$d/$h" ]] && found=1; done
     [[ -n "$found" ]] || missing+=("$h")
   done
-  for l in cudart cublas cublasLt cufft curand nvrtc; do
+  for l in cudart cublas cublasLt cusparse cufft curand nvrtc; do
     local found=""
     for d in "${lib_dirs[@]}"; do compgen -G "$d/lib$l.so*" >/dev/null && found=1; done
     [[ -n "$found" ]] || missing+=("lib$l.so")
@@ -267,7 +281,7 @@ check_cuda_toolkit() {
     say libtorch "note: CUDA toolkit $have at $root differs from LibTorch's CUDA $want in the minor version"
   fi
   say libtorch "CUDA toolkit $have at $root"
-  CUDA_CMAKE_ARGS=("-DCUDAToolkit_ROOT=$root" "-DCUDA_TOOLKIT_ROOT_DIR=$root" "-DCMAKE_CUDA_COMPILER=$root/bin/nvcc")
+  CUDA_CMAKE_ARGS=("-DCUDAToolkit_ROOT=$root" "-DCUDA_TOOLKIT_ROOT_DIR=$root" "-DCMAKE_CUDA_COMPILER=$nvcc")
 }
 if [[ -n "$TORCH_CUDA" ]]; then
   check_cuda_toolkit

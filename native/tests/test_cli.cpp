@@ -61,7 +61,7 @@ RunResult run(const std::vector<std::string>& args, const std::vector<std::strin
 // The value of a top-level or nested key in our own single-line JSON output
 // (the trainer only writes JSON; the test reads it with a pattern).
 std::string json_field(const std::string& json, const std::string& key) {
-  const std::regex re("\"" + key + "\":(\"[^\"]*\"|[^,}\\]]+|\\[[^\\]]*\\])");
+  const std::regex re("\"" + key + "\":(\\[[^\\]]*\\]|\"[^\"]*\"|[^,}\\]]+)");
   std::smatch m;
   return std::regex_search(json, m, re) ? m[1].str() : "<missing>";
 }
@@ -205,7 +205,7 @@ TEST(CliDocs, TrainerCliDocumentsEveryFlagWithItsDefault) {
   for (const auto& spec : moe::config::flag_table()) {
     // One table row per flag: | `--name` | type | `default` | ... (an empty default is `""`).
     const std::string def = spec.default_value.empty() ? "\"\"" : spec.default_value;
-    const std::regex row("\\| `--" + spec.name + "` \\|[^|]*\\| `" +
+    const std::regex row("\\| `--" + spec.name + "` \\|(?:[^|\\\\]|\\\\.)*\\| `" +
                          std::regex_replace(def, std::regex(R"([.+*?^$()\[\]{}|\\])"), R"(\$&)") + "` \\|");
     EXPECT_TRUE(std::regex_search(doc, row)) << "docs/trainer-cli.md lacks a row for --" << spec.name
                                              << " with default `" << spec.default_value << "`";

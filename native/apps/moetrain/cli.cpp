@@ -34,6 +34,8 @@ const std::vector<Subcommand>& subcommands() {
        {{"world-size", "N", "Data-parallel ranks to plan for (default 1)."},
         {"curve-points", "N", "Learning-rate curve samples, plus the schedule's breakpoints (default 200)."}},
        /*collects_errors=*/true},
+      {"flags", "List every configuration flag: type, default, range, group, help (Markdown or JSON).",
+       "flags [--json]", false, true, run_flags},
   };
   return table;
 }

@@ -61,6 +61,7 @@ int run_plan(const ParsedArgs& args, std::ostream& out);
 
 // {"errors": [{"flag", "message", "hint"}]} for configuration errors (--json callers).
 void write_errors_json(std::ostream& out, const std::vector<config::ConfigError>& errors);
+int run_flags(const ParsedArgs& args, std::ostream& out);
 
 // `moetrain --version`: one human-readable line.
 void print_version_line(std::ostream& out);

@@ -157,7 +157,7 @@ std::vector<FlagSpec> build_table() {
 
   // ---- training ----
   t.push_back(int_flag("seed", "1234", {0, kMaxInt}, G::kTraining,
-                       "Seed for initialisation, data order and dropout-free sampling.", SET_INT(train.seed)));
+                       "Seed for weight initialisation and data order.", SET_INT(train.seed)));
   t.push_back(bool_flag("deterministic", "false", G::kTraining,
                         "Use deterministic kernels only (slower; needed for bit-exact resume checks).",
                         SET_BOOL(train.deterministic)));

@@ -51,7 +51,10 @@ const char* to_string(Source source) {
 namespace {
 
 std::string format_bound(double v) {
-  if (std::fabs(v) < 9e15 && v == std::floor(v)) return std::to_string(static_cast<long long>(v));
+  if (std::fabs(v) < 1e7 && v == std::floor(v)) return std::to_string(static_cast<long long>(v));
+  if (v == std::floor(v) && std::fabs(v) < 9e15 && std::to_string(static_cast<long long>(v)).size() < 11) {
+    return std::to_string(static_cast<long long>(v));
+  }
   return util::format_double(v);
 }
 

@@ -51,10 +51,13 @@ ARCH = dict(
     aux_loss_coef=0.01,
 )
 Z_LOSS_COEF = 0.1
+# HF attention implementation, embedding tying and moetrain expert backend
+# (fp32 at::_grouped_mm runs on the CPU build too, so it is held to the same tolerance).
+VARIANTS = ["eager", "sdpa", "eager-untied", "sdpa-grouped"]
 BATCH, SEQ = 4, 48
 
 
-def trainer_flags(tied: bool) -> list:
+def trainer_flags(tied: bool, backend: str) -> list:
     return [
         f"--vocab-size={ARCH['vocab_size']}",
         f"--hidden-size={ARCH['hidden_size']}",
@@ -72,7 +75,7 @@ def trainer_flags(tied: bool) -> list:
         f"--z-loss-coef={Z_LOSS_COEF}",
         f"--tie-embeddings={'true' if tied else 'false'}",
         "--dtype=float32",
-        "--expert-backend=loop",
+        f"--expert-backend={backend}",
     ]
 
 
@@ -143,12 +146,13 @@ def hf_run(model, input_ids, labels, with_router_loss: bool):
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runner", required=True, help="path of jetmoe_parity_runner")
-    parser.add_argument("--variant", choices=["eager", "sdpa", "eager-untied"], default="eager")
+    parser.add_argument("--variant", choices=VARIANTS, default="eager")
     parser.add_argument("--work-dir", required=True)
     args = parser.parse_args()
 
-    attn = "sdpa" if args.variant == "sdpa" else "eager"
-    tied = args.variant != "eager-untied"
+    attn = "sdpa" if args.variant.startswith("sdpa") else "eager"
+    tied = "untied" not in args.variant
+    backend = "grouped" if "grouped" in args.variant else "loop"
     os.makedirs(args.work_dir, exist_ok=True)
     torch.set_num_threads(max(1, min(2, os.cpu_count() or 1)))
 
@@ -172,7 +176,7 @@ def main() -> int:
     if os.path.exists(out_path):
         os.remove(out_path)
 
-    cmd = [args.runner, "--weights", weights_path, "--batch", batch_path, "--out", out_path] + trainer_flags(tied)
+    cmd = [args.runner, "--weights", weights_path, "--batch", batch_path, "--out", out_path] + trainer_flags(tied, backend)
     proc = subprocess.run(cmd, capture_output=True, text=True)
     if proc.returncode != 0:
         print("runner failed:", " ".join(cmd))
@@ -189,7 +193,8 @@ def main() -> int:
         if value > tol:
             failures.append(what)
 
-    print(f"JetMoe parity: transformers attention={attn}, tied embeddings={tied}, batch {BATCH}x{SEQ}")
+    print(f"JetMoe parity: transformers attention={attn}, tied embeddings={tied}, "
+          f"moetrain expert backend={backend}, batch {BATCH}x{SEQ}")
 
     # Pass 1: LM loss only.
     out, router_ref, captured, grads_lm = hf_run(model, input_ids, labels, with_router_loss=False)

@@ -73,8 +73,8 @@ SH
   chmod +x "$dir/bin/nvcc"
   touch "$dir/include/cuda_runtime.h" "$dir/lib64/libcudart.so"
   if [[ "$kind" == "complete" ]]; then
-    touch "$dir/include/"{cublas_v2.h,cufft.h,curand.h,nvrtc.h}
-    touch "$dir/lib64/"{libcublas.so,libcublasLt.so,libcufft.so,libcurand.so,libnvrtc.so}
+    touch "$dir/include/"{cublas_v2.h,cublasLt.h,cusparse.h,cusolverDn.h,cufft.h,curand.h,nvrtc.h}
+    touch "$dir/lib64/"{libcublas.so,libcublasLt.so,libcusparse.so,libcufft.so,libcurand.so,libnvrtc.so}
   fi
 }
 
@@ -108,6 +108,19 @@ expect_line cuda-ok '^\[build\] configure: cmake '
 grep -q "fake torch: CUDAToolkit_ROOT=$WORK/cuda-ok" "$WORK/build-cuda-ok/configure.log" ||
   fail "cuda-ok: CMake did not receive CUDAToolkit_ROOT=$WORK/cuda-ok"
 expect_line cuda-ok '^\[build\] error: CMake configuration failed'
+
+# 4b. nvcc reached through a wrapper script outside the toolkit (as with a
+# /usr/local/bin/nvcc shim): the toolkit root comes from nvcc's own TOP.
+mkdir -p "$WORK/wrapper"
+cat >"$WORK/wrapper/nvcc" <<SH
+#!/bin/bash
+if [[ "\$1" == "--version" ]]; then echo "Cuda compilation tools, release 12.9, V12.9.0"; fi
+if [[ "\$1" == "--dryrun" ]]; then echo "#\\$ TOP=$WORK/cuda-ok/bin/.." >&2; fi
+exit 0
+SH
+chmod +x "$WORK/wrapper/nvcc"
+run_build cuda-wrapper nonzero CUDACXX="$WORK/wrapper/nvcc" -- --python "$WORK/py-cuda129/python"
+expect_line cuda-wrapper "^\[build\] libtorch: CUDA toolkit 12\.9 at $WORK/cuda-ok\$"
 
 # 5. A CPU build needs no toolkit at all.
 make_fake_python "$WORK/py-cpu" ""
@@ -149,6 +162,17 @@ echo "2.5.1+cu124" >"$WORK/libtorch/build-version"
 run_build libtorch-cuda nonzero MOETRAIN_LIBTORCH="$WORK/libtorch" --
 expect_line libtorch-cuda '^\[build\] libtorch: LibTorch 2\.5\.1\+cu124 \(CUDA 12\.4 build\) from MOETRAIN_LIBTORCH'
 expect_line libtorch-cuda '^\[build\] error: .*CUDA 12\.4'
+
+# 8. The torch package of a CUDA wheel used as MOETRAIN_LIBTORCH: CUDA version from version.py.
+mkdir -p "$WORK/wheel-torch/share/cmake/Torch" "$WORK/wheel-torch/lib" "$WORK/wheel-torch/include/torch/headeronly"
+cp "$WORK/py-cpu/torch/share/cmake/Torch/TorchConfig.cmake" "$WORK/wheel-torch/share/cmake/Torch/"
+touch "$WORK/wheel-torch/lib/libtorch_cuda.so"
+printf '#define TORCH_VERSION_MAJOR 2\n#define TORCH_VERSION_MINOR 14\n#define TORCH_VERSION_PATCH 1\n' \
+  >"$WORK/wheel-torch/include/torch/headeronly/version.h"
+printf "__version__ = '2.14.1+cu129'\ncuda: Optional[str] = '12.9'\n" >"$WORK/wheel-torch/version.py"
+run_build wheel-tree nonzero MOETRAIN_LIBTORCH="$WORK/wheel-torch" CUDAToolkit_ROOT="$WORK/cuda-ok" --
+expect_line wheel-tree '^\[build\] libtorch: LibTorch 2\.14\.1 \(CUDA 12\.9 build\) from MOETRAIN_LIBTORCH'
+expect_line wheel-tree "^\[build\] libtorch: CUDA toolkit 12\.9 at $WORK/cuda-ok\$"
 
 if (( failures > 0 )); then
   echo "$failures build-script check(s) failed"
