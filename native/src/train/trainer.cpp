@@ -49,6 +49,8 @@ std::string fmt(const char* format, double v) {
   return buf;
 }
 
+const char* dtype_name(at::ScalarType t) { return t == at::kBFloat16 ? "bfloat16" : "float32"; }
+
 // WORLD_SIZE from a launcher such as torchrun; 1 when unset.
 std::int64_t world_size_from_env() {
   const char* env = std::getenv("WORLD_SIZE");
@@ -300,7 +302,7 @@ void Trainer::write_header() {
   json.key("libtorch").value(TORCH_VERSION);
   json.key("device").value(device_.device.is_cuda() ? "cuda" : "cpu");
   json.key("device_name").value(device_.name);
-  json.key("dtype").value(c10::toString(device_.param_dtype));
+  json.key("dtype").value(dtype_name(device_.param_dtype));
   json.key("cpu_threads").value(device_.cpu_threads);
   json.key("world_size").value(static_cast<long long>(world_size_));
   json.end_object();
@@ -524,7 +526,7 @@ int Trainer::run() {
     for (const auto& [kind, message] : pending_events_) event(kind, message);
     heartbeat_->set_step(state_.step);
     log_ << "moetrain " << build_info::kVersion << ": " << model::count_parameters(cfg_.model).total
-         << " parameters on " << device_.name << " (" << c10::toString(device_.param_dtype) << ", "
+         << " parameters on " << device_.name << " (" << dtype_name(device_.param_dtype) << ", "
          << device_.cpu_threads << " threads), " << length_.total_steps << " steps of " << length_.tokens_per_step
          << " tokens, data: " << data_.train->describe()
          << (resumed_ ? ", resumed from " + resumed_->second : std::string(", fresh start")) << std::endl;
