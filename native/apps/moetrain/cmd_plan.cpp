@@ -2,6 +2,7 @@
 // the resolved configuration, parameter counts, FLOPs, run length, a memory
 // estimate per device and the learning-rate curve, or every configuration
 // error found (exit 2; with --json as {"ok": false, "errors": [...]}).
+#include <cstdio>
 #include <iostream>
 #include <optional>
 #include <ostream>
@@ -71,6 +72,12 @@ std::int64_t option_int(const ParsedArgs& args, const char* name, std::int64_t f
   return fallback;
 }
 
+std::string flops_text(double flops) {
+  char buf[32];
+  std::snprintf(buf, sizeof(buf), "%.3g", flops);
+  return buf;
+}
+
 void write_memory(util::JsonWriter& json, const train::MemoryEstimate& m) {
   json.begin_object();
   json.key("device").value(m.device);
@@ -117,7 +124,7 @@ int run_plan(const ParsedArgs& args, std::ostream& out) {
         << " active per token (non-embedding)\n"
         << "run: " << plan->length.total_steps << " steps x " << plan->length.tokens_per_step << " tokens = "
         << util::si_format(static_cast<double>(plan->length.total_tokens)) << " tokens, "
-        << util::si_format(plan->total_flops) << "FLOP\n"
+        << flops_text(plan->total_flops) << " FLOP\n"
         << "schedule: warmup " << plan->schedule.warmup_steps << ", decay (" << config::to_string(plan->schedule.form)
         << ") steps " << plan->schedule.decay_start + 1 << ".." << plan->schedule.decay_start + plan->schedule.decay_steps
         << ", lr " << util::format_double(plan->schedule.peak_lr) << " -> " << util::format_double(plan->schedule.min_lr)

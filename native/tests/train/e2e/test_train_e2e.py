@@ -347,7 +347,7 @@ def kill_during_checkpoint_writes(env):
     flags = [*SMALL_MODEL, *SMALL_TRAIN, "--checkpoint-every=1", "--keep-checkpoints=2", "--log-every=50",
              "--max-steps=1000000"]
     kills, during_write, resumed = 0, 0, 0
-    for attempt in range(1, 31):
+    for attempt in range(1, 21):
         complete = [s for s, _, c in checkpoints(run_dir) if c]
         expected = max(complete) if complete else None
         proc = env.start("train", f"--run-dir={run_dir}", "--run-id=e2e", *flags)
@@ -439,10 +439,10 @@ def fork_and_eval(env):
 def tiny_preset_learns(env):
     """The jetmoe-tiny preset on the synthetic corpus gets below a documented loss
     within a fixed step budget (docs/trainer-cli.md, "The tiny preset")."""
-    budget, threshold = 150, 2.2  # validation loss in nats (ln 256 = 5.55 at the start)
+    budget, threshold = 100, 2.1  # validation loss in nats (ln 256 = 5.55 at the start; 1.84 seen)
     run_dir = env.fresh_dir("tiny")
     r = env.run("train", f"--run-dir={run_dir}", f"--presets-dir={env.presets_dir}", "--preset=jetmoe-tiny",
-                f"--max-steps={budget}", "--decay-steps=50", "--val-every=50", "--checkpoint-every=0",
+                f"--max-steps={budget}", "--decay-steps=30", "--val-every=50", "--checkpoint-every=0",
                 "--cpu-threads=1", timeout=280)
     check(r.returncode == 0, f"exit {r.returncode}: {r.stderr[-2000:]}")
     vals = of_type(read_records(run_dir), "val")
