@@ -500,7 +500,9 @@ int Trainer::train_loop() {
                           "; resume with --resume auto");
     return 0;
   }
-  if (t_.val_every > 0 && last_val_step_ != state_.step) run_validation();
+  // A resume that finds nothing left to train has already validated this state.
+  const bool trained_now = state_.step > (resumed_ ? resumed_->first : 0);
+  if (t_.val_every > 0 && last_val_step_ != state_.step && trained_now) run_validation();
   heartbeat_->set_phase(Phase::kStopping);
   save_checkpoint("final");
   status("completed", "reached the end of training (" + std::to_string(length_.total_steps) + " steps, " +
