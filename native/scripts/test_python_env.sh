@@ -26,6 +26,13 @@ if has_test_packages; then
   say test-env "transformers $TRANSFORMERS_VERSION and safetensors present in $VENV"
   exit 0
 fi
+# Serialise with other builds and test runs that share the venv.
+exec {lock_fd}>"$VENV.lock"
+command -v flock >/dev/null 2>&1 && flock "$lock_fd"
+if has_test_packages; then
+  say test-env "transformers $TRANSFORMERS_VERSION and safetensors present in $VENV"
+  exit 0
+fi
 log="$VENV.test-packages.log"
 say test-env "installing transformers==$TRANSFORMERS_VERSION and safetensors into $VENV (log: $log)"
 if ! "$VENV/bin/pip" install --retries 0 "transformers==$TRANSFORMERS_VERSION" safetensors >"$log" 2>&1; then

@@ -63,8 +63,9 @@ int run_flags(const ParsedArgs& args, std::ostream& out) {
     }
     const std::string def = spec.default_value.empty() ? "\"\"" : spec.default_value;
     const std::string range = spec.range_text();
-    out << "| `--" << spec.name << "` | " << markdown_cell(config::to_string(spec.type)) << " | `" << def << "` | "
-        << (range.empty() ? "" : "`" + markdown_cell(range) + "`") << " | " << markdown_cell(spec.help) << " |\n";
+    out << "| `--" << spec.name << "` | " << markdown_cell(config::to_string(spec.type)) << " | `" << def << "` | ";
+    if (!range.empty()) out << '`' << markdown_cell(range) << '`';
+    out << " | " << markdown_cell(spec.help) << " |\n";
   }
   return kExitOk;
 }

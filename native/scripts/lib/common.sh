@@ -45,8 +45,8 @@ ensure_managed_venv() {
   mkdir -p "$(dirname "$venv")" || die "cannot create $(dirname "$venv")" "set MOETRAIN_VENV to a writable directory"
   local lock="$venv.lock"
   exec {lock_fd}>"$lock" || die "cannot create lock file $lock" "set MOETRAIN_VENV to a writable directory"
-  if command -v flock >/dev/null 2>&1; then
-    say "$phase" "waiting for the lock on $venv"
+  if command -v flock >/dev/null 2>&1 && ! flock -n "$lock_fd"; then
+    say "$phase" "waiting for another process that is setting up $venv"
     flock "$lock_fd"
   fi
   if ! venv_has_pinned_torch "$venv"; then
