@@ -1,6 +1,7 @@
 // Subcommand table, argument parsing and generated help for moetrain.
 #include "cli.h"
 
+#include <cctype>
 #include <iomanip>
 #include <sstream>
 
@@ -36,6 +37,24 @@ const std::vector<Subcommand>& subcommands() {
        /*collects_errors=*/true},
       {"flags", "List every configuration flag: type, default, range, group, help (Markdown or JSON).",
        "flags [--json]", false, true, run_flags},
+      {"export-hf", "Write a Hugging Face model folder (config.json, model.safetensors, tokenizer) from a checkpoint.",
+       "export-hf --checkpoint DIR --out DIR [--dtype auto|fp32|bf16] [--tokenizer DIR] [--force]", false, false,
+       run_export_hf,
+       {{"checkpoint", "DIR", "The checkpoint to export (<run-dir>/checkpoints/step-N)."},
+        {"out", "DIR", "The model folder to create (written to a temporary folder next to it, then renamed)."},
+        {"dtype", "auto|fp32|bf16", "Weight dtype in model.safetensors; auto (default) = as trained."},
+        {"tokenizer", "DIR", "Copy tokenizer.json, tokenizer_config.json, ... from DIR (runs on token files)."},
+        {"force", "", "Replace --out when it exists and is not empty.", true},
+        {"verify-checkpoints", "", "Check the checkpoint's SHA-1s, not only sizes (default true).", true},
+        {"bos-token-id", "N", "bos_token_id for config.json when the run has no built-in tokenizer."},
+        {"eos-token-id", "N", "eos_token_id for config.json when the run has no built-in tokenizer."},
+        {"pad-token-id", "N", "pad_token_id for config.json when the run has no built-in tokenizer."}}},
+      {"tokenize", "Encode text with the tokenizer of the synthetic corpus, or print sample training sequences.",
+       "tokenize [--preset NAME] [--FLAG=VALUE ...] (--text TEXT | --file PATH | --samples N) [--json]", true, true,
+       run_tokenize,
+       {{"text", "TEXT", "Text to encode."},
+        {"file", "PATH", "Encode the bytes of this file."},
+        {"samples", "N", "Print N training sequences of every synthetic domain (text and ids)."}}},
   };
   return table;
 }
@@ -77,7 +96,30 @@ void parse_one(const Subcommand& cmd, const std::vector<std::string>& args, std:
     parsed.json = true;
     return;
   }
-  if (!cmd.takes_config) {
+  const OptionSpec* option = nullptr;
+  bool negated = false;
+  for (const auto& o : cmd.options) {
+    if (name == o.name) option = &o;
+    if (o.is_switch && !value && name == std::string("no-") + o.name) option = &o, negated = true;
+  }
+  if (option && option->is_switch) {
+    bool on = !negated;
+    if (value) {
+      std::string v = *value;
+      for (auto& ch : v) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+      if (v == "true" || v == "1" || v == "yes" || v == "on") {
+        on = true;
+      } else if (v == "false" || v == "0" || v == "no" || v == "off") {
+        on = false;
+      } else {
+        throw config::ConfigError(option->name, "takes true or false, not '" + *value + "'",
+                                  std::string("write --") + option->name + " or --no-" + option->name);
+      }
+    }
+    parsed.options[option->name] = on ? "true" : "false";
+    return;
+  }
+  if (!option && !cmd.takes_config) {
     if (name == "help") {
       parsed.help = true;
       return;
@@ -86,10 +128,6 @@ void parse_one(const Subcommand& cmd, const std::vector<std::string>& args, std:
     throw config::ConfigError(name, std::string("is not an option of `moetrain ") + cmd.name + "`",
                               guess.empty() ? "see `moetrain " + std::string(cmd.name) + " --help`"
                                             : "did you mean --" + guess + "?");
-  }
-  const OptionSpec* option = nullptr;
-  for (const auto& o : cmd.options) {
-    if (name == o.name) option = &o;
   }
   if (option) {
     if (!value) {
@@ -197,7 +235,8 @@ void print_subcommand_help(const Subcommand& cmd, std::ostream& out) {
   if (cmd.takes_json) out << "  --json                 Print one JSON object instead of text.\n";
   for (const auto& o : cmd.options) {
     std::ostringstream left;
-    left << "  --" << o.name << " " << o.placeholder;
+    left << "  --" << o.name;
+    if (!o.is_switch) left << " " << o.placeholder;
     out << std::left << std::setw(25) << left.str() << o.help << "\n";
   }
   if (!cmd.takes_config) return;

@@ -30,6 +30,7 @@ struct OptionSpec {
   const char* name;         // without dashes
   const char* placeholder;  // "DIR", "N"
   const char* help;
+  bool is_switch = false;   // boolean: --name, --no-name, --name=true|false; stored as "true"/"false"
 };
 
 struct Subcommand {
@@ -62,6 +63,8 @@ int run_plan(const ParsedArgs& args, std::ostream& out);
 // {"errors": [{"flag", "message", "hint"}]} for configuration errors (--json callers).
 void write_errors_json(std::ostream& out, const std::vector<config::ConfigError>& errors);
 int run_flags(const ParsedArgs& args, std::ostream& out);
+int run_export_hf(const ParsedArgs& args, std::ostream& out);
+int run_tokenize(const ParsedArgs& args, std::ostream& out);
 
 // `moetrain --version`: one human-readable line.
 void print_version_line(std::ostream& out);

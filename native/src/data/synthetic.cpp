@@ -3,6 +3,7 @@
 
 #include <algorithm>
 
+#include "data/byte_tokenizer.h"
 #include "data/rng.h"
 
 namespace moe::data {
@@ -130,7 +131,7 @@ int SyntheticCorpus::read(std::int64_t index, std::int64_t* out) const {
     if (split_of(text) != split_) continue;  // belongs to the other split
     for (char ch : text) {
       if (filled == seq_len_) break;
-      out[filled++] = static_cast<unsigned char>(ch);
+      out[filled++] = byte_token_id(ch);
     }
   }
   return domain;

@@ -17,6 +17,10 @@ c10::impl::GenericDict make_trainer_state(const SavedState& s, const optim::WsdS
   d.insert("moetrain", std::string(build_info::kVersion));
   d.insert("run_id", run_id);
   d.insert("attempt", attempt);
+  // What the weights were trained as (model.pt always holds fp32 masters): an
+  // exporter's default output dtype.
+  d.insert("param_dtype", std::string(device.param_dtype == at::kBFloat16 ? "bfloat16" : "float32"));
+  d.insert("device", std::string(device.device.is_cuda() ? "cuda" : "cpu"));
   d.insert("step", s.train.step);
   d.insert("tokens", s.train.tokens);
   d.insert("elapsed", s.train.elapsed);
