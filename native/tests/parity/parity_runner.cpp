@@ -2,10 +2,14 @@
 // weights and a batch written by torch.save, runs moetrain's model in fp32 and
 // writes logits, losses, router counts and gradients with torch::pickle_save.
 //
-// usage: jetmoe_parity_runner --weights W.pt --batch B.pt --out O.pt [model flags...]
+// usage: jetmoe_parity_runner --weights W.pt --batch B.pt --out O.pt [--forward-only]
+//                             [--flags-file F] [model flags...]
+//   W.pt is a dict of HF names -> tensors (a checkpoint's model.pt works, with
+//   its config.flags as --flags-file).
 //   B.pt holds {"input_ids": [B,T] int64, "labels": [B,T] int64}.
 //   O.pt holds logits, lm_loss, router_loss, counts/<layer>/<kind>,
-//   grad_lm/<param> (d lm_loss) and grad_total/<param> (d (lm_loss + router_loss)).
+//   grad_lm/<param> (d lm_loss) and grad_total/<param> (d (lm_loss + router_loss));
+//   with --forward-only no gradients.
 #include <iostream>
 #include <string>
 #include <vector>
@@ -31,6 +35,7 @@ int main(int argc, char** argv) {
   using namespace moe;
   std::string weights, batch, out_path;
   config::ConfigRequest request;
+  bool forward_only = false;
   for (int i = 1; i < argc; ++i) {
     const std::string arg = argv[i];
     auto take = [&](std::string& dst) {
@@ -40,6 +45,12 @@ int main(int argc, char** argv) {
     if (arg == "--weights") take(weights);
     else if (arg == "--batch") take(batch);
     else if (arg == "--out") take(out_path);
+    else if (arg == "--forward-only") forward_only = true;
+    else if (arg == "--flags-file") {
+      std::string path;
+      take(path);
+      request.flags_file = path;
+    }
     else if (arg.rfind("--", 0) == 0) {
       const auto eq = arg.find('=');
       if (eq == std::string::npos) {
@@ -73,6 +84,10 @@ int main(int argc, char** argv) {
     results.emplace_back("router_loss", out.router_loss.detach());
     for (const auto& s : out.router_stats) {
       results.emplace_back("counts/" + std::to_string(s.layer) + "/" + model::to_string(s.kind), s.counts);
+    }
+    if (forward_only) {
+      model::save_tensor_dict(out_path, results);
+      return 0;
     }
     out.lm_loss.backward();
     auto lm_grads = gradients(model, "grad_lm/");
