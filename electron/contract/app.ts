@@ -1,0 +1,31 @@
+import { z } from 'zod';
+
+/** What `moetrain version --json` reports about the trainer binary and its LibTorch. */
+export const trainerVersionSchema = z.object({
+  moetrain: z.string(),
+  libtorch: z.string(),
+  cuda_built: z.boolean(),
+  cuda_available: z.boolean(),
+  cuda_version: z.string().nullable(),
+  device_count: z.number().int().nonnegative(),
+  devices: z
+    .array(z.object({ name: z.string(), memory_bytes: z.number(), capability: z.string() }))
+    .default([]),
+});
+
+/** Parsed trainer version facts. */
+export type TrainerVersion = z.infer<typeof trainerVersionSchema>;
+
+/** The local trainer as the workbench found it. */
+export type LocalTrainerStatus =
+  | { state: 'ready'; path: string; versionLine: string; version: TrainerVersion }
+  | { state: 'missing'; path: string; hint: string }
+  | { state: 'broken'; path: string; message: string; hint: string };
+
+/** Answer of `app:info`. */
+export interface AppInfo {
+  workbenchVersion: string;
+  transport: 'electron' | 'browser';
+  dataDir: string;
+  trainer: LocalTrainerStatus;
+}

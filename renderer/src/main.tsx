@@ -1,0 +1,21 @@
+import { StrictMode } from 'react';
+import { createRoot } from 'react-dom/client';
+import { createApi } from './api/index.js';
+import { ApiProvider } from './app/api-context.js';
+import { App } from './app/App.js';
+import { NoTokenPage } from './pages/NoTokenPage.js';
+import './styles/app.css';
+
+const api = createApi();
+const root = createRoot(document.getElementById('root')!);
+root.render(
+  <StrictMode>
+    {api ? (
+      <ApiProvider value={api}>
+        <App />
+      </ApiProvider>
+    ) : (
+      <NoTokenPage />
+    )}
+  </StrictMode>,
+);
