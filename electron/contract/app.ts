@@ -1,4 +1,8 @@
 import { z } from 'zod';
+import { channel, event } from './define.js';
+
+/** A request without parameters. */
+export const emptyRequest = z.object({}).strict();
 
 /** What `moetrain version --json` reports about the trainer binary and its LibTorch. */
 export const trainerVersionSchema = z.object({
@@ -29,3 +33,13 @@ export interface AppInfo {
   dataDir: string;
   trainer: LocalTrainerStatus;
 }
+
+/** Channels of the `app` domain. */
+export const appChannels = {
+  'app:info': channel<typeof emptyRequest, AppInfo>(emptyRequest),
+} as const;
+
+/** Events of the `app` domain. */
+export const appEvents = {
+  'app:notice': event<{ level: 'info' | 'warning' | 'error'; message: string }>(),
+} as const;

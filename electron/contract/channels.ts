@@ -1,24 +1,17 @@
-import { z } from 'zod';
-import type { AppInfo } from './app.js';
-
-/** Declares one request/response channel: a zod schema for the request, a type for the response. */
-function channel<Req extends z.ZodType, Res>(request: Req): { request: Req; response?: Res } {
-  return { request };
-}
-
-const empty = z.object({}).strict();
+import type { z } from 'zod';
+import { appChannels } from './app.js';
 
 /**
- * Every request channel of the workbench, named `domain:verb`. Requests are validated against these
- * schemas by the one dispatcher before any service sees them.
+ * Every request channel of the workbench, named `domain:verb`, merged from the domain files. Requests
+ * are validated against these schemas by the one dispatcher before any service sees them.
  */
 export const channels = {
-  'app:info': channel<typeof empty, AppInfo>(empty),
+  ...appChannels,
 } as const;
 
 /** A channel name. */
 export type ChannelName = keyof typeof channels;
-/** The validated request type of a channel. */
+/** The request type a caller sends on a channel. */
 export type RequestOf<C extends ChannelName> = z.input<(typeof channels)[C]['request']>;
 /** The parsed (defaults applied) request type a service receives. */
 export type ParsedRequestOf<C extends ChannelName> = z.output<(typeof channels)[C]['request']>;

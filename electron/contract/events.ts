@@ -1,15 +1,20 @@
-/** Push events from the services to the UI, named `domain:event`, with their payload types. */
-export interface EventMap {
-  'app:notice': { level: 'info' | 'warning' | 'error'; message: string };
-}
+import { appEvents } from './app.js';
+
+/** Every push event of the workbench, named `domain:event`, merged from the domain files. */
+export const events = {
+  ...appEvents,
+} as const;
+
+/** Payload type of each event. */
+export type EventMap = { [E in keyof typeof events]: NonNullable<(typeof events)[E]['payload']> };
 
 /** An event name. */
-export type EventName = keyof EventMap;
+export type EventName = keyof typeof events;
 
 /** All event names, for transports that must allowlist them. */
-export const eventNames: EventName[] = ['app:notice'];
+export const eventNames = Object.keys(events) as EventName[];
 
 /** True when `name` is a known event. */
 export function isEventName(name: string): name is EventName {
-  return (eventNames as string[]).includes(name);
+  return Object.prototype.hasOwnProperty.call(events, name);
 }

@@ -1,6 +1,6 @@
 import { mkdirSync } from 'node:fs';
 import type { AppInfo } from '../contract/app.js';
-import { probeLocalTrainer } from './trainer/local-trainer.js';
+import { appHandlers } from './app-handlers.js';
 import type { Handlers } from './rpc/handlers.js';
 import { EventBus } from './util/event-bus.js';
 
@@ -28,12 +28,7 @@ export function createWorkbench(options: WorkbenchOptions): Workbench {
   mkdirSync(options.dataDir, { recursive: true });
   const events = new EventBus();
   const handlers: Handlers = {
-    'app:info': async () => ({
-      workbenchVersion: options.version,
-      transport: options.transport,
-      dataDir: options.dataDir,
-      trainer: await probeLocalTrainer(options.trainerPath),
-    }),
+    ...appHandlers(options),
   };
   return {
     handlers,

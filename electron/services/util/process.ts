@@ -52,6 +52,8 @@ export function runCommand(
         stderr: Buffer.concat(err).toString('utf8'),
       });
     });
+    // A program that exits without reading its input must not turn into an EPIPE crash here.
+    child.stdin.on('error', () => {});
     child.stdin.end(options.input ?? '');
   });
 }
