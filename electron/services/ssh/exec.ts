@@ -1,0 +1,137 @@
+/**
+ * Runs one remote command string on an SshConnection (the caller quotes it: util/shell-quote.ts).
+ * A command is never re-sent: if the connection drops while it runs, the call fails with
+ * `ssh_unreachable` and says the command may or may not have completed.
+ */
+import type { ClientChannel } from 'ssh2';
+import type { ExecOptions, ExecResult } from '../nodes/node.js';
+import { ServiceError } from '../errors.js';
+import type { SshConnection } from './connection.js';
+import { describeTarget } from './target.js';
+
+/** Why an exec ended without an exit status. */
+export type ExecFailureReason = 'timeout' | 'aborted' | 'connection_lost';
+
+/** A remote command that timed out, was aborted, or lost its connection. */
+export class ExecError extends ServiceError {
+  constructor(
+    readonly reason: ExecFailureReason,
+    message: string,
+    hint?: string,
+  ) {
+    super(reason === 'connection_lost' ? 'ssh_unreachable' : 'remote_failed', message, hint);
+    this.name = 'ExecError';
+  }
+}
+
+function shortCommand(command: string): string {
+  const oneLine = command.replace(/\s+/g, ' ');
+  return oneLine.length > 120 ? `${oneLine.slice(0, 117)}...` : oneLine;
+}
+
+/** Executes commands over a connection. */
+export class SshExec {
+  constructor(private readonly connection: SshConnection) {}
+
+  /** Runs `command` (one already-quoted command line) and resolves with its exit status and output. */
+  async run(command: string, options: ExecOptions = {}): Promise<ExecResult> {
+    const { signal } = options;
+    const aborted = () =>
+      new ExecError('aborted', `Command aborted: ${shortCommand(command)}`);
+    if (signal?.aborted) throw aborted();
+    const client = await this.connection.client();
+    if (signal?.aborted) throw aborted();
+    const generation = this.connection.generation;
+    const where = describeTarget(this.connection.target);
+
+    return new Promise<ExecResult>((resolve, reject) => {
+      const stdout: Buffer[] = [];
+      const stderr: Buffer[] = [];
+      let exit: { code: number | null; signal: string | null } | undefined;
+      let channel: ClientChannel | undefined;
+      let settled = false;
+      let timer: NodeJS.Timeout | undefined;
+
+      const cleanup = () => {
+        settled = true;
+        clearTimeout(timer);
+        offDrop();
+        signal?.removeEventListener('abort', onAbort);
+      };
+      const fail = (err: Error) => {
+        if (settled) return;
+        cleanup();
+        if (channel) {
+          // Ask the remote side to stop the process, then close the channel whatever it answers.
+          try {
+            channel.signal('TERM');
+          } catch {
+            // not supported or already closed
+          }
+          channel.close();
+        }
+        reject(err);
+      };
+      const onAbort = () => fail(aborted());
+      signal?.addEventListener('abort', onAbort, { once: true });
+      const offDrop = this.connection.onDrop((lost) => {
+        if (lost !== generation) return;
+        fail(
+          new ExecError(
+            'connection_lost',
+            `The connection to ${where} was lost while running: ${shortCommand(command)}. It may or may not have completed; it was not re-run.`,
+            'Check the result on the node before running it again.',
+          ),
+        );
+      });
+      if (options.timeoutMs !== undefined) {
+        timer = setTimeout(
+          () => fail(new ExecError('timeout', `Command timed out after ${options.timeoutMs} ms on ${where}: ${shortCommand(command)}`)),
+          options.timeoutMs,
+        );
+      }
+
+      client.exec(command, (err, stream) => {
+        if (err) {
+          return fail(new ServiceError('remote_failed', `Cannot start a command on ${where}: ${err.message}`, 'The server may limit sessions (MaxSessions); retry.'));
+        }
+        if (settled) return void stream.close();
+        channel = stream;
+        stream.on('data', (chunk: Buffer) => {
+          stdout.push(chunk);
+          options.onStdout?.(chunk);
+        });
+        stream.stderr.on('data', (chunk: Buffer) => {
+          stderr.push(chunk);
+          options.onStderr?.(chunk);
+        });
+        stream.on('exit', (code: number | null, sig?: string) => {
+          exit = { code: typeof code === 'number' ? code : null, signal: sig ?? null };
+        });
+        stream.on('close', () => {
+          if (settled) return;
+          if (!exit) {
+            // OpenSSH always reports an exit status or signal; without one the session itself died.
+            fail(
+              new ExecError(
+                'connection_lost',
+                `The session on ${where} ended without an exit status while running: ${shortCommand(command)}. It may or may not have completed; it was not re-run.`,
+                'Check the result on the node before running it again.',
+              ),
+            );
+            return;
+          }
+          cleanup();
+          resolve({
+            code: exit.code,
+            signal: exit.signal,
+            stdout: Buffer.concat(stdout),
+            stderr: Buffer.concat(stderr),
+          });
+        });
+        if (options.stdin !== undefined) stream.end(options.stdin);
+        else stream.end();
+      });
+    });
+  }
+}
