@@ -32,6 +32,8 @@ export function generateKey(
   const type = options.type ?? 'ed25519';
   const args = ['-q', '-t', type, '-N', options.passphrase ?? '', '-C', `${name}@test`, '-f', privatePath];
   if (type === 'rsa') args.push('-b', '2048');
+  // Few KDF rounds: test keys need no brute-force resistance, and each decryption costs test time.
+  if (options.passphrase) args.push('-a', '2');
   const res = spawnSync('ssh-keygen', args, { encoding: 'utf8' });
   if (res.status !== 0) throw new Error(`ssh-keygen failed: ${res.stderr}`);
   return {

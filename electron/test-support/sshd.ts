@@ -211,6 +211,9 @@ export class TestSshd {
       'MaxStartups 100',
       'MaxSessions 50',
       'Subsystem sftp internal-sftp',
+      // bash sources ~/.bashrc for commands run by sshd unless it looks nested (SHLVL >= 1); a slow
+      // .bashrc on the test machine (pyenv init takes seconds) would dominate every exec.
+      'SetEnv SHLVL=1',
       // Newer servers slow down clients that fail often; tests fail on purpose.
       ...(major > 9 || (major === 9 && minor >= 8) ? ['PerSourcePenalties no'] : []),
       ...(this.options.extraConfig ?? []),
