@@ -2,7 +2,7 @@ import { chmodSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'nod
 import { join } from 'node:path';
 import { utils } from 'ssh2';
 import { describe, expect, it } from 'vitest';
-import { ServiceError } from '../errors.js';
+import type { ServiceError } from '../errors.js';
 import { tempDir } from '../../test-support/paths.js';
 import { SshError } from './errors.js';
 import { HostKeyStore } from './host-keys.js';
