@@ -24,6 +24,27 @@ export class ExecError extends ServiceError {
   }
 }
 
+type ChannelInternals = {
+  _client?: { _protocol?: { signal?: (id: number, name: string) => void } };
+  outgoing?: { id: number; state: string };
+};
+
+/**
+ * Asks sshd to signal the command's process group. ssh2's ClientChannel.signal() sends nothing once
+ * stdin has been closed (it requires the channel to be writable), although RFC 4254 section 6.9 allows
+ * a signal at any time and OpenSSH honours it; so make the same protocol call it would make.
+ */
+function signalRemote(channel: ClientChannel, name: string): void {
+  const internals = channel as unknown as ChannelInternals;
+  const out = internals.outgoing;
+  const send = internals._client?._protocol?.signal;
+  if (out && send && (out.state === 'open' || out.state === 'eof')) {
+    send.call(internals._client?._protocol, out.id, name);
+  } else {
+    channel.signal(name);
+  }
+}
+
 function shortCommand(command: string): string {
   const oneLine = command.replace(/\s+/g, ' ');
   return oneLine.length > 120 ? `${oneLine.slice(0, 117)}...` : oneLine;
@@ -64,9 +85,9 @@ export class SshExec {
         if (channel) {
           // Ask the remote side to stop the process, then close the channel whatever it answers.
           try {
-            channel.signal('TERM');
+            signalRemote(channel, 'TERM');
           } catch {
-            // not supported or already closed
+            // the channel is already going away
           }
           channel.close();
         }
