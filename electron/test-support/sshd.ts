@@ -152,11 +152,17 @@ export class TestSshd {
   /** Stops the server and its sessions, then starts it again on the same port, optionally with a new host key. */
   async restart(options: { newHostKey?: boolean; hostKeyType?: SshdOptions['hostKeyType'] } = {}): Promise<void> {
     await this.stopProcesses();
+    if (!running.has(this)) throw new Error('This sshd was stopped for good.');
     if (options.newHostKey || options.hostKeyType) {
       this.generateHostKey(options.hostKeyType ?? this.options.hostKeyType ?? 'ed25519');
     }
     await waitFor(() => this.connectionProcesses().length === 0, 'old sshd sessions to end');
     await this.launch();
+  }
+
+  /** Stops the listener and all sessions but keeps the directory, so restart() can bring it back. */
+  async stopServer(): Promise<void> {
+    await this.stopProcesses();
   }
 
   /** Stops the server and all its sessions and removes its directory. */

@@ -248,8 +248,7 @@ export class SshConnection {
       } else if (elapsed >= this.policy.graceMs) {
         this.setState('failed', `unreachable for ${Math.round(elapsed / 1000)} s: ${message}`);
       } else {
-        this.detail = `reconnect attempt ${this.reconnectAttempt} failed: ${message}`;
-        this.setState('reconnecting', this.detail);
+        this.setState('reconnecting', `reconnect attempt ${this.reconnectAttempt} failed: ${message}`);
         this.scheduleReconnect();
       }
     }
