@@ -117,6 +117,10 @@ describe('SshNode when the SSH session dies', () => {
     node.onConnectionState((_s, d) => details.push(d ?? ''));
     await sshd.stopServer();
     await untilState(node, 'reconnecting');
+    // A command with a timeout does not wait out the whole grace period for the connection.
+    const t0 = Date.now();
+    await expect(node.exec(['true'], { timeoutMs: 200 })).rejects.toMatchObject({ reason: 'timeout' });
+    expect(Date.now() - t0).toBeLessThan(1_000);
     const failedAt = await untilState(node, 'failed', 10_000);
     const attempts = details.filter((d) => d.startsWith('reconnect attempt')).length;
     // 100, 200, 400, 400, ... ms apart: a handful of attempts in 1.5 s, not a tight loop.

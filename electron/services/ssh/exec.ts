@@ -3,7 +3,7 @@
  * A command is never re-sent: if the connection drops while it runs, the call fails with
  * `ssh_unreachable` and says the command may or may not have completed.
  */
-import type { ClientChannel } from 'ssh2';
+import type { Client, ClientChannel } from 'ssh2';
 import type { ExecOptions, ExecResult } from '../nodes/node.js';
 import { ServiceError } from '../errors.js';
 import type { SshConnection } from './connection.js';
@@ -57,13 +57,14 @@ export class SshExec {
   /** Runs `command` (one already-quoted command line) and resolves with its exit status and output. */
   async run(command: string, options: ExecOptions = {}): Promise<ExecResult> {
     const { signal } = options;
-    const aborted = () =>
-      new ExecError('aborted', `Command aborted: ${shortCommand(command)}`);
-    if (signal?.aborted) throw aborted();
-    const client = await this.connection.client();
-    if (signal?.aborted) throw aborted();
-    const generation = this.connection.generation;
     const where = describeTarget(this.connection.target);
+    const aborted = () => new ExecError('aborted', `Command aborted: ${shortCommand(command)}`);
+    const timedOut = () => new ExecError('timeout', `Command timed out after ${options.timeoutMs} ms on ${where}: ${shortCommand(command)}`);
+    if (signal?.aborted) throw aborted();
+    // The timeout and the abort signal also cover waiting for a (re)connection.
+    const deadline = options.timeoutMs !== undefined ? Date.now() + options.timeoutMs : undefined;
+    const client = await this.waitForClient(deadline, signal, aborted, timedOut);
+    const generation = this.connection.generation;
 
     return new Promise<ExecResult>((resolve, reject) => {
       const stdout: Buffer[] = [];
@@ -105,12 +106,7 @@ export class SshExec {
           ),
         );
       });
-      if (options.timeoutMs !== undefined) {
-        timer = setTimeout(
-          () => fail(new ExecError('timeout', `Command timed out after ${options.timeoutMs} ms on ${where}: ${shortCommand(command)}`)),
-          options.timeoutMs,
-        );
-      }
+      if (deadline !== undefined) timer = setTimeout(() => fail(timedOut()), Math.max(0, deadline - Date.now()));
 
       client.exec(command, (err, stream) => {
         if (err) {
@@ -153,6 +149,30 @@ export class SshExec {
         if (options.stdin !== undefined) stream.end(options.stdin);
         else stream.end();
       });
+    });
+  }
+
+  private waitForClient(
+    deadline: number | undefined,
+    signal: AbortSignal | undefined,
+    aborted: () => ExecError,
+    timedOut: () => ExecError,
+  ): Promise<Client> {
+    if (deadline === undefined && !signal) return this.connection.client();
+    return new Promise<Client>((resolve, reject) => {
+      const timer = deadline !== undefined ? setTimeout(() => done(timedOut()), Math.max(0, deadline - Date.now())) : undefined;
+      const onAbort = () => done(aborted());
+      const done = (err: Error | undefined, client?: Client) => {
+        clearTimeout(timer);
+        signal?.removeEventListener('abort', onAbort);
+        if (err) reject(err);
+        else resolve(client as Client);
+      };
+      signal?.addEventListener('abort', onAbort, { once: true });
+      this.connection.client().then(
+        (client) => done(undefined, client),
+        (err: unknown) => done(err instanceof Error ? err : new Error(String(err))),
+      );
     });
   }
 }
