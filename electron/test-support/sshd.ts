@@ -199,6 +199,8 @@ export class TestSshd {
   private writeConfig(hostKeyPath: string): void {
     const [major, minor] = sshdVersion();
     const lines = [
+      // sshd uses the first value it reads for a keyword, so the test's own lines go first.
+      ...(this.options.extraConfig ?? []),
       'ListenAddress 127.0.0.1',
       `HostKey ${hostKeyPath}`,
       `PidFile ${join(this.dir, 'sshd.pid')}`,
@@ -222,7 +224,6 @@ export class TestSshd {
       'SetEnv SHLVL=1',
       // Newer servers slow down clients that fail often; tests fail on purpose.
       ...(major > 9 || (major === 9 && minor >= 8) ? ['PerSourcePenalties no'] : []),
-      ...(this.options.extraConfig ?? []),
     ];
     writeFileSync(join(this.dir, 'sshd_config'), `${lines.join('\n')}\n`);
   }

@@ -41,6 +41,7 @@ export class SshNode implements NodeHandle {
   private home: string | undefined;
   private statCommandWorks: boolean | undefined;
   private closed = false;
+  private readonly unsubscribers = new Set<() => void>();
 
   constructor(
     readonly id: string,
@@ -65,7 +66,14 @@ export class SshNode implements NodeHandle {
   }
 
   onConnectionState(listener: (state: ConnectionState, detail?: string) => void): () => void {
-    return this.lease.connection.onState(listener);
+    // The connection is shared through the pool; a closed node stops reporting its states.
+    const off = this.lease.connection.onState(listener);
+    const unsubscribe = () => {
+      off();
+      this.unsubscribers.delete(unsubscribe);
+    };
+    this.unsubscribers.add(unsubscribe);
+    return unsubscribe;
   }
 
   async exec(argv: readonly string[], options?: ExecOptions): Promise<ExecResult> {
@@ -139,6 +147,7 @@ export class SshNode implements NodeHandle {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    for (const off of [...this.unsubscribers]) off();
     this.files.close();
     this.lease.release();
   }

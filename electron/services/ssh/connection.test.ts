@@ -1,4 +1,4 @@
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MemorySecretStore } from '../secrets/secret-store.js';
@@ -171,6 +171,29 @@ describe('SshConnection against a real sshd', () => {
       await expect(client.hostKeys.trust({ host: details.host, port: details.port, key: details.key })).rejects.toMatchObject({ code: 'ssh_host_key_changed' });
     } finally {
       await own.stop();
+    }
+  });
+
+  it('queues commands beyond maxChannels instead of exceeding the server MaxSessions', async () => {
+    const limited = await sshdFor(client, { extraConfig: ['MaxSessions 2'] });
+    try {
+      await client.trust(limited);
+      const log = join(client.dir, `sessions-${limited.port}.log`);
+      const conn = connection(client.target(limited), { hostKeys: client.hostKeys }, { maxChannels: 2 });
+      const exec = new SshExec(conn);
+      const results = await Promise.all(
+        Array.from({ length: 8 }, (_, i) => exec.run(`echo start >> ${log}; sleep 0.1; echo end >> ${log}; echo ${i}`)),
+      );
+      expect(results.map((r) => r.stdout.toString())).toEqual(Array.from({ length: 8 }, (_, i) => `${i}\n`));
+      let running = 0;
+      let most = 0;
+      for (const line of readFileSync(log, 'utf8').trim().split('\n')) {
+        running += line === 'start' ? 1 : -1;
+        most = Math.max(most, running);
+      }
+      expect(most).toBe(2);
+    } finally {
+      await limited.stop();
     }
   });
 

@@ -29,6 +29,11 @@ export interface ConnectionOptions {
   reconnect?: Partial<ReconnectPolicy>;
   /** ssh2 protocol debug lines (no secrets), e.g. for a diagnostics log. */
   debug?: (message: string) => void;
+  /**
+   * Channels (commands) open at once on this connection; more wait their turn (default 8). OpenSSH
+   * refuses sessions beyond its MaxSessions (default 10), and the SFTP channel needs one too.
+   */
+  maxChannels?: number;
 }
 
 /** Everything a connection needs from outside. */
@@ -50,6 +55,9 @@ export class SshConnection {
   private droppedAt = 0;
   private readonly stateListeners = new Set<StateListener>();
   private readonly dropListeners = new Set<(generation: number) => void>();
+  private readonly maxChannels: number;
+  private channelsInUse = 0;
+  private readonly channelQueue: (() => void)[] = [];
   private readonly policy: ReconnectPolicy;
   private readonly hopOptions: HopOptions;
 
@@ -59,6 +67,7 @@ export class SshConnection {
     options: ConnectionOptions = {},
   ) {
     this.policy = { ...defaultReconnectPolicy, ...options.reconnect };
+    this.maxChannels = Math.max(1, options.maxChannels ?? 8);
     this.hopOptions = {
       connectTimeoutMs: options.connectTimeoutMs ?? 20_000,
       authTimeoutMs: options.authTimeoutMs ?? 60_000,
@@ -98,6 +107,23 @@ export class SshConnection {
   onDrop(listener: (generation: number) => void): () => void {
     this.dropListeners.add(listener);
     return () => this.dropListeners.delete(listener);
+  }
+
+  /** Waits for a free channel slot; call the returned function (once) when the channel is closed. */
+  async channelSlot(): Promise<() => void> {
+    if (this.channelsInUse >= this.maxChannels) {
+      await new Promise<void>((resolve) => this.channelQueue.push(resolve));
+    } else {
+      this.channelsInUse += 1;
+    }
+    let released = false;
+    return () => {
+      if (released) return;
+      released = true;
+      const next = this.channelQueue.shift();
+      if (next) next(); // the slot passes straight to the next waiter
+      else this.channelsInUse -= 1;
+    };
   }
 
   /** Connects if needed and resolves when ready; rejects with the SshError that prevented it. */

@@ -3,7 +3,7 @@
  * A command is never re-sent: if the connection drops while it runs, the call fails with
  * `ssh_unreachable` and says the command may or may not have completed.
  */
-import type { Client, ClientChannel } from 'ssh2';
+import type { ClientChannel } from 'ssh2';
 import type { ExecOptions, ExecResult } from '../nodes/node.js';
 import { ServiceError } from '../errors.js';
 import type { SshConnection } from './connection.js';
@@ -50,6 +50,41 @@ function shortCommand(command: string): string {
   return oneLine.length > 120 ? `${oneLine.slice(0, 117)}...` : oneLine;
 }
 
+/**
+ * Waits for `promise`, but rejects at the deadline or on abort. A value that arrives too late is handed
+ * to `onLate` (to give back a channel slot).
+ */
+function bounded<T>(
+  promise: Promise<T>,
+  deadline: number | undefined,
+  signal: AbortSignal | undefined,
+  aborted: () => Error,
+  timedOut: () => Error,
+  onLate?: (value: T) => void,
+): Promise<T> {
+  if (deadline === undefined && !signal) return promise;
+  return new Promise<T>((resolve, reject) => {
+    let settled = false;
+    const settle = (fn: () => void) => {
+      if (settled) return false;
+      settled = true;
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', onAbort);
+      fn();
+      return true;
+    };
+    const onAbort = () => settle(() => reject(aborted()));
+    const timer = deadline !== undefined ? setTimeout(() => settle(() => reject(timedOut())), Math.max(0, deadline - Date.now())) : undefined;
+    signal?.addEventListener('abort', onAbort, { once: true });
+    promise.then(
+      (value) => {
+        if (!settle(() => resolve(value))) onLate?.(value);
+      },
+      (err: unknown) => settle(() => reject(err instanceof Error ? err : new Error(String(err)))),
+    );
+  });
+}
+
 /** Executes commands over a connection. */
 export class SshExec {
   constructor(private readonly connection: SshConnection) {}
@@ -61,9 +96,26 @@ export class SshExec {
     const aborted = () => new ExecError('aborted', `Command aborted: ${shortCommand(command)}`);
     const timedOut = () => new ExecError('timeout', `Command timed out after ${options.timeoutMs} ms on ${where}: ${shortCommand(command)}`);
     if (signal?.aborted) throw aborted();
-    // The timeout and the abort signal also cover waiting for a (re)connection.
+    // The timeout and the abort signal also bound waiting for a free channel and for a (re)connection.
     const deadline = options.timeoutMs !== undefined ? Date.now() + options.timeoutMs : undefined;
-    const client = await this.waitForClient(deadline, signal, aborted, timedOut);
+    const release = await bounded(this.connection.channelSlot(), deadline, signal, aborted, timedOut, (late) => late());
+    try {
+      return await this.runOnChannel(command, options, deadline, aborted, timedOut);
+    } finally {
+      release();
+    }
+  }
+
+  private async runOnChannel(
+    command: string,
+    options: ExecOptions,
+    deadline: number | undefined,
+    aborted: () => ExecError,
+    timedOut: () => ExecError,
+  ): Promise<ExecResult> {
+    const { signal } = options;
+    const where = describeTarget(this.connection.target);
+    const client = await bounded(this.connection.client(), deadline, signal, aborted, timedOut);
     const generation = this.connection.generation;
 
     return new Promise<ExecResult>((resolve, reject) => {
@@ -149,30 +201,6 @@ export class SshExec {
         if (options.stdin !== undefined) stream.end(options.stdin);
         else stream.end();
       });
-    });
-  }
-
-  private waitForClient(
-    deadline: number | undefined,
-    signal: AbortSignal | undefined,
-    aborted: () => ExecError,
-    timedOut: () => ExecError,
-  ): Promise<Client> {
-    if (deadline === undefined && !signal) return this.connection.client();
-    return new Promise<Client>((resolve, reject) => {
-      const timer = deadline !== undefined ? setTimeout(() => done(timedOut()), Math.max(0, deadline - Date.now())) : undefined;
-      const onAbort = () => done(aborted());
-      const done = (err: Error | undefined, client?: Client) => {
-        clearTimeout(timer);
-        signal?.removeEventListener('abort', onAbort);
-        if (err) reject(err);
-        else resolve(client as Client);
-      };
-      signal?.addEventListener('abort', onAbort, { once: true });
-      this.connection.client().then(
-        (client) => done(undefined, client),
-        (err: unknown) => done(err instanceof Error ? err : new Error(String(err))),
-      );
     });
   }
 }
