@@ -1,7 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { clientSide, sshdFor, type SshClientSide } from '../../test-support/ssh-fixture.js';
 import type { TestSshd } from '../../test-support/sshd.js';
+import { waitFor } from '../../test-support/processes.js';
 import { backoffDelay, defaultReconnectPolicy, PausableTimer } from './backoff.js';
+import { SshNode } from '../nodes/ssh-node.js';
 import { SshPool } from './pool.js';
 import { targetKey } from './target.js';
 
@@ -66,6 +68,29 @@ describe('SshPool', () => {
       const lease = await pool.acquire(fresh.target(sshd));
       expect(lease.connection.state()).toBe('ready');
       lease.release();
+    } finally {
+      await pool.closeAll();
+    }
+  });
+
+  it('shares one connection between nodes; a closed node stops reporting its states', async () => {
+    const pool = new SshPool({ hostKeys: client.hostKeys }, { idleCloseMs: 0, reconnect: { initialDelayMs: 50 } });
+    try {
+      const a = await SshNode.open('a', client.target(sshd), pool);
+      const b = await SshNode.open('b', client.target(sshd), pool);
+      const seenByA: string[] = [];
+      const seenByB: string[] = [];
+      a.onConnectionState((st) => seenByA.push(st));
+      b.onConnectionState((st) => seenByB.push(st));
+      await a.close();
+      expect(a.connectionState()).toBe('closed');
+      expect(b.connectionState()).toBe('ready');
+      await expect(a.exec(['true'])).rejects.toMatchObject({ code: 'unavailable' });
+      sshd.signalConnections('SIGKILL'); // the shared connection drops and comes back
+      await waitFor(() => seenByB.includes('ready'), 'b to see the reconnection');
+      expect(seenByB).toEqual(['reconnecting', 'ready']);
+      expect(seenByA).toEqual([]);
+      await b.close();
     } finally {
       await pool.closeAll();
     }
