@@ -174,13 +174,14 @@ describe('SshConnection against a real sshd', () => {
     }
   });
 
-  it('queues commands beyond maxChannels instead of exceeding the server MaxSessions', async () => {
-    const limited = await sshdFor(client, { extraConfig: ['MaxSessions 2'] });
+  it('queues commands beyond maxChannels, and re-opens a channel the server refused (never started)', async () => {
+    const limited = await sshdFor(client, { extraConfig: ['MaxSessions 4'] });
+    const tight = await sshdFor(client, { extraConfig: ['MaxSessions 2'] });
     try {
       await client.trust(limited);
+      await client.trust(tight);
       const log = join(client.dir, `sessions-${limited.port}.log`);
-      const conn = connection(client.target(limited), { hostKeys: client.hostKeys }, { maxChannels: 2 });
-      const exec = new SshExec(conn);
+      const exec = new SshExec(connection(client.target(limited), { hostKeys: client.hostKeys }, { maxChannels: 2 }));
       const results = await Promise.all(
         Array.from({ length: 8 }, (_, i) => exec.run(`echo start >> ${log}; sleep 0.1; echo end >> ${log}; echo ${i}`)),
       );
@@ -191,9 +192,17 @@ describe('SshConnection against a real sshd', () => {
         running += line === 'start' ? 1 : -1;
         most = Math.max(most, running);
       }
-      expect(most).toBe(2);
+      expect(most).toBe(2); // the server would have allowed 4
+
+      // More channels than the server allows: the refused opens are retried until sessions free up.
+      const mark = tight.logMark();
+      const greedy = new SshExec(connection(client.target(tight), { hostKeys: client.hostKeys }, { maxChannels: 6 }));
+      const outs = await Promise.all(Array.from({ length: 6 }, (_, i) => greedy.run(`sleep 0.05; echo ${i}`)));
+      expect(outs.map((r) => r.stdout.toString())).toEqual(Array.from({ length: 6 }, (_, i) => `${i}\n`));
+      expect(tight.logSince(mark)).toContain('server_input_channel_open: failure session'); // it did refuse some
     } finally {
       await limited.stop();
+      await tight.stop();
     }
   });
 

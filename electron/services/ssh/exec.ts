@@ -9,6 +9,8 @@ import { ServiceError } from '../errors.js';
 import type { SshConnection } from './connection.js';
 import { describeTarget } from './target.js';
 
+const maxOpenRetries = 5;
+
 /** Why an exec ended without an exit status. */
 export type ExecFailureReason = 'timeout' | 'aborted' | 'connection_lost';
 
@@ -160,10 +162,21 @@ export class SshExec {
       });
       if (deadline !== undefined) timer = setTimeout(() => fail(timedOut()), Math.max(0, deadline - Date.now()));
 
-      client.exec(command, (err, stream) => {
-        if (err) {
-          return fail(new ServiceError('remote_failed', `Cannot start a command on ${where}: ${err.message}`, 'The server may limit sessions (MaxSessions); retry.'));
-        }
+      let openAttempt = 0;
+      const open = () =>
+        client.exec(command, (err, stream) => {
+          if (err) {
+            // A refused channel never started the command, so opening again is no replay. Servers
+            // refuse when a just-closed session is not released yet (MaxSessions); wait a little.
+            if (!settled && openAttempt < maxOpenRetries && this.connection.generation === generation && this.connection.state() === 'ready') {
+              setTimeout(() => !settled && open(), 50 * 2 ** openAttempt++);
+              return;
+            }
+            return fail(new ServiceError('remote_failed', `Cannot start a command on ${where}: ${err.message}`, 'The server limits sessions (MaxSessions) or refuses commands; retry later.'));
+          }
+          onChannel(stream);
+        });
+      const onChannel = (stream: ClientChannel) => {
         if (settled) return void stream.close();
         channel = stream;
         stream.on('data', (chunk: Buffer) => {
@@ -200,7 +213,8 @@ export class SshExec {
         });
         if (options.stdin !== undefined) stream.end(options.stdin);
         else stream.end();
-      });
+      };
+      open();
     });
   }
 }
