@@ -122,6 +122,23 @@ export class TestSshd {
     return Buffer.from(this.log()).subarray(mark).toString('utf8');
   }
 
+  /** Waits until the log after `mark` contains `text` (sshd's processes write it asynchronously). */
+  async waitForLog(mark: number, text: string | RegExp, timeoutMs = 5_000): Promise<string> {
+    return waitFor(
+      () => {
+        const log = this.logSince(mark);
+        return (typeof text === 'string' ? log.includes(text) : text.test(log)) ? log : '';
+      },
+      `sshd to log ${String(text)}`,
+      timeoutMs,
+    );
+  }
+
+  /** Waits until sshd has logged the end of a client connection after `mark`; returns the log. */
+  async waitForDisconnect(mark: number): Promise<string> {
+    return this.waitForLog(mark, /Received disconnect from|Connection closed by|Connection reset by|Disconnected from/);
+  }
+
   /** The authentication requests sshd logged after `mark` ("userauth-request for user ..."). */
   userauthRequests(mark: number): string[] {
     return this.logSince(mark)

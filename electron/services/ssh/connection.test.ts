@@ -56,8 +56,8 @@ describe('SshConnection against a real sshd', () => {
     expect(res.stderr.toString()).toBe('err\n');
     expect(res.code).toBe(3);
     expect(debug).toContain('Handshake: strict KEX mode enabled');
-    expect(sshd.logSince(mark)).toMatch(/Accepted publickey for \S+ from 127\.0\.0\.1/);
-    expect(sshd.logSince(mark)).not.toContain('auth-agent-req');
+    const log = await sshd.waitForLog(mark, /Accepted publickey for \S+ from 127\.0\.0\.1/);
+    expect(log).not.toContain('auth-agent-req');
     await conn.close();
     expect(conn.state()).toBe('closed');
   });
@@ -103,8 +103,7 @@ describe('SshConnection against a real sshd', () => {
     const mark = sshd.logMark();
     const conn = connection(client.target(sshd, { identityFiles: [] }), { hostKeys: client.hostKeys, agentSocket: agent.socket });
     await conn.connect();
-    expect(sshd.logSince(mark)).toContain(`Accepted publickey for ${sshd.user}`);
-    expect(sshd.logSince(mark)).toContain(agentKey.fingerprint);
+    expect(await sshd.waitForLog(mark, `Accepted publickey for ${sshd.user}`)).toContain(agentKey.fingerprint);
   });
 
   it('reports a refused port as ssh_unreachable with the address', async () => {
@@ -128,7 +127,7 @@ describe('SshConnection against a real sshd', () => {
     expect(details).toMatchObject({ kind: 'host_key', status: 'unknown', host: '127.0.0.1', port: sshd.port, keyType: 'ssh-ed25519', fingerprint: sshd.hostKey.fingerprint });
     expect(details.hop).toBeUndefined();
     expect(err.message).toContain(sshd.hostKey.fingerprint);
-    expect(sshd.logSince(mark)).toContain('Connection from 127.0.0.1');
+    expect(await sshd.waitForDisconnect(mark)).toContain('Connection from 127.0.0.1');
     expect(sshd.userauthRequests(mark)).toEqual([]);
     expect(secrets.reads).toBe(0);
     expect(prompter.asked).toEqual([]);
@@ -162,7 +161,7 @@ describe('SshConnection against a real sshd', () => {
       expect(err.code).toBe('ssh_host_key_changed');
       expect(err.details).toMatchObject({ kind: 'host_key', status: 'changed', fingerprint: own.hostKey.fingerprint, port: own.port });
       expect((err.details as HostKeyDetails).recordedAt).toMatch(/known_hosts:\d+$/);
-      expect(own.logSince(mark)).toContain('Connection from 127.0.0.1');
+      expect(await own.waitForDisconnect(mark)).toContain('Connection from 127.0.0.1');
       expect(own.userauthRequests(mark)).toEqual([]);
       expect(secrets.reads).toBe(1); // only the earlier, legitimate login
       expect(prompter.asked).toEqual([]);
@@ -199,7 +198,7 @@ describe('SshConnection against a real sshd', () => {
       const greedy = new SshExec(connection(client.target(tight), { hostKeys: client.hostKeys }, { maxChannels: 6 }));
       const outs = await Promise.all(Array.from({ length: 6 }, (_, i) => greedy.run(`sleep 0.05; echo ${i}`)));
       expect(outs.map((r) => r.stdout.toString())).toEqual(Array.from({ length: 6 }, (_, i) => `${i}\n`));
-      expect(tight.logSince(mark)).toContain('server_input_channel_open: failure session'); // it did refuse some
+      await tight.waitForLog(mark, 'server_input_channel_open: failure session'); // it did refuse some
     } finally {
       await limited.stop();
       await tight.stop();
@@ -217,6 +216,7 @@ describe('SshConnection against a real sshd', () => {
     const err = await failure(connection(revoking.target(sshd), { hostKeys: revoking.hostKeys }).connect());
     expect(err.code).toBe('ssh_host_key_changed');
     expect(err.details).toMatchObject({ status: 'revoked' });
+    await sshd.waitForDisconnect(mark);
     expect(sshd.userauthRequests(mark)).toEqual([]);
   });
 });

@@ -49,7 +49,7 @@ describe('ProxyJump through a second sshd', () => {
     const res = await new SshExec(conn).run('echo through');
     expect(res.stdout.toString()).toBe('through\n');
     // The jump host opened the TCP connection to the target for us.
-    expect(jump.logSince(jumpMark)).toContain(`target 127.0.0.1 port ${target.port}`);
+    await jump.waitForLog(jumpMark, `target 127.0.0.1 port ${target.port}`);
     await conn.close();
   });
 
@@ -61,7 +61,7 @@ describe('ProxyJump through a second sshd', () => {
     const details = err.details as HostKeyDetails;
     expect(details).toMatchObject({ host: '127.0.0.1', port: target.port, fingerprint: target.hostKey.fingerprint });
     expect(details.hop).toBeUndefined(); // the target itself, not the jump host
-    expect(target.logSince(mark)).toContain('Connection from 127.0.0.1');
+    expect(await target.waitForDisconnect(mark)).toContain('Connection from 127.0.0.1');
     expect(target.userauthRequests(mark)).toEqual([]);
   });
 
@@ -76,6 +76,7 @@ describe('ProxyJump through a second sshd', () => {
     expect(err.code).toBe('ssh_host_key_unknown');
     expect(err.details).toMatchObject({ kind: 'host_key', status: 'unknown', host: '127.0.0.1', port: jump.port, hop: 0, fingerprint: jump.hostKey.fingerprint });
     expect(err.message).toContain('jump host');
+    await jump.waitForDisconnect(jumpMark);
     expect(jump.userauthRequests(jumpMark)).toEqual([]);
     expect(target.logSince(targetMark)).not.toContain('Connection from');
 
