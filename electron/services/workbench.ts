@@ -1,7 +1,23 @@
-import { mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import type { AppInfo } from '../contract/app.js';
 import { appHandlers } from './app-handlers.js';
+import { openDatabase } from './db/database.js';
+import { Deployer, type LocalDeployMode } from './deploy/deployer.js';
+import { DeploymentStore } from './deploy/deployment-store.js';
+import { deployHandlers } from './deploy/handlers.js';
+import { metricsHandlers } from './metrics/handlers.js';
+import { IngestWriter } from './metrics/ingest-writer.js';
+import { MetricsQueries } from './metrics/queries.js';
+import { nodesHandlers } from './nodes/handlers.js';
+import { NodePool, type NodeConnector } from './nodes/node-pool.js';
+import { NodeStore } from './nodes/node-store.js';
 import type { Handlers } from './rpc/handlers.js';
+import { runsHandlers } from './runs/handlers.js';
+import { Launcher } from './runs/launcher.js';
+import { RunMonitor, type MonitorTiming } from './runs/monitor.js';
+import { RunStore, toSummary } from './runs/run-store.js';
 import { EventBus } from './util/event-bus.js';
 
 /** Everything the services need from their host; nothing here comes from Electron. */
@@ -14,6 +30,16 @@ export interface WorkbenchOptions {
   transport: AppInfo['transport'];
   /** The workbench's own version. */
   version: string;
+  /** Opens SSH nodes; without it only This machine is usable. */
+  connectNode?: NodeConnector;
+  /** Root holding native/ and resources/presets for deploys (default: the checkout or app this code is in). */
+  sourceRoot?: string;
+  /** How This machine deploys (default `in-place`: builds the checkout's native/). */
+  localDeployMode?: LocalDeployMode;
+  /** Watch the runs that are not final, from the start (default true; the CLI watches on demand). */
+  watchRuns?: boolean;
+  /** Poll timings of the run monitor. */
+  monitorTiming?: Partial<MonitorTiming>;
 }
 
 /** The assembled services: request handlers, push events, and shutdown. */
@@ -23,16 +49,65 @@ export interface Workbench {
   close(): Promise<void>;
 }
 
+/** The nearest folder above this module holding native/ (the checkout or the installed app). */
+function defaultSourceRoot(): string {
+  let dir = dirname(fileURLToPath(import.meta.url));
+  for (;;) {
+    if (existsSync(join(dir, 'package.json')) && existsSync(join(dir, 'electron'))) return dir;
+    const parent = dirname(dir);
+    if (parent === dir) return process.cwd();
+    dir = parent;
+  }
+}
+
 /** Builds the services for one workbench process. */
 export function createWorkbench(options: WorkbenchOptions): Workbench {
   mkdirSync(options.dataDir, { recursive: true });
   const events = new EventBus();
+  const { db } = openDatabase(join(options.dataDir, 'workbench.db'));
+  const nodes = new NodeStore(db);
+  const pool = new NodePool(nodes, options.connectNode);
+  const deployments = new DeploymentStore(db);
+  const runs = new RunStore(db);
+  const writer = new IngestWriter(db);
+  const queries = new MetricsQueries(db);
+  const deployer = new Deployer({
+    store: deployments,
+    sourceRoot: options.sourceRoot ?? defaultSourceRoot(),
+    localMode: options.localDeployMode ?? 'in-place',
+    localCopyBase: options.dataDir,
+    onProgress: (p) => events.emit('deploy:progress', p),
+  });
+  const monitor = new RunMonitor(runs, pool, writer, events, options.monitorTiming);
+  const changed = (id: string): void => events.emit('runs:changed', { run: toSummary(runs.get(id)) });
+  const launcher = new Launcher({
+    runs,
+    nodes,
+    pool,
+    deployments,
+    deployer,
+    monitor,
+    dataDir: options.dataDir,
+    localTrainer: options.trainerPath,
+    onChanged: (run) => events.emit('runs:changed', { run }),
+  });
   const handlers: Handlers = {
     ...appHandlers(options),
+    ...nodesHandlers(nodes, pool, events),
+    ...deployHandlers(deployer, deployments, nodes, pool),
+    ...runsHandlers(runs, launcher, monitor, changed),
+    ...metricsHandlers(queries, runs, writer, pool),
   };
+  if (options.watchRuns ?? true) monitor.watchActive();
+  let closing: Promise<void> | null = null;
   return {
     handlers,
     events,
-    close: async () => {},
+    close: () =>
+      (closing ??= (async () => {
+        await monitor.close();
+        await pool.close();
+        db.close();
+      })()),
   };
 }
