@@ -17,7 +17,7 @@ import { createWorkbench, type Workbench } from '../workbench.js';
 import { heartbeatInterval } from './monitor.js';
 
 // The real trainer on This machine, the real wrapper, a real database: the tiny preset, few steps.
-const quick = { 'max-steps': '40', 'log-every': '1', 'val-every': '20', 'router-stats-every': '10', 'checkpoint-every': '20' };
+const quick = { 'max-steps': '40', 'warmup-steps': '5', 'decay-steps': '10', 'log-every': '1', 'val-every': '20', 'router-stats-every': '10', 'checkpoint-every': '20' };
 const long = { 'max-steps': '100000', 'log-every': '1', 'checkpoint-every': '1000000', 'router-stats-every': '50' };
 
 let dataDir: string;
