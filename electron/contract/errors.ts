@@ -1,4 +1,6 @@
 /** Error codes every channel may answer with; the renderer switches on these, never on messages. */
+import type { ErrorDetails } from './error-details.js';
+
 export const errorCodes = [
   'invalid_request',
   'not_found',
@@ -23,6 +25,8 @@ export interface AppErrorShape {
   code: ErrorCode;
   message: string;
   hint?: string;
+  /** Structured facts for the UI (e.g. the host key to confirm). */
+  details?: ErrorDetails;
 }
 
 /** The result envelope of one request, as both transports deliver it. */
@@ -32,11 +36,13 @@ export type RpcResult<T> = { ok: true; value: T } | { ok: false; error: AppError
 export class WorkbenchError extends Error {
   readonly code: ErrorCode;
   readonly hint: string | undefined;
+  readonly details: ErrorDetails | undefined;
 
   constructor(shape: AppErrorShape) {
     super(shape.message);
     this.name = 'WorkbenchError';
     this.code = shape.code;
     this.hint = shape.hint;
+    this.details = shape.details;
   }
 }

@@ -4,6 +4,7 @@ import { createWorkbench, type Workbench } from '../services/workbench.js';
 import { appRoot, defaultTrainerPath, rendererDir, workbenchVersion } from '../launcher/defaults.js';
 import { registerIpc } from './ipc.js';
 import { registerAppScheme, serveRenderer } from './protocol.js';
+import { createSecretStore } from './secrets.js';
 import { appOrigin, hardenApp } from './security.js';
 
 const root = appRoot();
@@ -39,12 +40,17 @@ function createWindow(): void {
 app
   .whenReady()
   .then(() => {
-    workbench = createWorkbench({
-      dataDir: process.env.MOE_WORKBENCH_DATA ?? app.getPath('userData'),
+    const dataDir = process.env.MOE_WORKBENCH_DATA ?? app.getPath('userData');
+    // Secrets are encrypted with the OS keychain through safeStorage, or kept in memory only (with the
+    // reason) when there is none; the services never see safeStorage itself.
+    const options = {
+      dataDir,
       trainerPath: defaultTrainerPath(root),
-      transport: 'electron',
+      transport: 'electron' as const,
       version: workbenchVersion(root),
-    });
+      secrets: createSecretStore(dataDir),
+    };
+    workbench = createWorkbench(options);
     serveRenderer(rendererDir(root));
     registerIpc(workbench);
     createWindow();
