@@ -7,6 +7,7 @@ import { openDatabase } from '../services/db/database.js';
 import { createWorkbench } from '../services/workbench.js';
 import { compiledCli } from '../test-support/compiled.js';
 import { tempDir, trainerBinary } from '../test-support/paths.js';
+import { clientSide, sshdFor } from '../test-support/ssh-fixture.js';
 import { insertRun } from '../test-support/store.js';
 import { clientOf } from './client.js';
 import { runProgram, type CliIo } from './program.js';
@@ -18,7 +19,17 @@ async function moewb(dataDir: string, ...argv: string[]): Promise<{ code: number
   const io: CliIo = {
     out: (t) => (out += t),
     err: (t) => (err += t),
-    open: (o) => clientOf(createWorkbench({ dataDir: o.dataDir, trainerPath: o.trainer, transport: 'cli', version: '0.0.0-test', watchRuns: false })),
+    open: (o) =>
+      clientOf(
+        createWorkbench({
+          dataDir: o.dataDir,
+          trainerPath: o.trainer,
+          transport: 'cli',
+          version: '0.0.0-test',
+          watchRuns: false,
+          ssh: { homeDir: join(dataDir, 'home'), userKnownHostsFiles: [] },
+        }),
+      ),
   };
   const code = await runProgram(io, ['--data-dir', dataDir, ...argv], { dataDir: '/nonexistent', trainer: trainerBinary }, '0.0.0-test');
   return { code, out, err };
@@ -72,6 +83,29 @@ describe('moewb', () => {
     expect(rows[1]!.endsWith(',')).toBe(true);
     const unknown = await moewb(dir, 'metrics', 'export', runId, '--csv', '--series', 'nope');
     expect(unknown.err).toMatch(/has no series nope/);
+  });
+
+  it('shows an unknown host key and trusts it only with the matching fingerprint', async () => {
+    const dir = tempDir('moewb-cli-');
+    const client = clientSide();
+    const sshd = await sshdFor(client);
+    try {
+      await moewb(dir, 'nodes', 'add', 'lo', '--host', sshd.host, '--port', String(sshd.port), '--user', sshd.user, '--identity-file', client.key.privatePath);
+      const unknown = await moewb(dir, 'nodes', 'test', 'lo');
+      expect(unknown.code).toBe(1);
+      expect(unknown.err).toContain(`host key: ssh-ed25519 ${sshd.hostKey.fingerprint}`);
+      expect(unknown.err).toContain('moewb nodes trust <node> --fingerprint');
+      const wrong = await moewb(dir, 'nodes', 'trust', 'lo', '--fingerprint', 'SHA256:AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA');
+      expect(wrong.code).toBe(1);
+      expect(wrong.err).toMatch(/not SHA256:AAAA.*\nhint: Do not trust it/);
+      const trusted = await moewb(dir, 'nodes', 'trust', 'lo', '--fingerprint', sshd.hostKey.fingerprint);
+      expect(trusted).toMatchObject({ code: 0, out: expect.stringContaining('trusted ssh-ed25519') as unknown });
+      const ok = await moewb(dir, 'nodes', 'test', 'lo');
+      expect(ok.code).toBe(0);
+      expect(ok.out).toMatch(/^host: /);
+    } finally {
+      await sshd.stop();
+    }
   });
 
   it('runs as the compiled `moewb` program', () => {

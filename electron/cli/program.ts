@@ -94,6 +94,33 @@ export function buildProgram(io: CliIo, defaults: GlobalOptions, version: string
       else io.out(nodeReport(report));
     }));
 
+  nodes
+    .command('trust <node>')
+    .description("accept an SSH node's host key after comparing its fingerprint with the one its administrator gave you")
+    .requiredOption('--fingerprint <SHA256:...>', 'the fingerprint you compared (as `nodes test` printed it)')
+    .action(withClient(async (c, node: string, o: { fingerprint: string }) => {
+      const id = await nodeId(c, node);
+      const seen = await c.call('nodes:test', { id }).then(
+        () => null,
+        (err: unknown) => err,
+      );
+      if (seen === null) {
+        io.out('the host key is already trusted\n');
+        return;
+      }
+      const details = seen instanceof WorkbenchError ? seen.details : undefined;
+      if (!(seen instanceof WorkbenchError) || seen.code !== 'ssh_host_key_unknown' || details?.kind !== 'host_key') throw seen;
+      if (details.fingerprint !== o.fingerprint) {
+        throw new WorkbenchError({
+          code: 'conflict',
+          message: `The host presents ${details.fingerprint}, not ${o.fingerprint}.`,
+          hint: 'Do not trust it: check the address, then ask the host\'s administrator for its fingerprint.',
+        });
+      }
+      await c.call('nodes:trust-host-key', { host: details.host, port: details.port, key: details.key, fingerprint: details.fingerprint });
+      io.out(`trusted ${details.keyType} ${details.fingerprint} for ${details.host}:${details.port}\n`);
+    }));
+
   program
     .command('deploy <node>')
     .description('upload and build the trainer on a node (skips what the node already has)')
@@ -268,6 +295,11 @@ export async function runProgram(io: CliIo, argv: string[], defaults: GlobalOpti
 export function printError(io: CliIo, err: unknown): number {
   if (err instanceof WorkbenchError) {
     io.err(`error: ${err.message}\n`);
+    if (err.details?.kind === 'host_key' && err.details.status === 'unknown') {
+      io.err(`host key: ${err.details.keyType} ${err.details.fingerprint}\n`);
+      io.err('hint: compare it with the fingerprint the host\'s administrator gives you; if they match, run `moewb nodes trust <node> --fingerprint <it>`\n');
+      return 1;
+    }
     if (err.hint) io.err(`hint: ${err.hint}\n`);
     return 1;
   }

@@ -81,7 +81,7 @@ describe('nodes:test', () => {
     const events = new EventBus();
     const seen: number[] = [];
     events.on('nodes:changed', ({ nodes }) => seen.push(nodes.length));
-    const handlers = nodesHandlers(store, new NodePool(store), events) as Handlers;
+    const handlers = nodesHandlers(store, new NodePool(store), events, null) as Handlers;
     const bad = await dispatch(handlers, 'nodes:add', { name: 'x', host: 'gpu1; rm -rf ~' });
     expect(bad).toMatchObject({ ok: false, error: { code: 'invalid_request' } });
     const ok = await dispatch(handlers, 'nodes:add', { name: 'x', host: 'gpu1', port: 22 });

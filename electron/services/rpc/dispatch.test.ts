@@ -69,12 +69,12 @@ describe('dispatch', () => {
       fingerprint: 'SHA256:abc',
       key: 'AAAA',
     };
-    const handlers: Handlers = {
+    const handlers: Pick<Handlers, 'app:info'> = {
       'app:info': async () => {
         throw new ServiceError('ssh_host_key_unknown', 'Unknown host key', 'Confirm the fingerprint', details);
       },
     };
-    await expect(dispatch(handlers, 'app:info', {})).resolves.toEqual({
+    await expect(dispatch(handlers as Handlers, 'app:info', {})).resolves.toEqual({
       ok: false,
       error: { code: 'ssh_host_key_unknown', message: 'Unknown host key', hint: 'Confirm the fingerprint', details },
     });
