@@ -1,7 +1,7 @@
 import Database from 'better-sqlite3';
 import { hostname } from 'node:os';
 import { rmSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ChannelName, RequestOf, ResponseOf } from '../../contract/channels.js';
 import type { DeployProgress } from '../../contract/deploy.js';
@@ -9,7 +9,7 @@ import type { AppErrorShape } from '../../contract/errors.js';
 import type { HostKeyDetails } from '../../contract/error-details.js';
 import { isFinalState, type RunSummary } from '../../contract/runs.js';
 import { expectedPoints, pointKey } from '../../test-support/metrics-file.js';
-import { repoRoot, tempDir, trainerBinary } from '../../test-support/paths.js';
+import { tempDir, trainerBinary } from '../../test-support/paths.js';
 import { sourceTree } from '../../test-support/source-tree.js';
 import { clientSide, sshdFor, type SshClientSide } from '../../test-support/ssh-fixture.js';
 import type { TestSshd } from '../../test-support/sshd.js';
@@ -83,13 +83,14 @@ describe('an SSH node', () => {
     expect(progress.map((p) => p.phase)).toEqual(['hash', 'check', 'done']);
   });
 
-  it('launches, tails and stops a run over SSH with the real trainer', async () => {
+  it('launches, tails and stops a run over SSH with the real trainer', { timeout: 300_000 }, async () => {
     requireTrainer();
-    // The node's trainer: this checkout's build, recorded as that node's deployment.
+    // The node's trainer: the build the tests use (this checkout's), recorded as that node's deployment.
+    const deployedTree = dirname(dirname(dirname(trainerBinary)));
     const db = new Database(join(dataDir, 'workbench.db'));
     db.prepare(
       `INSERT INTO deployments (node_id, trainer_hash, remote_dir, status, started_at, facts) VALUES (?, 'checkout', ?, 'ready', 0, NULL)`,
-    ).run(nodeId, repoRoot);
+    ).run(nodeId, deployedTree);
     db.close();
     const { run } = await call('runs:launch', {
       nodeId,

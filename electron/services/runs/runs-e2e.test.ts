@@ -17,7 +17,10 @@ import { createWorkbench, type Workbench } from '../workbench.js';
 import { heartbeatInterval } from './monitor.js';
 
 // The real trainer on This machine, the real wrapper, a real database: the tiny preset, few steps.
-const quick = { 'max-steps': '40', 'warmup-steps': '5', 'decay-steps': '10', 'log-every': '1', 'val-every': '20', 'router-stats-every': '10', 'checkpoint-every': '20' };
+const quick = {
+  'max-steps': '24', 'warmup-steps': '2', 'decay-steps': '4', 'log-every': '1', 'val-every': '12', 'val-tokens': '2048',
+  'router-stats-every': '6', 'checkpoint-every': '12',
+};
 const long = { 'max-steps': '100000', 'log-every': '1', 'checkpoint-every': '1000000', 'router-stats-every': '50' };
 
 let dataDir: string;
@@ -69,7 +72,7 @@ afterAll(async () => {
   await workbench.close();
 });
 
-describe('runs on This machine with the real trainer', () => {
+describe('runs on This machine with the real trainer', { timeout: 300_000 }, () => {
   it('launches the tiny preset and stores exactly the complete lines of metrics.jsonl', async () => {
     const appended: MetricsAppended[] = [];
     const off = workbench.events.on('metrics:appended', (m) => appended.push(m));
@@ -78,20 +81,20 @@ describe('runs on This machine with the real trainer', () => {
     expect(Array.isArray(warnings)).toBe(true);
     const runJson = JSON.parse(readFileSync(join(run.remoteDir, 'run.json'), 'utf8')) as Record<string, unknown>;
     expect(runJson).toMatchObject({ format: 1, run_id: run.id, name: 'tiny e2e', preset: 'jetmoe-tiny', overrides: quick });
-    expect(readFileSync(join(run.remoteDir, 'run.flags'), 'utf8')).toMatch(/^--max-steps=40$/m);
+    expect(readFileSync(join(run.remoteDir, 'run.flags'), 'utf8')).toMatch(/^--max-steps=24$/m);
 
     const done = await final(run.id);
     off();
-    expect(done).toMatchObject({ state: 'completed', exitCode: 0, lastStep: 40, attempt: 1 });
+    expect(done).toMatchObject({ state: 'completed', exitCode: 0, lastStep: 24, attempt: 1 });
     const expected = expectedPoints(join(run.remoteDir, 'metrics.jsonl'));
     const stored = storedPoints(run.id);
-    expect(expected.length).toBeGreaterThan(40);
+    expect(expected.length).toBeGreaterThan(24);
     expect(stored.size).toBe(expected.length);
     for (const e of expected) expect(stored.get(pointKey(e))?.value, pointKey(e)).toBe(e.value);
     expect(appended.filter((m) => m.runId === run.id).reduce((n, m) => n + m.points, 0)).toBe(expected.length);
 
     const detail = await call('runs:get', { runId: run.id });
-    expect(detail.checkpoints.map((c) => c.step)).toContain(40);
+    expect(detail.checkpoints.map((c) => c.step)).toContain(24);
     expect(detail.attempts).toEqual([expect.objectContaining({ attempt: 1, exitCode: 0, state: 'completed' })]);
     expect(detail.ingest).toMatchObject({ errorCount: 0, blocked: null });
     const series = await call('metrics:list', { runId: run.id });
