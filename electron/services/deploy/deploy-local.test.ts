@@ -2,15 +2,15 @@ import { describe, expect, it } from 'vitest';
 import type { DeployProgress } from '../../contract/deploy.js';
 import { repoRoot, trainerBinary } from '../../test-support/paths.js';
 import { openTestStore } from '../../test-support/store.js';
-import { requireTrainer } from '../../test-support/trainer.js';
 import { LocalNode } from '../nodes/local-node.js';
 import { NodeStore } from '../nodes/node-store.js';
 import { Deployer } from './deployer.js';
 import { DeploymentStore } from './deployment-store.js';
 
+// Runs native/scripts/build.sh in the checkout: incremental after `npm test` has built the trainer
+// (seconds), a full build otherwise (minutes).
 describe('deploy to This machine (in place, the real build script)', () => {
   it('builds when needed, and a second deploy is a no-op: no upload, no build', async () => {
-    requireTrainer();
     const { db, dir } = openTestStore();
     const progress: DeployProgress[] = [];
     const deployer = new Deployer({
