@@ -95,7 +95,7 @@ describe('an SSH node', () => {
     const { run } = await call('runs:launch', {
       nodeId,
       preset: 'jetmoe-tiny',
-      overrides: { 'max-steps': '100000', 'log-every': '1', 'checkpoint-every': '1000000' },
+      overrides: { 'max-steps': '100000', 'log-every': '1', 'checkpoint-every': '1000000', 'micro-batch-size': '4', 'seq-len': '64' },
     });
     cleanup.push(run.remoteDir);
     expect(run.remoteDir).toMatch(new RegExp(`/\\.moe-workbench/runs/${run.id}$`));
