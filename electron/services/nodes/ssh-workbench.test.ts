@@ -49,6 +49,11 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
+  if (workbench) {
+    for (const run of await call('runs:list', {})) {
+      if (!isFinalState(run.state)) await call('runs:kill', { runId: run.id }).catch(() => undefined);
+    }
+  }
   await workbench?.close();
   await sshd?.stop();
   for (const dir of cleanup) rmSync(dir, { recursive: true, force: true });
