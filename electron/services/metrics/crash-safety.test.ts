@@ -57,23 +57,30 @@ describe('ingestion under kill -9', () => {
       return child;
     };
 
+    // The next reader starts while the current one works (so start-ups overlap, and two readers
+    // share the cursor for a moment); then the current one is killed at a random moment.
     let kills = 0;
+    let current = ingest(true);
     for (let i = 0; i < 50; i++) {
-      const child = ingest(true);
+      const next = ingest(true);
       let stderr = '';
-      child.stderr?.on('data', (b: Buffer) => (stderr += b.toString()));
-      // Half the kills land at a random moment of the process's life (start-up and migrations
-      // included), half at a random moment after it has committed something.
+      current.stderr?.on('data', (b: Buffer) => (stderr += b.toString()));
+      // Half the kills land at a random moment of the process's life (start-up and opening the
+      // database included), half at a random moment after it has committed something.
       if (i % 2 === 0) await new Promise((r) => setTimeout(r, Math.random() * 300));
       else {
-        await firstOutput(child);
+        await firstOutput(current);
         await new Promise((r) => setTimeout(r, Math.random() * 30));
       }
-      if (child.exitCode !== null) throw new Error(`the ingest process exited by itself (${child.exitCode}): ${stderr}`);
-      child.kill('SIGKILL');
-      await exited(child);
+      if (current.exitCode !== null) throw new Error(`the ingest process exited by itself (${current.exitCode}): ${stderr}`);
+      current.kill('SIGKILL');
+      await exited(current);
       kills++;
+      current = next;
     }
+    current.kill('SIGKILL');
+    await exited(current);
+    kills++;
     appender.kill('SIGTERM');
     await exited(appender);
 
