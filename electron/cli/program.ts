@@ -238,7 +238,8 @@ async function nodeId(c: CliClient, nameOrId: string): Promise<string> {
 function stepLine(m: MetricsAppended): string | null {
   if (m.toStep === null) return null;
   const show = ['train/loss', 'train/lm_loss', 'train/lr', 'train/tokens_per_s', 'val/loss'];
-  const parts = show.filter((s) => m.latest[s]).map((s) => `${s.split('/').pop()}=${formatValue(m.latest[s]!.value)}`);
+  const label = (s: string): string => (s.startsWith('train/') ? s.slice(6) : s.replace('/', '_'));
+  const parts = show.filter((s) => m.latest[s]).map((s) => `${label(s)}=${formatValue(m.latest[s]!.value)}`);
   return `step ${m.toStep}  ${parts.join('  ')}\n`;
 }
 

@@ -117,9 +117,9 @@ function exitJudgement(code: number, ctx: JudgeContext): Judgement {
   const said = ctx.lastStatus?.message ? `: ${ctx.lastStatus.message}` : '';
   if (code === 0) {
     if (ctx.lastStatus?.state === 'stopped' || (ctx.stopRequested && ctx.lastStatus?.state !== 'completed')) {
-      return { state: 'stopped', message: `stopped; a checkpoint was written${said}` };
+      return { state: 'stopped', message: ctx.lastStatus?.message ?? 'stopped on request; a checkpoint was written' };
     }
-    return { state: 'completed', message: `completed${said}` };
+    return { state: 'completed', message: ctx.lastStatus?.message ?? null };
   }
   if (code === 2) return { state: 'failed', message: `the trainer refused its configuration (exit 2)${said}; see trainer.log` };
   if (code === 3) return { state: 'failed', message: `stopped after too many consecutive non-finite losses or gradients (exit 3)${said}` };
