@@ -57,12 +57,13 @@ describe('ingestion under kill -9', () => {
       return child;
     };
 
-    // The next reader starts while the current one works (so start-ups overlap, and two readers
+    // The next two readers start while the current one works (so start-ups overlap, and readers
     // share the cursor for a moment); then the current one is killed at a random moment.
     let kills = 0;
-    let current = ingest(true);
+    const queue = [ingest(true), ingest(true)];
     for (let i = 0; i < 50; i++) {
-      const next = ingest(true);
+      const current = queue.shift()!;
+      queue.push(ingest(true));
       let stderr = '';
       current.stderr?.on('data', (b: Buffer) => (stderr += b.toString()));
       // Half the kills land at a random moment of the process's life (start-up and opening the
@@ -76,11 +77,12 @@ describe('ingestion under kill -9', () => {
       current.kill('SIGKILL');
       await exited(current);
       kills++;
-      current = next;
     }
-    current.kill('SIGKILL');
-    await exited(current);
-    kills++;
+    for (const rest of queue) {
+      rest.kill('SIGKILL');
+      await exited(rest);
+      kills++;
+    }
     appender.kill('SIGTERM');
     await exited(appender);
 
