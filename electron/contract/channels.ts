@@ -1,5 +1,9 @@
 import type { z } from 'zod';
 import { appChannels } from './app.js';
+import { deployChannels } from './deploy.js';
+import { metricsChannels } from './metrics.js';
+import { nodesChannels } from './nodes.js';
+import { runsChannels } from './runs.js';
 
 /**
  * Every request channel of the workbench, named `domain:verb`, merged from the domain files. Requests
@@ -7,6 +11,10 @@ import { appChannels } from './app.js';
  */
 export const channels = {
   ...appChannels,
+  ...nodesChannels,
+  ...deployChannels,
+  ...runsChannels,
+  ...metricsChannels,
 } as const;
 
 /** A channel name. */

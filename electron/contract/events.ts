@@ -1,8 +1,16 @@
 import { appEvents } from './app.js';
+import { deployEvents } from './deploy.js';
+import { metricsEvents } from './metrics.js';
+import { nodesEvents } from './nodes.js';
+import { runsEvents } from './runs.js';
 
 /** Every push event of the workbench, named `domain:event`, merged from the domain files. */
 export const events = {
   ...appEvents,
+  ...nodesEvents,
+  ...deployEvents,
+  ...runsEvents,
+  ...metricsEvents,
 } as const;
 
 /** Payload type of each event. */

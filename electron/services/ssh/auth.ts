@@ -5,7 +5,7 @@
  * host key was verified. Nothing here logs or returns a secret.
  */
 import { stat, readFile } from 'node:fs/promises';
-import { utils, type AnyAuthMethod, type AuthHandlerMiddleware, type AuthenticationType } from 'ssh2';
+import ssh2, { type AnyAuthMethod, type AuthHandlerMiddleware, type AuthenticationType } from 'ssh2';
 import type { SecretStore } from '../secrets/secret-store.js';
 import { hostPort, type SshTarget } from './target.js';
 
@@ -185,7 +185,7 @@ export class AuthSession {
       this.tried.push(`publickey ${keyPath} (cannot read: ${(err as NodeJS.ErrnoException).code ?? 'error'})`);
       return null;
     }
-    const plain = utils.parseKey(data);
+    const plain = ssh2.utils.parseKey(data);
     if (!(plain instanceof Error)) {
       this.tried.push(`publickey ${keyPath}`);
       return { type: 'publickey', username, key: data };
@@ -196,7 +196,7 @@ export class AuthSession {
     }
     const secretKey = passphraseSecretKey(keyPath);
     const saved = await this.options.secrets?.get(secretKey);
-    if (saved !== undefined && !(utils.parseKey(data, saved) instanceof Error)) {
+    if (saved !== undefined && !(ssh2.utils.parseKey(data, saved) instanceof Error)) {
       this.tried.push(`publickey ${keyPath} (saved passphrase)`);
       return { type: 'publickey', username, key: data, passphrase: saved };
     }
@@ -209,7 +209,7 @@ export class AuthSession {
     for (let attempt = 1; attempt <= maxPromptAttempts; attempt++) {
       const answer = await this.whilePrompting(() => ask({ keyPath, target: hostPort(this.hop.host, this.hop.port), attempt }));
       if (!answer) break;
-      if (utils.parseKey(data, answer.value) instanceof Error) continue;
+      if (ssh2.utils.parseKey(data, answer.value) instanceof Error) continue;
       // The passphrase is verified locally, so it is right whatever the server decides.
       if (answer.remember && this.options.secrets) await this.options.secrets.set(secretKey, answer.value);
       this.tried.push(`publickey ${keyPath}`);
