@@ -1,9 +1,12 @@
 import type { z } from 'zod';
 import { appChannels } from './app.js';
+import { configChannels } from './config.js';
 import { deployChannels } from './deploy.js';
+import { historyChannels } from './history.js';
 import { metricsChannels } from './metrics.js';
 import { nodesChannels } from './nodes.js';
 import { runsChannels } from './runs.js';
+import { settingsChannels } from './settings.js';
 
 /**
  * Every request channel of the workbench, named `domain:verb`, merged from the domain files. Requests
@@ -15,6 +18,9 @@ export const channels = {
   ...deployChannels,
   ...runsChannels,
   ...metricsChannels,
+  ...configChannels,
+  ...historyChannels,
+  ...settingsChannels,
 } as const;
 
 /** A channel name. */

@@ -3,10 +3,13 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { AppInfo } from '../contract/app.js';
 import { appHandlers } from './app-handlers.js';
+import { configHandlers } from './config/handlers.js';
 import { openDatabase } from './db/database.js';
 import { Deployer, type LocalDeployMode } from './deploy/deployer.js';
 import { DeploymentStore } from './deploy/deployment-store.js';
 import { deployHandlers } from './deploy/handlers.js';
+import { historyHandlers } from './history/handlers.js';
+import { HistoryQueries } from './history/history-queries.js';
 import { metricsHandlers } from './metrics/handlers.js';
 import { IngestWriter } from './metrics/ingest-writer.js';
 import { MetricsQueries } from './metrics/queries.js';
@@ -18,6 +21,7 @@ import { runsHandlers } from './runs/handlers.js';
 import { Launcher } from './runs/launcher.js';
 import { RunMonitor, type MonitorTiming } from './runs/monitor.js';
 import { RunStore, toSummary } from './runs/run-store.js';
+import { SettingsStore, settingsHandlers } from './settings/settings-store.js';
 import { EventBus } from './util/event-bus.js';
 
 /** Everything the services need from their host; nothing here comes from Electron. */
@@ -71,9 +75,10 @@ export function createWorkbench(options: WorkbenchOptions): Workbench {
   const runs = new RunStore(db);
   const writer = new IngestWriter(db);
   const queries = new MetricsQueries(db);
+  const sourceRoot = options.sourceRoot ?? defaultSourceRoot();
   const deployer = new Deployer({
     store: deployments,
-    sourceRoot: options.sourceRoot ?? defaultSourceRoot(),
+    sourceRoot,
     localMode: options.localDeployMode ?? 'in-place',
     localCopyBase: options.dataDir,
     onProgress: (p) => events.emit('deploy:progress', p),
@@ -97,6 +102,9 @@ export function createWorkbench(options: WorkbenchOptions): Workbench {
     ...deployHandlers(deployer, deployments, nodes, pool),
     ...runsHandlers(runs, launcher, monitor, changed),
     ...metricsHandlers(queries, runs, writer, pool),
+    ...configHandlers({ trainerPath: options.trainerPath, sourceRoot }),
+    ...historyHandlers(new HistoryQueries(db, runs)),
+    ...settingsHandlers(new SettingsStore(options.dataDir), events),
   };
   if (options.watchRuns ?? true) monitor.watchActive();
   let closing: Promise<void> | null = null;

@@ -60,10 +60,11 @@ export class MetricsQueries {
            FROM points
            WHERE run_key = @runKey AND series_id = @seriesId AND step BETWEEN @from AND @to AND (@all OR archived = 0)
            GROUP BY bucket)
-         SELECT b.step_min, b.step_max, b.lo, b.hi, b.n,
-           (SELECT value FROM points p WHERE p.run_key = @runKey AND p.series_id = @seriesId AND p.step = b.step_max
-              AND (@all OR p.archived = 0) ORDER BY p.attempt DESC LIMIT 1) AS last
-         FROM b ORDER BY b.bucket`,
+         SELECT b.step_min, b.step_max, b.lo, b.hi, b.n, l.value AS last, l.tokens AS last_tokens, l.time AS last_time
+         FROM b JOIN points l ON l.run_key = @runKey AND l.series_id = @seriesId AND l.step = b.step_max
+           AND l.attempt = (SELECT max(p.attempt) FROM points p WHERE p.run_key = @runKey AND p.series_id = @seriesId
+             AND p.step = b.step_max AND (@all OR p.archived = 0))
+         ORDER BY b.bucket`,
       ),
       routerAt: db.prepare(
         `SELECT step FROM router_stats WHERE run_key = ? AND archived = 0 AND step <= ? ORDER BY step DESC LIMIT 1`,
@@ -115,6 +116,7 @@ export class MetricsQueries {
     const span = extent.hi - extent.lo + 1;
     const rows = this.stmts.buckets.all({ ...params, from: extent.lo, to: extent.hi, n: q.maxPoints, span }) as {
       step_min: number; step_max: number; lo: number | null; hi: number | null; n: number; last: number | null;
+      last_tokens: number | null; last_time: number | null;
     }[];
     const buckets: MetricBucket[] = rows.map((r) => ({
       stepMin: r.step_min,
@@ -123,6 +125,8 @@ export class MetricsQueries {
       max: r.hi,
       last: r.last,
       lastStep: r.step_max,
+      lastTokens: r.last_tokens,
+      lastTime: r.last_time,
       count: r.n,
     }));
     return { runId: q.runId, series: q.series, mode: 'buckets', from: extent.lo, to: extent.hi, buckets };
