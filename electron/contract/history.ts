@@ -31,6 +31,7 @@ export interface MeasuredThroughput {
 }
 
 const listRequest = z.object({ limit: z.number().int().min(1).max(10_000).default(2000) }).strict();
+const runRequest = z.object({ runId: z.string().min(1) }).strict();
 const throughputRequest = z
   .object({ nodeId: z.string().min(1), preset: z.string().min(1) })
   .strict();
@@ -38,6 +39,8 @@ const throughputRequest = z
 /** Channels of the `history` domain: read-only views over all runs for the history table and the wizard. */
 export const historyChannels = {
   'history:runs': channel<typeof listRequest, HistoryRun[]>(listRequest),
+  /** One run as the history table shows it (the run view's cost and time figures). */
+  'history:run': channel<typeof runRequest, HistoryRun>(runRequest),
   /** What earlier runs of this preset on this node measured, for cost and time estimates. */
   'history:throughput': channel<typeof throughputRequest, MeasuredThroughput>(throughputRequest),
 } as const;

@@ -12,11 +12,15 @@ export class ServiceError extends Error {
     this.hint = hint;
   }
 
-  /** The transport shape of this error. */
+  /** The transport shape of this error; structured `details` (e.g. a refused host key) go along. */
   toShape(): AppErrorShape {
-    return this.hint === undefined
-      ? { code: this.code, message: this.message }
-      : { code: this.code, message: this.message, hint: this.hint };
+    const shape: AppErrorShape = { code: this.code, message: this.message };
+    if (this.hint !== undefined) shape.hint = this.hint;
+    const details = (this as { details?: unknown }).details;
+    if (details && typeof details === 'object' && typeof (details as { kind?: unknown }).kind === 'string') {
+      shape.details = details as AppErrorShape['details'] & object;
+    }
+    return shape;
   }
 }
 

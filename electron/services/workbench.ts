@@ -9,6 +9,7 @@ import { Deployer, type LocalDeployMode } from './deploy/deployer.js';
 import { DeploymentStore } from './deploy/deployment-store.js';
 import { deployHandlers } from './deploy/handlers.js';
 import { historyHandlers } from './history/handlers.js';
+import { hostkeysHandlers, type TrustHostKey } from './hostkeys/handlers.js';
 import { HistoryQueries } from './history/history-queries.js';
 import { metricsHandlers } from './metrics/handlers.js';
 import { IngestWriter } from './metrics/ingest-writer.js';
@@ -44,6 +45,8 @@ export interface WorkbenchOptions {
   watchRuns?: boolean;
   /** Poll timings of the run monitor. */
   monitorTiming?: Partial<MonitorTiming>;
+  /** Records a host key the user confirmed (the SSH layer's known_hosts); without it `hostkeys:trust` is unavailable. */
+  trustHostKey?: TrustHostKey;
 }
 
 /** The assembled services: request handlers, push events, and shutdown. */
@@ -105,6 +108,7 @@ export function createWorkbench(options: WorkbenchOptions): Workbench {
     ...configHandlers({ trainerPath: options.trainerPath, sourceRoot }),
     ...historyHandlers(new HistoryQueries(db, runs)),
     ...settingsHandlers(new SettingsStore(options.dataDir), events),
+    ...hostkeysHandlers(options.trustHostKey),
   };
   if (options.watchRuns ?? true) monitor.watchActive();
   let closing: Promise<void> | null = null;

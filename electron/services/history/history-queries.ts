@@ -1,6 +1,6 @@
 import type { HistoryRun, MeasuredThroughput } from '../../contract/history.js';
 import type { Db } from '../db/database.js';
-import { toSummary, type RunStore } from '../runs/run-store.js';
+import { toSummary, type RunStore, type StoredRun } from '../runs/run-store.js';
 
 interface LastValues {
   run_key: number;
@@ -39,7 +39,7 @@ export class HistoryQueries {
            (SELECT sum(m) FROM (SELECT max(p.value) AS m FROM points p WHERE p.run_key = r.key
               AND p.series_id = (SELECT id FROM series WHERE name = 'train/elapsed') GROUP BY p.attempt)) AS elapsed,
            (SELECT a.header FROM attempts a WHERE a.run_id = r.id AND a.header IS NOT NULL ORDER BY a.attempt DESC LIMIT 1) AS header
-         FROM runs r ORDER BY r.created_at DESC, r.key DESC LIMIT ?`,
+         FROM runs r WHERE (@key IS NULL OR r.key = @key) ORDER BY r.created_at DESC, r.key DESC LIMIT @limit`,
       ),
       config: db.prepare('SELECT key, config FROM runs ORDER BY created_at DESC, key DESC LIMIT ?'),
       sameKind: db.prepare(
@@ -58,24 +58,32 @@ export class HistoryQueries {
   /** Every run (newest first) with its flags and newest metrics. */
   list(limit: number): HistoryRun[] {
     const lastByKey = new Map<number, LastValues>();
-    for (const row of this.stmts.last.all(limit) as LastValues[]) lastByKey.set(row.run_key, row);
+    for (const row of this.stmts.last.all({ key: null, limit }) as LastValues[]) lastByKey.set(row.run_key, row);
     const configByKey = new Map<number, string>();
     for (const row of this.stmts.config.all(limit) as { key: number; config: string }[]) configByKey.set(row.key, row.config);
-    return this.runs.list(null, limit).map((run) => {
-      const v = lastByKey.get(run.key);
-      const trainer = headerTrainer(v?.header ?? null);
-      return {
-        ...toSummary(run),
-        config: flagsOf(configByKey.get(run.key)),
-        lastLoss: v?.loss ?? null,
-        lastValLoss: v?.val_loss ?? null,
-        tokens: v?.tokens ?? null,
-        tokensPerSec: v?.tps ?? null,
-        elapsed: v?.elapsed ?? null,
-        worldSize: trainer.worldSize,
-        device: trainer.device,
-      };
-    });
+    return this.runs.list(null, limit).map((run) => this.toHistoryRun(run, lastByKey.get(run.key), configByKey.get(run.key)));
+  }
+
+  /** One run with its flags and newest metrics. */
+  one(runId: string): HistoryRun {
+    const run = this.runs.get(runId);
+    const v = this.stmts.last.get({ key: run.key, limit: 1 }) as LastValues | undefined;
+    return this.toHistoryRun(run, v, JSON.stringify(this.runs.configOf(runId)));
+  }
+
+  private toHistoryRun(run: StoredRun, v: LastValues | undefined, config: string | undefined): HistoryRun {
+    const trainer = headerTrainer(v?.header ?? null);
+    return {
+      ...toSummary(run),
+      config: flagsOf(config),
+      lastLoss: v?.loss ?? null,
+      lastValLoss: v?.val_loss ?? null,
+      tokens: v?.tokens ?? null,
+      tokensPerSec: v?.tps ?? null,
+      elapsed: v?.elapsed ?? null,
+      worldSize: trainer.worldSize,
+      device: trainer.device,
+    };
   }
 
   /** Median recent throughput of the newest runs of a preset on a node. */

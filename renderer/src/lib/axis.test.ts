@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { forLogAxis, formatX, logTicks, stepRangeForX, timeOrigin, xOf, yDomain } from './axis.js';
+import { forLogAxis, formatX, logTicks, niceTicks, stepRangeForX, timeOrigin, xOf, yDomain } from './axis.js';
 import type { ChartPoint } from './series.js';
 
 const p = (step: number, tokens: number, time: number, y = 1): ChartPoint => ({ step, tokens, time, y, min: y, max: y, count: 1 });
@@ -53,11 +53,23 @@ describe('log axis', () => {
 
   it('pads a flat linear domain so the line is visible', () => {
     expect(yDomain([5, 5], false)).toEqual([4.75, 5.25]);
+    const [lo, hi] = yDomain([13.7, 13.7 + 1e-14], false)!;
+    expect(hi - lo).toBeGreaterThan(1);
   });
 
   it('places ticks on powers of ten, with 2 and 5 when the range is short', () => {
     expect(logTicks(0.5, 300)).toEqual([1, 10, 100]);
     expect(logTicks(1.5, 30)).toEqual([2, 5, 10, 20]);
     expect(logTicks(0, 10)).toEqual([]);
+  });
+});
+
+describe('linear ticks', () => {
+  it('steps by 1, 2 or 5 times a power of ten, inside the domain', () => {
+    expect(niceTicks(2.52, 4.39, 5)).toEqual([3, 3.5, 4]);
+    expect(niceTicks(2.52, 4.39, 8)).toEqual([2.6, 2.8, 3, 3.2, 3.4, 3.6, 3.8, 4, 4.2]);
+    expect(niceTicks(0.00078, 0.00252, 4)).toEqual([0.001, 0.0015, 0.002, 0.0025]);
+    expect(niceTicks(0, 100, 4)).toEqual([0, 20, 40, 60, 80, 100]);
+    expect(niceTicks(5, 5)).toEqual([]);
   });
 });

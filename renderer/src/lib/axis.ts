@@ -37,7 +37,8 @@ export function yDomain(values: readonly (number | null)[], log: boolean): [numb
     const pad = Math.pow(hi / lo, 0.04) || 1.1;
     return [lo / pad, hi * pad];
   }
-  if (lo === hi) {
+  // Equal up to rounding (a smoothed copy of the same value): a flat line, padded so it is visible.
+  if (hi - lo <= 1e-9 * Math.max(Math.abs(hi), Math.abs(lo), 1e-300)) {
     const d = Math.abs(lo) * 0.05 || 1;
     return [lo - d, hi + d];
   }
@@ -102,4 +103,16 @@ export function formatX(x: number, mode: XMode): string {
   if (abs >= 1e6) return `${+(x / 1e6).toPrecision(3)}M`;
   if (abs >= 1e4) return `${+(x / 1e3).toPrecision(3)}k`;
   return String(Math.round(x));
+}
+
+/** "Nice" tick values (steps of 1, 2 or 5 × 10^k, the one nearest to `count` ticks) inside [lo, hi]. */
+export function niceTicks(lo: number, hi: number, count = 5): number[] {
+  if (!Number.isFinite(lo) || !Number.isFinite(hi) || hi <= lo) return [];
+  const raw = (hi - lo) / Math.max(1, count);
+  const mag = Math.pow(10, Math.floor(Math.log10(raw)));
+  const err = raw / mag;
+  const step = mag * (err >= Math.sqrt(50) ? 10 : err >= Math.sqrt(10) ? 5 : err >= Math.sqrt(2) ? 2 : 1);
+  const ticks: number[] = [];
+  for (let t = Math.ceil(lo / step) * step; t <= hi + step * 1e-9; t += step) ticks.push(Number(t.toPrecision(12)));
+  return ticks;
 }
