@@ -179,7 +179,7 @@ function ReportView({ report }: { report: NodeReport }) {
         </dd>
         <dt>Build tools</dt>
         <dd>
-          cmake {report.tools.cmake ?? 'missing'} · g++ {report.tools.gxx ?? 'missing'} · nvcc {report.tools.nvcc ?? 'none'}
+          {report.tools.cmake ?? 'cmake missing'} · {report.tools.gxx ?? 'g++ missing'} · {report.tools.nvcc ?? 'no nvcc'}
         </dd>
         <dt>Checked</dt>
         <dd>{formatDateTime(report.checkedAt)}</dd>
