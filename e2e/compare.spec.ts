@@ -29,7 +29,7 @@ test('comparing two runs shows exactly the config keys that differ', async ({ pa
   await expect(table.getByRole('row', { name: /--lr/ })).toContainText('0.003');
   await expect(table.getByRole('row', { name: /--lr/ })).toContainText('0.006');
   await expect(table.getByRole('row', { name: /--seed/ })).toContainText('7');
-  const loss = page.getByRole('figure', { name: 'Loss chart' });
+  const loss = page.getByRole('figure', { name: 'Loss chart', exact: true });
   await expect(loss).toHaveAttribute('data-points', '12');
   await expect(loss.getByText('higher lr')).toBeVisible();
   await saveScreenshot(page, 'compare');

@@ -39,8 +39,8 @@ test('a new user launches the tiny preset, watches it learn, stops it and finds 
   await page.getByRole('button', { name: 'Launch on This machine' }).click();
 
   // The live run view.
-  await expect(page.getByRole('heading', { name: /my first tiny run/ })).toBeVisible();
-  const loss = page.getByRole('figure', { name: 'Loss chart' });
+  await expect(page.getByRole('heading', { name: /my first tiny run/ })).toBeVisible({ timeout: 120_000 });
+  const loss = page.getByRole('figure', { name: 'Loss chart', exact: true });
   await expect.poll(async () => Number(await loss.getAttribute('data-points')), { timeout: 240_000 }).toBeGreaterThanOrEqual(3);
   const before = Number(await loss.getAttribute('data-points'));
   // It grows while we watch, without reloading.

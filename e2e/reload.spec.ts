@@ -20,7 +20,7 @@ test('reloading mid-run shows every stored point exactly once', async ({ page, w
   });
   await page.goto(workbench.url);
   await page.goto(`${workbench.origin}/runs/${run.id}`);
-  const loss = page.getByRole('figure', { name: 'Loss chart' });
+  const loss = page.getByRole('figure', { name: 'Loss chart', exact: true });
 
   async function chartMatchesStore(): Promise<number> {
     const last = Number(await loss.getAttribute('data-last-step'));
