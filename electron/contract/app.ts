@@ -29,7 +29,8 @@ export type LocalTrainerStatus =
 /** Answer of `app:info`. */
 export interface AppInfo {
   workbenchVersion: string;
-  transport: 'electron' | 'browser';
+  /** How the services are being used: the desktop app, browser mode, or the `moewb` command line. */
+  transport: 'electron' | 'browser' | 'cli';
   dataDir: string;
   trainer: LocalTrainerStatus;
 }

@@ -3,7 +3,6 @@ import { appChannels } from './app.js';
 import { configChannels } from './config.js';
 import { deployChannels } from './deploy.js';
 import { historyChannels } from './history.js';
-import { hostkeysChannels } from './hostkeys.js';
 import { metricsChannels } from './metrics.js';
 import { nodesChannels } from './nodes.js';
 import { runsChannels } from './runs.js';
@@ -22,7 +21,6 @@ export const channels = {
   ...configChannels,
   ...historyChannels,
   ...settingsChannels,
-  ...hostkeysChannels,
 } as const;
 
 /** A channel name. */

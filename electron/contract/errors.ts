@@ -1,4 +1,6 @@
 /** Error codes every channel may answer with; the renderer switches on these, never on messages. */
+import type { ErrorDetails } from './error-details.js';
+
 export const errorCodes = [
   'invalid_request',
   'not_found',
@@ -18,33 +20,12 @@ export const errorCodes = [
 /** One of the known error codes. */
 export type ErrorCode = (typeof errorCodes)[number];
 
-/** A host key the SSH layer refused, as the UI shows it (public data only). */
-export interface HostKeyErrorDetails {
-  kind: 'host_key';
-  /** `unknown`: never seen; `changed`: a different key of the same type is recorded; `revoked`: marked @revoked. */
-  status: 'unknown' | 'changed' | 'revoked';
-  host: string;
-  port: number;
-  keyType: string;
-  /** `SHA256:...` as OpenSSH prints it. */
-  fingerprint: string;
-  /** The presented public key, base64. */
-  key: string;
-  /** Where the conflicting record is (`file:line`), for changed or revoked keys. */
-  recordedAt?: string;
-  otherKnownKeyTypes?: string[];
-  /** Which ProxyJump hop (0 = first jump host); absent for the node itself. */
-  hop?: number;
-}
-
-/** Structured facts an error may carry for the UI; never a secret. */
-export type ErrorDetails = HostKeyErrorDetails | { kind: string; [key: string]: unknown };
-
 /** The error shape that crosses every transport: what happened, and what to do next. */
 export interface AppErrorShape {
   code: ErrorCode;
   message: string;
   hint?: string;
+  /** Structured facts for the UI (e.g. the host key to confirm). */
   details?: ErrorDetails;
 }
 

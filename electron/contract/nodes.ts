@@ -61,6 +61,14 @@ const listRequest = z.object({}).strict();
 const addRequest = nodeFieldsSchema.strict();
 const updateRequest = nodeFieldsSchema.partial().extend({ id: nonEmpty }).strict();
 const idRequest = z.object({ id: nonEmpty }).strict();
+const trustRequest = z
+  .object({
+    host: nonEmpty,
+    port: z.number().int().min(1).max(65535),
+    key: z.string().regex(/^[A-Za-z0-9+/=]+$/, 'the base64 public key from the error details'),
+    fingerprint: z.string().regex(/^SHA256:[A-Za-z0-9+/]+$/, 'SHA256:... as shown'),
+  })
+  .strict();
 
 /** Channels of the `nodes` domain. */
 export const nodesChannels = {
@@ -69,6 +77,11 @@ export const nodesChannels = {
   'nodes:update': channel<typeof updateRequest, NodeProfile>(updateRequest),
   'nodes:remove': channel<typeof idRequest, { removed: true }>(idRequest),
   'nodes:test': channel<typeof idRequest, NodeReport>(idRequest),
+  /**
+   * Records a host key the user compared and accepted: the `host`, `port`, `key` and `fingerprint` of
+   * an `ssh_host_key_unknown` error's details. Changed or revoked keys are refused.
+   */
+  'nodes:trust-host-key': channel<typeof trustRequest, { trusted: true }>(trustRequest),
 } as const;
 
 /** Events of the `nodes` domain. */

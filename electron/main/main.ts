@@ -5,6 +5,7 @@ import { appRoot, defaultTrainerPath, rendererDir, workbenchVersion } from '../l
 import { registerIpc } from './ipc.js';
 import { secureWebPreferences } from './policy.js';
 import { registerAppScheme, serveRenderer } from './protocol.js';
+import { createSecretStore } from './secrets.js';
 import { appOrigin, hardenApp } from './security.js';
 
 const root = appRoot();
@@ -30,12 +31,17 @@ function createWindow(): void {
 app
   .whenReady()
   .then(() => {
-    workbench = createWorkbench({
-      dataDir: process.env.MOE_WORKBENCH_DATA ?? app.getPath('userData'),
+    const dataDir = process.env.MOE_WORKBENCH_DATA ?? app.getPath('userData');
+    // Secrets are encrypted with the OS keychain through safeStorage, or kept in memory only (with the
+    // reason) when there is none; the services never see safeStorage itself.
+    const options = {
+      dataDir,
       trainerPath: defaultTrainerPath(root),
-      transport: 'electron',
+      transport: 'electron' as const,
       version: workbenchVersion(root),
-    });
+      secrets: createSecretStore(dataDir),
+    };
+    workbench = createWorkbench(options);
     serveRenderer(rendererDir(root));
     registerIpc(workbench);
     createWindow();

@@ -1,26 +1,28 @@
+import type { ErrorDetails } from '../contract/error-details.js';
 import type { AppErrorShape, ErrorCode } from '../contract/errors.js';
 
 /** A failure a service reports to its caller: a code, a message naming the problem, and a next step. */
 export class ServiceError extends Error {
   readonly code: ErrorCode;
   readonly hint: string | undefined;
+  readonly details: ErrorDetails | undefined;
 
-  constructor(code: ErrorCode, message: string, hint?: string) {
+  constructor(code: ErrorCode, message: string, hint?: string, details?: ErrorDetails) {
     super(message);
     this.name = 'ServiceError';
     this.code = code;
     this.hint = hint;
+    this.details = details;
   }
 
-  /** The transport shape of this error; structured `details` (e.g. a refused host key) go along. */
+  /** The transport shape of this error. */
   toShape(): AppErrorShape {
-    const shape: AppErrorShape = { code: this.code, message: this.message };
-    if (this.hint !== undefined) shape.hint = this.hint;
-    const details = (this as { details?: unknown }).details;
-    if (details && typeof details === 'object' && typeof (details as { kind?: unknown }).kind === 'string') {
-      shape.details = details as AppErrorShape['details'] & object;
-    }
-    return shape;
+    return {
+      code: this.code,
+      message: this.message,
+      ...(this.hint === undefined ? {} : { hint: this.hint }),
+      ...(this.details === undefined ? {} : { details: this.details }),
+    };
   }
 }
 

@@ -1,4 +1,5 @@
 import { existsSync, mkdirSync } from 'node:fs';
+import { homedir, userInfo } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { AppInfo } from '../contract/app.js';
@@ -9,7 +10,6 @@ import { Deployer, type LocalDeployMode } from './deploy/deployer.js';
 import { DeploymentStore } from './deploy/deployment-store.js';
 import { deployHandlers } from './deploy/handlers.js';
 import { historyHandlers } from './history/handlers.js';
-import { hostkeysHandlers, type TrustHostKey } from './hostkeys/handlers.js';
 import { HistoryQueries } from './history/history-queries.js';
 import { metricsHandlers } from './metrics/handlers.js';
 import { IngestWriter } from './metrics/ingest-writer.js';
@@ -17,12 +17,15 @@ import { MetricsQueries } from './metrics/queries.js';
 import { nodesHandlers } from './nodes/handlers.js';
 import { NodePool, type NodeConnector } from './nodes/node-pool.js';
 import { NodeStore } from './nodes/node-store.js';
+import { sshConnector } from './nodes/ssh-connector.js';
 import type { Handlers } from './rpc/handlers.js';
 import { runsHandlers } from './runs/handlers.js';
 import { Launcher } from './runs/launcher.js';
 import { RunMonitor, type MonitorTiming } from './runs/monitor.js';
 import { RunStore, toSummary } from './runs/run-store.js';
+import { MemorySecretStore, type SecretStore } from './secrets/secret-store.js';
 import { SettingsStore, settingsHandlers } from './settings/settings-store.js';
+import { createSshServices, type SshServices, type SshServicesOptions } from './ssh/ssh-services.js';
 import { EventBus } from './util/event-bus.js';
 
 /** Everything the services need from their host; nothing here comes from Electron. */
@@ -35,7 +38,11 @@ export interface WorkbenchOptions {
   transport: AppInfo['transport'];
   /** The workbench's own version. */
   version: string;
-  /** Opens SSH nodes; without it only This machine is usable. */
+  /** Where remembered SSH passphrases and passwords live (default: memory only, until the process ends). */
+  secrets?: SecretStore;
+  /** SSH settings for tests and hosts: home directory, prompter, agent, known_hosts files, timings. */
+  ssh?: Partial<Omit<SshServicesOptions, 'dataDir' | 'secrets'>>;
+  /** Opens SSH nodes; replaces the SSH layer (default: SshNode through the SSH layer). */
   connectNode?: NodeConnector;
   /** Root holding native/ and resources/presets for deploys (default: the checkout or app this code is in). */
   sourceRoot?: string;
@@ -45,8 +52,6 @@ export interface WorkbenchOptions {
   watchRuns?: boolean;
   /** Poll timings of the run monitor. */
   monitorTiming?: Partial<MonitorTiming>;
-  /** Records a host key the user confirmed (the SSH layer's known_hosts); without it `hostkeys:trust` is unavailable. */
-  trustHostKey?: TrustHostKey;
 }
 
 /** The assembled services: request handlers, push events, and shutdown. */
@@ -73,7 +78,20 @@ export function createWorkbench(options: WorkbenchOptions): Workbench {
   const events = new EventBus();
   const { db } = openDatabase(join(options.dataDir, 'workbench.db'));
   const nodes = new NodeStore(db);
-  const pool = new NodePool(nodes, options.connectNode);
+  let ssh: SshServices | null = null;
+  if (!options.connectNode) {
+    const home = options.ssh?.homeDir ?? homedir();
+    ssh = createSshServices({
+      localUser: userInfo().username,
+      ...(process.env.SSH_AUTH_SOCK ? { agentSocket: process.env.SSH_AUTH_SOCK } : {}),
+      env: process.env,
+      ...options.ssh,
+      homeDir: home,
+      dataDir: options.dataDir,
+      secrets: options.secrets ?? new MemorySecretStore('This workbench keeps passphrases and passwords only until it quits.'),
+    });
+  }
+  const pool = new NodePool(nodes, options.connectNode ?? sshConnector(ssh!, options.ssh?.homeDir ?? homedir()));
   const deployments = new DeploymentStore(db);
   const runs = new RunStore(db);
   const writer = new IngestWriter(db);
@@ -101,14 +119,13 @@ export function createWorkbench(options: WorkbenchOptions): Workbench {
   });
   const handlers: Handlers = {
     ...appHandlers(options),
-    ...nodesHandlers(nodes, pool, events),
+    ...nodesHandlers(nodes, pool, events, ssh),
     ...deployHandlers(deployer, deployments, nodes, pool),
     ...runsHandlers(runs, launcher, monitor, changed),
     ...metricsHandlers(queries, runs, writer, pool),
     ...configHandlers({ trainerPath: options.trainerPath, sourceRoot }),
     ...historyHandlers(new HistoryQueries(db, runs)),
     ...settingsHandlers(new SettingsStore(options.dataDir), events),
-    ...hostkeysHandlers(options.trustHostKey),
   };
   if (options.watchRuns ?? true) monitor.watchActive();
   let closing: Promise<void> | null = null;
@@ -119,6 +136,7 @@ export function createWorkbench(options: WorkbenchOptions): Workbench {
       (closing ??= (async () => {
         await monitor.close();
         await pool.close();
+        await ssh?.close();
         db.close();
       })()),
   };

@@ -202,3 +202,26 @@ describe('MetricsQueries.series', () => {
     expect(window.mode === 'raw' && window.points.map((p) => p.step)).toEqual(Array.from({ length: 50 }, (_, i) => 101 + i));
   });
 });
+
+describe('MetricsQueries.router', () => {
+  it('returns the router record at or before a step, and balance over time per layer', async () => {
+    const { db, file, ingester, runKey } = setup();
+    writeFileSync(file, lines({ runId, steps: 300, routerEvery: 50, layers: 3, experts: 4 }));
+    await ingester.poll();
+    const q = new MetricsQueries(db);
+    const at = q.router(runKey, runId, 120, 1000);
+    expect(at.snapshot?.step).toBe(100);
+    expect(at.snapshot?.layers.map((l) => `${l.layer}/${l.kind}`)).toEqual(['0/attn', '0/mlp', '1/attn', '1/mlp', '2/attn', '2/mlp']);
+    const layer = at.snapshot!.layers[0]!;
+    expect(layer.load).toHaveLength(4);
+    expect(layer.load.reduce((a, b) => a + b, 0)).toBeCloseTo(1, 9);
+    expect(layer.byDomain?.copy).toHaveLength(4);
+    expect(at.history).toHaveLength(6);
+    expect(at.history[0]!.points.map((p) => p.step)).toEqual([50, 100, 150, 200, 250, 300]);
+    expect(at.history[0]!.points[0]).toMatchObject({ cv: 0.06, dead: 0 });
+    expect(q.router(runKey, runId, undefined, 1000).snapshot?.step).toBe(300);
+    expect(q.router(runKey, runId, 10, 1000).snapshot).toBeNull();
+    const thin = q.router(runKey, runId, undefined, 3);
+    expect(thin.history[0]!.points.map((p) => p.step)).toEqual([100, 200, 300]);
+  });
+});

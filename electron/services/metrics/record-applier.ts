@@ -26,6 +26,11 @@ const metaKeys = new Set(['type', 'step', 'tokens', 'time']);
 
 class Malformed extends Error {}
 
+interface SeriesGroup {
+  prefix: string;
+  byKey: Map<string, { id: number; name: string }>;
+}
+
 function int(rec: Rec, key: string, min = 0): number {
   const v = rec[key];
   if (typeof v !== 'number' || !Number.isInteger(v) || v < min) throw new Malformed(`"${key}" must be an integer >= ${min}`);
@@ -38,6 +43,8 @@ const json = (v: unknown): string | null => (v === undefined || v === null ? nul
 /** Turns parsed records into rows (docs/metrics-schema.md); runs inside the caller's transaction. */
 export class RecordApplier {
   private readonly seriesIds = new Map<string, number>();
+  /** Series ids by record key, per name prefix (`train`, `val`, `val/by_domain`). */
+  private readonly groups = new Map<string, SeriesGroup>();
   /** Points of the current chunk, grouped by series id: [step, attempt, value, tokens, time, ...]. */
   private readonly pending = new Map<number, (number | null)[]>();
   private readonly stmts;
@@ -88,6 +95,7 @@ export class RecordApplier {
   /** Drops cached series ids (after a rollback they may name rows that no longer exist). */
   forgetCaches(): void {
     this.seriesIds.clear();
+    this.groups.clear();
     this.pending.clear();
   }
 
@@ -216,34 +224,50 @@ export class RecordApplier {
   private points(prefix: string, step: number, s: ChunkSummary, rec: Rec): void {
     const tokens = num(rec.tokens);
     const time = num(rec.time);
+    const top = this.group(prefix);
     for (const key in rec) {
       if (metaKeys.has(key)) continue;
       const v = rec[key];
       if (v !== null && typeof v === 'object' && !Array.isArray(v)) {
-        for (const sub in v as Rec) this.point(`${prefix}/${key}/${sub}`, step, s, (v as Rec)[sub], tokens, time);
+        const nested = this.group(`${prefix}/${key}`);
+        for (const sub in v as Rec) this.point(nested, sub, step, s, (v as Rec)[sub], tokens, time);
       } else {
-        this.point(`${prefix}/${key}`, step, s, v, tokens, time);
+        this.point(top, key, step, s, v, tokens, time);
       }
     }
   }
 
-  private point(name: string, step: number, s: ChunkSummary, v: unknown, tokens: number | null, time: number | null): void {
+  private point(group: SeriesGroup, key: string, step: number, s: ChunkSummary, v: unknown, tokens: number | null, time: number | null): void {
     let value: number | null;
     if (typeof v === 'number') value = v;
     else if (v === null) value = null;
     else if (typeof v === 'boolean') value = v ? 1 : 0;
     else return;
-    const seriesId = this.seriesId(name);
-    let rows = this.pending.get(seriesId);
+    // Keys of parsed JSON are internalised strings, so this lookup does not hash a fresh string.
+    let entry = group.byKey.get(key);
+    if (entry === undefined) {
+      entry = { id: this.seriesId(`${group.prefix}/${key}`), name: `${group.prefix}/${key}` };
+      group.byKey.set(key, entry);
+    }
+    let rows = this.pending.get(entry.id);
     if (rows === undefined) {
       rows = [];
-      this.pending.set(seriesId, rows);
+      this.pending.set(entry.id, rows);
     }
     rows.push(step, s.attempt, value, tokens, time);
     s.points += 1;
     if (s.fromStep === null || step < s.fromStep) s.fromStep = step;
     if (s.toStep === null || step > s.toStep) s.toStep = step;
-    s.latest.set(name, { step, value });
+    s.latest.set(entry.name, { step, value });
+  }
+
+  private group(prefix: string): SeriesGroup {
+    let g = this.groups.get(prefix);
+    if (g === undefined) {
+      g = { prefix, byKey: new Map() };
+      this.groups.set(prefix, g);
+    }
+    return g;
   }
 
   private router(runKey: number, attempt: number, rec: Rec): void {

@@ -1,13 +1,15 @@
+import { ServiceError } from '../errors.js';
 import type { Handlers } from '../rpc/handlers.js';
+import type { SshServices } from '../ssh/ssh-services.js';
 import type { EventBus } from '../util/event-bus.js';
 import { probeNode } from './node-probe.js';
 import type { NodePool } from './node-pool.js';
 import type { NodeStore } from './node-store.js';
 
-type NodesHandlers = Pick<Handlers, 'nodes:list' | 'nodes:add' | 'nodes:update' | 'nodes:remove' | 'nodes:test'>;
+type NodesHandlers = Pick<Handlers, 'nodes:list' | 'nodes:add' | 'nodes:update' | 'nodes:remove' | 'nodes:test' | 'nodes:trust-host-key'>;
 
 /** Handlers of the `nodes` domain. */
-export function nodesHandlers(store: NodeStore, pool: NodePool, events: EventBus): NodesHandlers {
+export function nodesHandlers(store: NodeStore, pool: NodePool, events: EventBus, ssh: SshServices | null): NodesHandlers {
   const changed = (): void => events.emit('nodes:changed', { nodes: store.list() });
   return {
     'nodes:list': async () => store.list(),
@@ -31,6 +33,11 @@ export function nodesHandlers(store: NodeStore, pool: NodePool, events: EventBus
     'nodes:test': async ({ id }) => {
       const profile = store.get(id);
       return probeNode(await pool.get(id), profile);
+    },
+    'nodes:trust-host-key': async (req) => {
+      if (!ssh) throw new ServiceError('unavailable', 'This workbench has no SSH layer to record host keys in.');
+      await ssh.trustHostKey(req);
+      return { trusted: true };
     },
   };
 }

@@ -58,4 +58,25 @@ describe('dispatch', () => {
     expect(result).toMatchObject({ ok: false, error: { code: 'internal' } });
     expect(JSON.stringify(result)).toContain('boom');
   });
+
+  it('carries structured details (a host key to confirm) to the caller', async () => {
+    const details = {
+      kind: 'host_key' as const,
+      status: 'unknown' as const,
+      host: 'gpu1',
+      port: 22,
+      keyType: 'ssh-ed25519',
+      fingerprint: 'SHA256:abc',
+      key: 'AAAA',
+    };
+    const handlers: Pick<Handlers, 'app:info'> = {
+      'app:info': async () => {
+        throw new ServiceError('ssh_host_key_unknown', 'Unknown host key', 'Confirm the fingerprint', details);
+      },
+    };
+    await expect(dispatch(handlers as Handlers, 'app:info', {})).resolves.toEqual({
+      ok: false,
+      error: { code: 'ssh_host_key_unknown', message: 'Unknown host key', hint: 'Confirm the fingerprint', details },
+    });
+  });
 });

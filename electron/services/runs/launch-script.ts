@@ -35,6 +35,13 @@ else
   log "warning: flock is not installed; launch.lock is not enforced"
 fi
 
+# A stop request that reaches this shell goes to the trainer, which checkpoints and exits; one that
+# arrives before the trainer has started is delivered as soon as it has.
+pid=
+stop=
+trap 'stop=1; [ -n "$pid" ] && kill -TERM "$pid" 2>/dev/null' TERM INT
+trap '' HUP
+
 echo "$$" >wrapper.pid.tmp && mv -f wrapper.pid.tmp wrapper.pid
 rm -f exit_code exit_code.tmp
 boot=$(cat /proc/sys/kernel/random/boot_id 2>/dev/null)
@@ -46,13 +53,11 @@ while [ -e "attempts/$n.json" ]; do n=$((n + 1)); done
 log "attempt $n: starting $TRAINER"
 "$TRAINER" train --run-dir "$D" --run-id "$RUN_ID" --flags-file "$D/run.flags" --resume auto >>trainer.log 2>&1 &
 pid=$!
+[ -n "$stop" ] && kill -TERM "$pid" 2>/dev/null
 echo "$pid" >trainer.pid.tmp && mv -f trainer.pid.tmp trainer.pid
 printf '{"attempt": %d, "pid": %d, "boot_id": "%s", "started_at": %s, "resume": "auto"}\\n' \\
   "$n" "$pid" "$boot" "$(date +%s)" >"attempts/$n.json.tmp" && mv -f "attempts/$n.json.tmp" "attempts/$n.json"
 
-# A stop request that reaches this shell goes to the trainer, which checkpoints and exits.
-trap 'kill -TERM "$pid" 2>/dev/null' TERM INT
-trap '' HUP
 wait "$pid"
 # wait returns early when a trapped signal arrives; keep waiting until the trainer is gone.
 while kill -0 "$pid" 2>/dev/null; do wait "$pid"; done

@@ -48,6 +48,15 @@ export class Launcher {
     const profile = this.d.nodes.get(req.nodeId);
     const node = await this.d.pool.get(profile.id);
     const trainer = await this.trainer(node);
+    if ((await node.stat(trainer.binary)) === null) {
+      throw new ServiceError(
+        'trainer_missing',
+        `There is no trainer binary at ${trainer.binary} on "${profile.name}".`,
+        node.kind === 'local'
+          ? 'Build it with `bash native/scripts/build.sh` (or `moewb deploy local`).'
+          : `Deploy it again (\`moewb deploy ${profile.id}\`).`,
+      );
+    }
     const config = await resolveConfig(node, trainer.binary, req.preset, req.overrides);
     const runId = newRunId();
     const base = node.kind === 'local' ? posix.join(this.d.dataDir, 'runs') : posix.join(await node.homeDir(), '.moe-workbench', 'runs');

@@ -25,6 +25,8 @@ const defaultTiming: MonitorTiming = { livePollMs: 250, livenessMs: 1000, maxBac
 
 interface Watch {
   runId: string;
+  /** Liveness checks in a row that could not decide (trainer gone, wrapper not yet done). */
+  undecided: number;
   ingester: StreamIngester | null;
   lastLiveness: number;
   delayMs: number;
@@ -62,6 +64,8 @@ export function heartbeatInterval(run: { config?: Record<string, unknown> }, fal
  */
 export class RunMonitor {
   private readonly watches = new Map<string, Watch>();
+  /** State of refreshes of runs nobody watches (the CLI's), kept so undecided checks add up. */
+  private readonly probes = new Map<string, Watch>();
   private closed = false;
   private readonly timing: MonitorTiming;
 
@@ -83,7 +87,7 @@ export class RunMonitor {
       if (launchedNow) existing.launchedAt = Date.now();
       return;
     }
-    const w: Watch = { runId, ingester: null, lastLiveness: 0, delayMs: 0, timer: null, busy: null, launchedAt: launchedNow ? Date.now() : 0 };
+    const w: Watch = { runId, undecided: 0, ingester: null, lastLiveness: 0, delayMs: 0, timer: null, busy: null, launchedAt: launchedNow ? Date.now() : 0 };
     this.watches.set(runId, w);
     this.schedule(w, 0);
   }
@@ -105,8 +109,12 @@ export class RunMonitor {
       await w.busy;
       await this.tick(w, true);
     } else {
-      const temp: Watch = { runId, ingester: null, lastLiveness: 0, delayMs: 0, timer: null, busy: null, launchedAt: 0 };
-      await this.tick(temp, true);
+      let probe = this.probes.get(runId);
+      if (!probe) {
+        probe = { runId, undecided: 0, ingester: null, lastLiveness: 0, delayMs: 0, timer: null, busy: null, launchedAt: 0 };
+        this.probes.set(runId, probe);
+      }
+      await this.tick(probe, true);
     }
     return this.runs.get(runId);
   }
@@ -158,7 +166,7 @@ export class RunMonitor {
     // The trainer's status record is written before it exits: read it before judging the exit.
     if (seen.exitCode !== null) await this.ingest(w);
     run = this.runs.get(w.runId);
-    this.apply(run, seen, now - w.launchedAt < this.timing.launchGraceMs);
+    this.apply(w, run, seen, now - w.launchedAt < this.timing.launchGraceMs);
     run = this.runs.get(w.runId);
     const live = run.state === 'running' || run.state === 'stopping' || run.state === 'launching';
     w.delayMs = live ? this.timing.livePollMs : Math.min(Math.max(w.delayMs * 2, 1000), this.timing.maxBackoffMs);
@@ -179,7 +187,7 @@ export class RunMonitor {
     }
   }
 
-  private apply(run: StoredRun, seen: Observation, launching: boolean): void {
+  private apply(w: Watch, run: StoredRun, seen: Observation, launching: boolean): void {
     // A final state changes only through a resume (which sets `launching` itself).
     if (isFinalState(run.state)) return;
     const lastStatus = this.runs.lastStatus(run);
@@ -190,7 +198,15 @@ export class RunMonitor {
       launching,
     });
     const heartbeat = seen.heartbeat?.time ?? null;
-    if (verdict.state === null) return;
+    if (verdict.state === null) {
+      // Normally the wrapper records the exit within milliseconds; one that does not is not running.
+      w.undecided += 1;
+      if (launching || w.undecided < 3 || (seen.trainer === 'none' && seen.wrapper === 'match')) return;
+      verdict.state = 'unresponsive';
+      verdict.message = 'the trainer is gone but its launch wrapper has not recorded an exit code';
+    } else {
+      w.undecided = 0;
+    }
     const final = isFinalState(verdict.state);
     if (verdict.state === run.state && verdict.message === run.stateMessage && heartbeat === run.lastHeartbeat) return;
     const changed = this.runs.setState(run.id, {

@@ -9,6 +9,17 @@ export interface ResolvedConfig {
   flagsText: string;
 }
 
+/** Flags the launch wrapper passes on the command line; a flags file must not pin them. */
+const runFlags = ['run-dir', 'run-id', 'resume', 'flags-file'];
+
+/** Drops the per-launch flags (run directory, run id, resume) from a resolved flags file. */
+export function withoutRunFlags(text: string): string {
+  return text
+    .split('\n')
+    .filter((line) => !runFlags.some((f) => line.startsWith(`--${f}=`)))
+    .join('\n');
+}
+
 /** The trainer's config arguments for a preset and overrides. */
 export function configArgs(preset: string, overrides: Record<string, string>): string[] {
   return [`--preset=${preset}`, ...Object.entries(overrides).map(([k, v]) => `--${k}=${v}`)];
@@ -43,5 +54,5 @@ export async function resolveConfig(node: NodeHandle, binary: string, preset: st
   if (text.code !== 0) {
     throw new ServiceError('trainer_failed', `\`moetrain config\` failed: ${text.stderr.toString('utf8').trim()}`);
   }
-  return { json: parsed, flagsText: text.stdout.toString('utf8') };
+  return { json: parsed, flagsText: withoutRunFlags(text.stdout.toString('utf8')) };
 }

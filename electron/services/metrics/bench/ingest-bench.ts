@@ -7,7 +7,7 @@
  */
 import Database from 'better-sqlite3';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openDatabase, type Db } from '../../db/database.js';
 import { LocalNode } from '../../nodes/local-node.js';
@@ -33,18 +33,33 @@ interface Chunk {
   toStep: number;
 }
 
-async function endToEnd(dir: string, file: string): Promise<{ seconds: number; points: number; chunks: Chunk[]; db: string }> {
+/** Wall-clock and CPU (user + system) seconds of this process. */
+interface Timing {
+  seconds: number;
+  cpuSeconds: number;
+}
+
+function startTimer(): () => Timing {
+  const wall = process.hrtime.bigint();
+  const cpu = process.cpuUsage();
+  return () => {
+    const used = process.cpuUsage(cpu);
+    return { seconds: Number(process.hrtime.bigint() - wall) / 1e9, cpuSeconds: (used.user + used.system) / 1e6 };
+  };
+}
+
+async function endToEnd(dir: string, file: string): Promise<Timing & { points: number; chunks: Chunk[]; db: string }> {
   const path = join(dir, `e2e-${Date.now()}.db`);
   const { db } = openDatabase(path);
   const runKey = createRun(db, dir);
   const ingester = new StreamIngester(new IngestWriter(db), new LocalNode(), runKey, runId, file);
-  const t = process.hrtime.bigint();
+  const stop = startTimer();
   const result = await ingester.poll();
-  const seconds = Number(process.hrtime.bigint() - t) / 1e9;
+  const timing = stop();
   const points = db.prepare('SELECT count(*) FROM points').pluck().get() as number;
   db.close();
   const chunks = result.chunks.map((c) => ({ fromStep: c.fromStep ?? 0, toStep: c.toStep ?? 0 }));
-  return { seconds, points, chunks, db: path };
+  return { ...timing, points, chunks, db: path };
 }
 
 /** The rows the ingester wrote, batch by batch, in the order it wrote them (series by series). */
@@ -61,7 +76,7 @@ function rowsOf(path: string, chunks: Chunk[]): unknown[][][] {
   return batches;
 }
 
-function bare(dir: string, batches: unknown[][][]): number {
+function bare(dir: string, batches: unknown[][][]): Timing {
   const { db } = openDatabase(join(dir, `bare-${Date.now()}.db`));
   createRun(db, dir);
   const maxSeries = batches.flat().reduce((m, r) => Math.max(m, r[1] as number), 0);
@@ -74,11 +89,11 @@ function bare(dir: string, batches: unknown[][][]): number {
   const batch = db.transaction((rows: unknown[][]) => {
     for (const r of rows) insert.run(r);
   });
-  const t = process.hrtime.bigint();
+  const stop = startTimer();
   for (const rows of batches) batch.immediate(rows);
-  const seconds = Number(process.hrtime.bigint() - t) / 1e9;
+  const timing = stop();
   db.close();
-  return seconds;
+  return timing;
 }
 
 const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
@@ -89,24 +104,26 @@ async function main(): Promise<void> {
     const file = join(dir, 'metrics.jsonl');
     const lines = [...syntheticStream({ runId, steps, routerEvery: 50, valEvery: 100, checkpointEvery: 1000 })];
     writeFileSync(file, lines.join('\n') + '\n');
-    // Alternate the two measurements and report medians: a machine busy with something else slows
-    // both alike instead of one.
-    const e2eRates: number[] = [];
-    const bareRates: number[] = [];
+    const rates = { e2e: [] as number[], bare: [] as number[], e2eCpu: [] as number[], bareCpu: [] as number[] };
     let points = 0;
     for (let rep = 0; rep < reps; rep++) {
       const e2e = await endToEnd(dir, file);
       points = e2e.points;
-      e2eRates.push(e2e.points / e2e.seconds);
-      const batches = rowsOf(e2e.db, e2e.chunks);
-      bareRates.push(e2e.points / bare(dir, batches));
+      rates.e2e.push(points / e2e.seconds);
+      rates.e2eCpu.push(points / e2e.cpuSeconds);
+      const b = bare(dir, rowsOf(e2e.db, e2e.chunks));
+      rates.bare.push(points / b.seconds);
+      rates.bareCpu.push(points / b.cpuSeconds);
     }
     const mb = (lines.reduce((n, l) => n + l.length + 1, 0) / 1e6).toFixed(1);
     const fmt = (x: number): string => Math.round(x).toLocaleString('en-US').padStart(9);
-    console.log(`metrics.jsonl: ${lines.length} lines, ${mb} MB, ${points} points; ${reps} repetitions (node ${process.version})`);
-    console.log(`end to end (read + parse + insert): median ${fmt(median(e2eRates))} points/s  [${e2eRates.map((r) => Math.round(r / 1000)).join(', ')}]k`);
-    console.log(`bare better-sqlite3 batched insert: median ${fmt(median(bareRates))} points/s  [${bareRates.map((r) => Math.round(r / 1000)).join(', ')}]k`);
-    console.log(`ratio end-to-end / bare (medians): ${((100 * median(e2eRates)) / median(bareRates)).toFixed(1)}%`);
+    const all = (xs: number[]): string => `[${xs.map((r) => Math.round(r / 1000)).join(', ')}]k`;
+    console.log(`metrics.jsonl: ${lines.length} lines, ${mb} MB, ${points} points; ${reps} repetitions, medians (node ${process.version})`);
+    console.log(`                                     wall clock           per CPU second (user+system)`);
+    console.log(`end to end (read + parse + insert): ${fmt(median(rates.e2e))} points/s   ${fmt(median(rates.e2eCpu))} points/s   ${all(rates.e2e)}`);
+    console.log(`bare better-sqlite3 batched insert: ${fmt(median(rates.bare))} points/s   ${fmt(median(rates.bareCpu))} points/s   ${all(rates.bare)}`);
+    console.log(`ratio end-to-end / bare:            ${((100 * median(rates.e2e)) / median(rates.bare)).toFixed(1).padStart(9)}%            ${((100 * median(rates.e2eCpu)) / median(rates.bareCpu)).toFixed(1).padStart(9)}%`);
+    console.log(`load average at the end: ${loadavg().map((l) => l.toFixed(2)).join(' ')} on ${cpus().length} CPUs`);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

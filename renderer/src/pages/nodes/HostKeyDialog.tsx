@@ -1,15 +1,15 @@
 import { useState } from 'react';
-import type { WorkbenchError} from '../../../../electron/contract/errors.js';
-import { type HostKeyErrorDetails } from '../../../../electron/contract/errors.js';
+import type { HostKeyDetails } from '../../../../electron/contract/error-details.js';
+import type { WorkbenchError } from '../../../../electron/contract/errors.js';
 import { useApi } from '../../app/api-context.js';
 import { Dialog } from '../../components/Dialog.js';
 import { ErrorNotice } from '../../components/ErrorNotice.js';
 
 /** The host-key facts of an error, when it is about a host key. */
-export function hostKeyProblem(e: WorkbenchError): HostKeyErrorDetails | null {
+export function hostKeyProblem(e: WorkbenchError): HostKeyDetails | null {
   if (e.code !== 'ssh_host_key_unknown' && e.code !== 'ssh_host_key_changed') return null;
   const d = e.details;
-  return d && d.kind === 'host_key' ? (d as HostKeyErrorDetails) : null;
+  return d && d.kind === 'host_key' ? d : null;
 }
 
 /**
@@ -60,7 +60,7 @@ export function HostKeyDialog({ error, onClose, onTrusted }: { error: WorkbenchE
   }
   const trust = (): void => {
     setBusy(true);
-    api.invoke('hostkeys:trust', { host: d.host, port: d.port, keyType: d.keyType, key: d.key, fingerprint: d.fingerprint }).then(onTrusted, (e: WorkbenchError) => {
+    api.invoke('nodes:trust-host-key', { host: d.host, port: d.port, key: d.key, fingerprint: d.fingerprint }).then(onTrusted, (e: WorkbenchError) => {
       setBusy(false);
       setTrustError(e);
     });
