@@ -89,7 +89,8 @@ export const screenshotDir = join(repoRoot, 'docs', 'screenshots');
 
 /** Saves a screenshot of the page under docs/screenshots/<name>.png (the product, as people see it). */
 export async function saveScreenshot(page: Page, name: string, fullPage = true): Promise<void> {
-  // Let fonts and the last layout settle: wait for two animation frames, not a fixed time.
+  // No hover tooltip from wherever the last click was; then let layout settle for two frames.
+  await page.mouse.move(1, 1);
   await page.evaluate(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r))));
   await page.screenshot({ path: join(screenshotDir, `${name}.png`), fullPage, animations: 'disabled', caret: 'hide' });
 }

@@ -7,6 +7,7 @@ import { metricsChannels } from './metrics.js';
 import { nodesChannels } from './nodes.js';
 import { runsChannels } from './runs.js';
 import { settingsChannels } from './settings.js';
+import { sshconfigChannels } from './sshconfig.js';
 
 /**
  * Every request channel of the workbench, named `domain:verb`, merged from the domain files. Requests
@@ -21,6 +22,7 @@ export const channels = {
   ...configChannels,
   ...historyChannels,
   ...settingsChannels,
+  ...sshconfigChannels,
 } as const;
 
 /** A channel name. */

@@ -25,6 +25,7 @@ import { RunMonitor, type MonitorTiming } from './runs/monitor.js';
 import { RunStore, toSummary } from './runs/run-store.js';
 import { MemorySecretStore, type SecretStore } from './secrets/secret-store.js';
 import { SettingsStore, settingsHandlers } from './settings/settings-store.js';
+import { sshconfigHandlers } from './sshconfig/handlers.js';
 import { createSshServices, type SshServices, type SshServicesOptions } from './ssh/ssh-services.js';
 import { EventBus } from './util/event-bus.js';
 
@@ -126,6 +127,7 @@ export function createWorkbench(options: WorkbenchOptions): Workbench {
     ...configHandlers({ trainerPath: options.trainerPath, sourceRoot }),
     ...historyHandlers(new HistoryQueries(db, runs)),
     ...settingsHandlers(new SettingsStore(options.dataDir), events),
+    ...sshconfigHandlers(ssh, nodes, options.ssh?.homeDir ?? homedir()),
   };
   if (options.watchRuns ?? true) monitor.watchActive();
   let closing: Promise<void> | null = null;

@@ -139,7 +139,7 @@ export function ComparePage({ runIds }: { runIds: string[] }) {
       <div className="chart-grid">
         {compared.map((s) => {
           const meta = trainingSeries.find((t) => t.series === s)!;
-          return <CompareChart key={s} runs={runs} series={s} title={meta.title} view={xView} colors={colors} {...(meta.format ? { yFormat: meta.format } : {})} />;
+          return <CompareChart key={s} runs={runs} series={s} title={meta.title} view={meta.smooth === false ? { ...xView, smoothing: 0 } : xView} colors={colors} {...(meta.format ? { yFormat: meta.format } : {})} />;
         })}
       </div>
     </div>

@@ -97,7 +97,7 @@ export function HistoryPage() {
         <div>
           <h1>Runs</h1>
           <p className="subtle">
-            {shown.length === runs.length ? `${runs.length} runs` : `${shown.length} of ${runs.length} runs`}
+            {shown.length === runs.length ? `${runs.length} run${runs.length === 1 ? '' : 's'}` : `${shown.length} of ${runs.length} runs`}
           </p>
         </div>
         <div className="actions">

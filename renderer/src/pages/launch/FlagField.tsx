@@ -28,6 +28,13 @@ function rangeText(spec: FlagSpec): string | null {
   return `${lo}, ${hi}`;
 }
 
+/** The first sentence of a help text (the rest is in the tooltip). */
+export function firstSentence(text: string): string {
+  const m = /^(.+?[.;])(\s|$)/.exec(text);
+  const first = m ? m[1]! : text;
+  return first.length > 90 ? `${first.slice(0, 88).replace(/\s+\S*$/, '')}…` : first;
+}
+
 /**
  * One trainer flag as a form field: its label, the flag name, the trainer's own help and range, a marker
  * and reset when it differs from the preset, and the trainer's error for it, linked for screen readers.
@@ -92,10 +99,9 @@ export function FlagField(p: FieldProps) {
           {p.issue.hint ? ` — ${p.issue.hint}` : ''}
         </p>
       )}
-      <p id={helpId} className="field-help">
+      <p id={helpId} className="field-help" title={help ? `${help}${range ? ` Range ${range}.` : ''}` : undefined}>
         <code className="field-flag">--{p.flag}</code>
-        {help ? ` ${help}` : ''}
-        {range ? ` Range ${range}.` : ''}
+        {help ? ` ${firstSentence(help)}` : ''}
       </p>
     </div>
   );

@@ -128,12 +128,11 @@ export function ExpertsView({ runId, live }: { runId: string; live: boolean }) {
             />
           );
         })}
+        <LayerTable layers={snapshot.layers} experts={experts} />
       </div>
       <p className="hint small">
         Share of token assignments per expert since the previous record. Neutral = the fair share ({experts ? formatPercent(1 / experts, 3) : '—'}); warm = overloaded; cold = starved; crossed out = dead.
       </p>
-
-      <LayerTable layers={snapshot.layers} experts={experts} />
 
       <div className="card">
         <div className="section-bar">

@@ -7,10 +7,10 @@ import { formatCount, formatPercent, formatValue } from '../../lib/format.js';
 import type { ChartPoint } from '../../lib/series.js';
 
 /** The training metrics of a run, by series name, with how to show them. */
-export const trainingSeries: { series: string; title: string; format?: (v: number) => string; empty?: string }[] = [
+export const trainingSeries: { series: string; title: string; format?: (v: number) => string; empty?: string; smooth?: false }[] = [
   { series: 'train/loss', title: 'Loss' },
-  { series: 'val/loss', title: 'Validation loss', empty: 'No validation yet (--val-every)' },
-  { series: 'train/lr', title: 'Learning rate', format: (v) => formatValue(v, 3) },
+  { series: 'val/loss', title: 'Validation loss', empty: 'No validation yet (--val-every)', smooth: false },
+  { series: 'train/lr', title: 'Learning rate', format: (v) => formatValue(v, 3), smooth: false },
   { series: 'train/grad_norm', title: 'Gradient norm' },
   { series: 'train/tokens_per_s', title: 'Tokens/s', format: (v) => formatCount(v) },
   { series: 'train/mfu', title: 'MFU', format: (v) => formatPercent(v, 3), empty: 'MFU unknown for this device' },
@@ -45,7 +45,7 @@ export function TrainingCharts({ runId, live, maxPointsOverride }: { runId: stri
             runId={runId}
             series={s.series}
             title={s.title}
-            view={view}
+            view={s.smooth === false ? { ...view, smoothing: 0 } : view}
             zoom={zoom}
             live={live}
             onZoom={onZoom}
