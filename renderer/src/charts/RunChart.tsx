@@ -1,3 +1,4 @@
+import { useMemo } from 'react';
 import { useWidth } from '../app/hooks.js';
 import type { ChartPoint } from '../lib/series.js';
 import { MetricChart, type ChartView } from './MetricChart.js';
@@ -29,12 +30,14 @@ export function RunChart({ runId, series, title, view, zoom, live, onZoom, onRes
   const [ref, width] = useWidth<HTMLDivElement>();
   const maxPoints = maxPointsOverride ?? Math.max(100, Math.round(width));
   const s = useSeries(runId, series, { maxPoints, range: zoom?.steps ?? null, live, enabled: width > 0 });
+  // A stable line object: the chart recomputes its rows (and the EMA) only when the points change.
+  const lines = useMemo(() => [{ key: 'v', label: title, points: s.points, mode: s.mode }], [title, s.points, s.mode]);
   return (
     <div ref={ref} className="chart-cell">
       <MetricChart
         title={title}
         testId={`chart-${series}`}
-        lines={[{ key: 'v', label: title, points: s.points, mode: s.mode }]}
+        lines={lines}
         view={view}
         xRange={zoom?.x ?? null}
         onZoom={(x0, x1) => onZoom(x0, x1, s.points)}

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { formatAge, formatBytes, formatCount, formatDuration, formatFlops, formatInteger, formatMoney, formatPercent, formatValue } from './format.js';
+import { firstSentence, formatAge, formatBytes, formatCount, formatDuration, formatFlops, formatInteger, formatMoney, formatPercent, formatValue } from './format.js';
 
 describe('formatting', () => {
   it('counts', () => {
@@ -50,5 +50,20 @@ describe('formatting', () => {
     expect(formatAge(1000, 1010)).toBe('just now');
     expect(formatAge(1000, 1000 + 600)).toBe('10 min ago');
     expect(formatAge(1000, 1000 + 7200)).toBe('2 h ago');
+  });
+});
+
+describe('help text', () => {
+  it('keeps the first sentence and shortens long ones at a word', () => {
+    expect(firstSentence('Model width H (hidden_size). Must be even.')).toBe('Model width H (hidden_size).');
+    expect(firstSentence('Run validation every N steps; 0 disables validation.')).toBe('Run validation every N steps; 0 disables validation.');
+    expect(firstSentence('Start from a checkpoint (e.g. another run). Ignored later.')).toBe('Start from a checkpoint (e.g. another run).');
+    expect(firstSentence('Training data: `synthetic` (built-in multi-domain corpus) or the path of a token file.')).toBe(
+      'Training data: `synthetic` (built-in multi-domain corpus) or the path of a token file.',
+    );
+    const long = firstSentence('word '.repeat(40).trim() + '.');
+    expect(long.endsWith('…')).toBe(true);
+    expect(long.length).toBeLessThanOrEqual(90);
+    expect(firstSentence('e.g. 3.5 is fine')).toBe('e.g. 3.5 is fine');
   });
 });

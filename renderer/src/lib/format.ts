@@ -112,6 +112,14 @@ export function formatAge(unixSeconds: number | null | undefined, now: number): 
   return `${Math.round(s / 86400)} d ago`;
 }
 
+/** The first sentence of a help text, at most about 90 characters (the whole text goes in a tooltip). */
+export function firstSentence(text: string): string {
+  // A sentence ends at . or ; before a capital, a flag or the end (so "e.g. another" does not end one).
+  const m = /^(.+?[.;])(?=\s+[A-Z`-]|\s*$)/.exec(text);
+  const first = m ? m[1]! : text;
+  return first.length > 90 ? `${first.slice(0, 88).replace(/\s+\S*$/, '')}…` : first;
+}
+
 function trimZeros(text: string): string {
   if (text.includes('e')) return text;
   return text.includes('.') ? text.replace(/\.?0+$/, '') : text;

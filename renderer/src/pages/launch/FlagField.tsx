@@ -1,5 +1,6 @@
 import { useId } from 'react';
 import type { FlagSpec, PlanIssue } from '../../../../electron/contract/config.js';
+import { firstSentence } from '../../lib/format.js';
 
 /** Props shared by the wizard's fields. */
 export interface FieldProps {
@@ -26,13 +27,6 @@ function rangeText(spec: FlagSpec): string | null {
   const lo = spec.min === null ? '(-∞' : `${spec.minExclusive ? '(' : '['}${spec.min}`;
   const hi = spec.max === null || spec.max > 1e15 ? '∞)' : `${spec.max}${spec.maxExclusive ? ')' : ']'}`;
   return `${lo}, ${hi}`;
-}
-
-/** The first sentence of a help text (the rest is in the tooltip). */
-export function firstSentence(text: string): string {
-  const m = /^(.+?[.;])(\s|$)/.exec(text);
-  const first = m ? m[1]! : text;
-  return first.length > 90 ? `${first.slice(0, 88).replace(/\s+\S*$/, '')}…` : first;
 }
 
 /**
