@@ -23,13 +23,18 @@ test('reloading mid-run shows every stored point exactly once', async ({ page, w
   const loss = page.getByRole('figure', { name: 'Loss chart', exact: true });
 
   async function chartMatchesStore(): Promise<number> {
-    const last = Number(await loss.getAttribute('data-last-step'));
-    const drawn = Number(await loss.getAttribute('data-points'));
-    const stored = await rpc<Raw>(workbench, 'metrics:series', { runId: run.id, series: 'train/loss', to: last, maxPoints: 100_000 });
+    // One read of what the chart draws (points keep arriving between two separate reads).
+    const drawn = await loss.evaluate((el) => ({
+      last: Number(el.getAttribute('data-last-step')),
+      points: Number(el.getAttribute('data-points')),
+      duplicates: Number(el.getAttribute('data-duplicates')),
+    }));
+    const stored = await rpc<Raw>(workbench, 'metrics:series', { runId: run.id, series: 'train/loss', to: drawn.last, maxPoints: 100_000 });
     expect(stored.mode).toBe('raw');
-    expect(await loss.getAttribute('data-duplicates')).toBe('0');
-    expect(drawn).toBe(new Set(stored.points.map((p) => p.step)).size);
-    return last;
+    expect(drawn.duplicates).toBe(0);
+    expect(drawn.points).toBe(new Set(stored.points.map((p) => p.step)).size);
+    expect(stored.points.length).toBe(drawn.points);
+    return drawn.last;
   }
 
   await expect.poll(async () => Number(await loss.getAttribute('data-points')), { timeout: 240_000 }).toBeGreaterThanOrEqual(4);
