@@ -26,7 +26,7 @@ import { RunStore, toSummary } from './runs/run-store.js';
 import { MemorySecretStore, type SecretStore } from './secrets/secret-store.js';
 import { SettingsStore, settingsHandlers } from './settings/settings-store.js';
 import { sshconfigHandlers } from './sshconfig/handlers.js';
-import { createSshServices, type SshServices, type SshServicesOptions } from './ssh/ssh-services.js';
+import type { SshServices, SshServicesOptions } from './ssh/ssh-services.js';
 import { EventBus } from './util/event-bus.js';
 
 /** Everything the services need from their host; nothing here comes from Electron. */
@@ -79,20 +79,22 @@ export function createWorkbench(options: WorkbenchOptions): Workbench {
   const events = new EventBus();
   const { db } = openDatabase(join(options.dataDir, 'workbench.db'));
   const nodes = new NodeStore(db);
-  let ssh: SshServices | null = null;
-  if (!options.connectNode) {
-    const home = options.ssh?.homeDir ?? homedir();
-    ssh = createSshServices({
-      localUser: userInfo().username,
-      ...(process.env.SSH_AUTH_SOCK ? { agentSocket: process.env.SSH_AUTH_SOCK } : {}),
-      env: process.env,
-      ...options.ssh,
-      homeDir: home,
-      dataDir: options.dataDir,
-      secrets: options.secrets ?? new MemorySecretStore('This workbench keeps passphrases and passwords only until it quits.'),
-    });
-  }
-  const pool = new NodePool(nodes, options.connectNode ?? sshConnector(ssh!, options.ssh?.homeDir ?? homedir()));
+  // The SSH layer (and ssh2) loads on first use of an SSH node: local-only work, like most `moewb`
+  // commands, starts faster without it.
+  let ssh: Promise<SshServices> | null = null;
+  const sshServices = (): Promise<SshServices> =>
+    (ssh ??= import('./ssh/ssh-services.js').then(({ createSshServices }) =>
+      createSshServices({
+        localUser: userInfo().username,
+        ...(process.env.SSH_AUTH_SOCK ? { agentSocket: process.env.SSH_AUTH_SOCK } : {}),
+        env: process.env,
+        ...options.ssh,
+        homeDir: options.ssh?.homeDir ?? homedir(),
+        dataDir: options.dataDir,
+        secrets: options.secrets ?? new MemorySecretStore('This workbench keeps passphrases and passwords only until it quits.'),
+      }),
+    ));
+  const pool = new NodePool(nodes, options.connectNode ?? sshConnector(sshServices, options.ssh?.homeDir ?? homedir()));
   const deployments = new DeploymentStore(db);
   const runs = new RunStore(db);
   const writer = new IngestWriter(db);
@@ -120,14 +122,14 @@ export function createWorkbench(options: WorkbenchOptions): Workbench {
   });
   const handlers: Handlers = {
     ...appHandlers(options),
-    ...nodesHandlers(nodes, pool, events, ssh),
+    ...nodesHandlers(nodes, pool, events, options.connectNode ? null : sshServices),
     ...deployHandlers(deployer, deployments, nodes, pool),
     ...runsHandlers(runs, launcher, monitor, changed),
     ...metricsHandlers(queries, runs, writer, pool),
     ...configHandlers({ trainerPath: options.trainerPath, sourceRoot }),
     ...historyHandlers(new HistoryQueries(db, runs)),
     ...settingsHandlers(new SettingsStore(options.dataDir), events),
-    ...sshconfigHandlers(ssh, nodes, options.ssh?.homeDir ?? homedir()),
+    ...sshconfigHandlers(options.connectNode ? null : sshServices, nodes, options.ssh?.homeDir ?? homedir()),
   };
   if (options.watchRuns ?? true) monitor.watchActive();
   let closing: Promise<void> | null = null;
@@ -138,7 +140,7 @@ export function createWorkbench(options: WorkbenchOptions): Workbench {
       (closing ??= (async () => {
         await monitor.close();
         await pool.close();
-        await ssh?.close();
+        if (ssh) await (await ssh).close();
         db.close();
       })()),
   };

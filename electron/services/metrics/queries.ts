@@ -29,7 +29,12 @@ export interface SeriesQuery {
 export class MetricsQueries {
   private readonly stmts;
 
+  /** Runs reads in one snapshot (a deferred transaction). */
+  private readonly read: (fn: () => void) => void;
+
   constructor(db: Db) {
+    const tx = db.transaction((fn: () => void) => fn());
+    this.read = (fn) => tx.deferred(fn);
     this.stmts = {
       seriesId: db.prepare('SELECT id FROM series WHERE name = ?').pluck(),
       seriesOfRun: db.prepare(
@@ -51,20 +56,15 @@ export class MetricsQueries {
         `SELECT min(step) AS lo, max(step) AS hi FROM points
          WHERE run_key = @runKey AND series_id = @seriesId AND step BETWEEN @from AND @to AND (@all OR archived = 0)`,
       ),
-      // Bucket b holds steps [from + b*span/n, from + (b+1)*span/n). The last value of a bucket is the
-      // point at its largest step (of the newest attempt there), found by a key lookup per bucket.
-      buckets: db.prepare(
-        `WITH b AS (
-           SELECT ((step - CAST(@from AS INTEGER)) * CAST(@n AS INTEGER)) / CAST(@span AS INTEGER) AS bucket, min(step) AS step_min, max(step) AS step_max,
-                  min(value) AS lo, max(value) AS hi, count(*) AS n
-           FROM points
-           WHERE run_key = @runKey AND series_id = @seriesId AND step BETWEEN @from AND @to AND (@all OR archived = 0)
-           GROUP BY bucket)
-         SELECT b.step_min, b.step_max, b.lo, b.hi, b.n, l.value AS last, l.tokens AS last_tokens, l.time AS last_time
-         FROM b JOIN points l ON l.run_key = @runKey AND l.series_id = @seriesId AND l.step = b.step_max
-           AND l.attempt = (SELECT max(p.attempt) FROM points p WHERE p.run_key = @runKey AND p.series_id = @seriesId
-             AND p.step = b.step_max AND (@all OR p.archived = 0))
-         ORDER BY b.bucket`,
+      // One pixel column: a range scan of the clustered key. Cheaper than one GROUP BY over the whole
+      // range, which SQLite sorts in a temporary B-tree because it cannot know buckets follow steps.
+      bucket: db.prepare(
+        `SELECT min(step) AS step_min, max(step) AS step_max, min(value) AS lo, max(value) AS hi, count(*) AS n FROM points
+         WHERE run_key = @runKey AND series_id = @seriesId AND step BETWEEN @lo AND @hi AND (@all OR archived = 0)`,
+      ),
+      bucketLast: db.prepare(
+        `SELECT value, tokens, time FROM points WHERE run_key = @runKey AND series_id = @seriesId AND step = @step AND (@all OR archived = 0)
+         ORDER BY attempt DESC LIMIT 1`,
       ),
       routerAt: db.prepare(
         `SELECT step FROM router_stats WHERE run_key = ? AND archived = 0 AND step <= ? ORDER BY step DESC LIMIT 1`,
@@ -112,23 +112,35 @@ export class MetricsQueries {
     const raw = this.stmts.raw.all({ ...params, limit: q.maxPoints + 1 }) as MetricPoint[];
     if (raw.length <= q.maxPoints) return { runId: q.runId, series: q.series, mode: 'raw', points: raw };
     // Bucket over the steps that exist, not the asked range, so an open-ended query still fills the width.
+    // Bucket b holds steps [lo + floor(b * span / n), lo + floor((b + 1) * span / n)).
     const extent = this.stmts.extent.get(params) as { lo: number; hi: number };
     const span = extent.hi - extent.lo + 1;
-    const rows = this.stmts.buckets.all({ ...params, from: extent.lo, to: extent.hi, n: q.maxPoints, span }) as {
-      step_min: number; step_max: number; lo: number | null; hi: number | null; n: number; last: number | null;
-      last_tokens: number | null; last_time: number | null;
-    }[];
-    const buckets: MetricBucket[] = rows.map((r) => ({
-      stepMin: r.step_min,
-      stepMax: r.step_max,
-      min: r.lo,
-      max: r.hi,
-      last: r.last,
-      lastStep: r.step_max,
-      lastTokens: r.last_tokens,
-      lastTime: r.last_time,
-      count: r.n,
-    }));
+    const n = q.maxPoints;
+    const buckets: MetricBucket[] = [];
+    this.read(() => {
+      for (let b = 0; b < n; b++) {
+        const lo = extent.lo + Math.floor((b * span) / n);
+        const hi = extent.lo + Math.floor(((b + 1) * span) / n) - 1;
+        if (hi < lo) continue;
+        const r = this.stmts.bucket.get({ ...params, lo, hi }) as {
+          step_min: number | null; step_max: number | null; lo: number | null; hi: number | null; n: number;
+        };
+        if (r.n === 0 || r.step_min === null || r.step_max === null) continue;
+        // The point at the bucket's last step: its value, and its tokens and time for charts plotted against those.
+        const last = this.stmts.bucketLast.get({ ...params, step: r.step_max }) as { value: number | null; tokens: number | null; time: number | null } | undefined;
+        buckets.push({
+          stepMin: r.step_min,
+          stepMax: r.step_max,
+          min: r.lo,
+          max: r.hi,
+          last: last?.value ?? null,
+          lastStep: r.step_max,
+          lastTokens: last?.tokens ?? null,
+          lastTime: last?.time ?? null,
+          count: r.n,
+        });
+      }
+    });
     return { runId: q.runId, series: q.series, mode: 'buckets', from: extent.lo, to: extent.hi, buckets };
   }
 

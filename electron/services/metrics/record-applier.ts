@@ -26,9 +26,19 @@ const metaKeys = new Set(['type', 'step', 'tokens', 'time']);
 
 class Malformed extends Error {}
 
+/** A series as the applier knows it, with its newest point in the chunk being applied. */
+interface SeriesEntry {
+  id: number;
+  name: string;
+  /** Number of the chunk that last touched the series, and its newest point there (mutated in place). */
+  chunk: number;
+  step: number;
+  value: number | null;
+}
+
 interface SeriesGroup {
   prefix: string;
-  byKey: Map<string, { id: number; name: string }>;
+  byKey: Map<string, SeriesEntry>;
 }
 
 function int(rec: Rec, key: string, min = 0): number {
@@ -45,8 +55,11 @@ export class RecordApplier {
   private readonly seriesIds = new Map<string, number>();
   /** Series ids by record key, per name prefix (`train`, `val`, `val/by_domain`). */
   private readonly groups = new Map<string, SeriesGroup>();
-  /** Points of the current chunk, grouped by series id: [step, attempt, value, tokens, time, ...]. */
-  private readonly pending = new Map<number, (number | null)[]>();
+  /** Series touched by the chunk being applied (their newest points become `latest`). */
+  private touched: SeriesEntry[] = [];
+  private chunkNo = 0;
+  /** The run the chunk being applied belongs to. */
+  private runKey = 0;
   private readonly stmts;
 
   constructor(db: Db) {
@@ -96,7 +109,6 @@ export class RecordApplier {
   forgetCaches(): void {
     this.seriesIds.clear();
     this.groups.clear();
-    this.pending.clear();
   }
 
   /** Applies the complete lines in `buf`, which starts at byte `cursor.byteOffset` of the stream. */
@@ -115,6 +127,9 @@ export class RecordApplier {
       lastStatus: null,
     };
     let lastStep: number | null = null;
+    this.chunkNo += 1;
+    this.runKey = runKey;
+    this.touched = [];
     let pos = 0;
     while (pos < buf.length) {
       const nl = buf.indexOf(0x0a, pos);
@@ -144,22 +159,9 @@ export class RecordApplier {
         this.stmts.error.run(runId, cursor.stream, lineNumber, offset, err.message, text.slice(0, 200), Date.now() / 1000);
       }
     }
-    this.flush(runKey);
+    for (const e of this.touched) s.latest.set(e.name, { step: e.step, value: e.value });
     if (lastStep !== null) this.stmts.runLastStep.run(lastStep, runKey);
     return s;
-  }
-
-  /**
-   * Inserts the buffered points series by series. Consecutive inserts then land next to each other in
-   * the clustered (run_key, series_id, step, attempt) key, which SQLite appends without a fresh seek;
-   * in file order the step records' dozen series would alternate between a dozen places in the tree.
-   */
-  private flush(runKey: number): void {
-    const insert = this.stmts.point;
-    for (const [seriesId, rows] of this.pending) {
-      for (let i = 0; i < rows.length; i += 5) insert.run(runKey, seriesId, rows[i], rows[i + 1], rows[i + 2], rows[i + 3], rows[i + 4]);
-    }
-    this.pending.clear();
   }
 
   /** Applies one record; returns the run's new last step when the record moves it. */
@@ -187,7 +189,6 @@ export class RecordApplier {
         const resume = rec.resume as Rec | null | undefined;
         const resumeStep = resume && typeof resume === 'object' ? int(resume, 'step') : 0;
         // Determined-style soft rollback: earlier attempts' points past the resume step are superseded.
-        this.flush(runKey);
         this.stmts.archivePoints.run(runKey, attempt, resumeStep);
         this.stmts.archiveRouter.run(runKey, attempt, resumeStep);
         this.stmts.attempt.run(runId, attempt, resume ? resumeStep : null, resume ? str(resume.checkpoint) : null,
@@ -246,19 +247,22 @@ export class RecordApplier {
     // Keys of parsed JSON are internalised strings, so this lookup does not hash a fresh string.
     let entry = group.byKey.get(key);
     if (entry === undefined) {
-      entry = { id: this.seriesId(`${group.prefix}/${key}`), name: `${group.prefix}/${key}` };
+      const name = `${group.prefix}/${key}`;
+      entry = { id: this.seriesId(name), name, chunk: 0, step: 0, value: null };
       group.byKey.set(key, entry);
     }
-    let rows = this.pending.get(entry.id);
-    if (rows === undefined) {
-      rows = [];
-      this.pending.set(entry.id, rows);
+    if (entry.chunk !== this.chunkNo) {
+      entry.chunk = this.chunkNo;
+      this.touched.push(entry);
     }
-    rows.push(step, s.attempt, value, tokens, time);
+    entry.step = step;
+    entry.value = value;
+    // Straight from the parsed record to SQLite: buffering points (to insert them series by series)
+    // costs more in boxed numbers and garbage collection than it saves in B-tree seeks.
+    this.stmts.point.run(this.runKey, entry.id, step, s.attempt, value, tokens, time);
     s.points += 1;
     if (s.fromStep === null || step < s.fromStep) s.fromStep = step;
     if (s.toStep === null || step > s.toStep) s.toStep = step;
-    s.latest.set(entry.name, { step, value });
   }
 
   private group(prefix: string): SeriesGroup {

@@ -9,7 +9,12 @@ import type { NodeStore } from './node-store.js';
 type NodesHandlers = Pick<Handlers, 'nodes:list' | 'nodes:add' | 'nodes:update' | 'nodes:remove' | 'nodes:test' | 'nodes:trust-host-key'>;
 
 /** Handlers of the `nodes` domain. */
-export function nodesHandlers(store: NodeStore, pool: NodePool, events: EventBus, ssh: SshServices | null): NodesHandlers {
+export function nodesHandlers(
+  store: NodeStore,
+  pool: NodePool,
+  events: EventBus,
+  ssh: (() => Promise<SshServices>) | null,
+): NodesHandlers {
   const changed = (): void => events.emit('nodes:changed', { nodes: store.list() });
   return {
     'nodes:list': async () => store.list(),
@@ -36,7 +41,7 @@ export function nodesHandlers(store: NodeStore, pool: NodePool, events: EventBus
     },
     'nodes:trust-host-key': async (req) => {
       if (!ssh) throw new ServiceError('unavailable', 'This workbench has no SSH layer to record host keys in.');
-      await ssh.trustHostKey(req);
+      await (await ssh()).trustHostKey(req);
       return { trusted: true };
     },
   };

@@ -2,7 +2,6 @@ import { homedir } from 'node:os';
 import { isAbsolute, join } from 'node:path';
 import type { NodeProfile } from '../../contract/nodes.js';
 import { ServiceError } from '../errors.js';
-import { parseJumpSpec } from '../ssh/config-import.js';
 import type { SshServices } from '../ssh/ssh-services.js';
 import type { SshTarget } from '../ssh/target.js';
 import type { NodeConnector } from './node-pool.js';
@@ -29,6 +28,7 @@ export async function profileTarget(profile: NodeProfile, resolve: Resolve, home
     identityFiles: profile.identityFile ? [expandHome(profile.identityFile, home), ...base.identityFiles] : base.identityFiles,
   };
   if (profile.proxyJump) {
+    const { parseJumpSpec } = await import('../ssh/config-import.js');
     const hops: SshTarget[] = [];
     for (const [i, spec] of profile.proxyJump.split(',').map((s) => s.trim()).filter(Boolean).entries()) {
       const parsed = parseJumpSpec(spec);
@@ -44,7 +44,10 @@ export async function profileTarget(profile: NodeProfile, resolve: Resolve, home
   return target;
 }
 
-/** The nodes domain's connector for SSH profiles, over the SSH layer. */
-export function sshConnector(ssh: SshServices, home = homedir()): NodeConnector {
-  return async (profile) => ssh.openNode(profile.id, await profileTarget(profile, (name) => ssh.resolveHost(name), home));
+/** The nodes domain's connector for SSH profiles, over the SSH layer (loaded on first use). */
+export function sshConnector(load: () => Promise<SshServices>, home = homedir()): NodeConnector {
+  return async (profile) => {
+    const ssh = await load();
+    return ssh.openNode(profile.id, await profileTarget(profile, (name) => ssh.resolveHost(name), home));
+  };
 }

@@ -117,6 +117,15 @@ export class Launcher {
     // The wrapper leads its own process group (setsid); the trainer is in it.
     if (seen.wrapper === 'match' && seen.wrapperPid !== null) await this.signal(node, ['kill', '-KILL', '--', `-${seen.wrapperPid}`]);
     if (seen.trainer === 'match' && seen.trainerPid !== null) await this.signal(node, ['kill', '-KILL', String(seen.trainerPid)], true);
+    const deadline = Date.now() + 10_000;
+    for (;;) {
+      const now = await observe(node, run.remoteDir, run.id);
+      if (now.trainer !== 'match' && now.wrapper !== 'match') break;
+      if (Date.now() > deadline) {
+        throw new ServiceError('remote_failed', `Run ${runId} is still alive 10 s after SIGKILL.`, 'Check the node: the process may be stuck in the kernel (D state).');
+      }
+      await new Promise((r) => setTimeout(r, 100));
+    }
     const changed = this.d.runs.setState(run.id, {
       state: 'failed',
       message: 'killed on request (SIGKILL); no checkpoint was written',

@@ -45,6 +45,15 @@ const running = (runId: string, minStep = 1): Promise<RunSummary> =>
     return r.state === 'running' && (r.lastStep ?? 0) >= minStep ? r : undefined;
   }, 120_000);
 
+/** True while a process runs (a zombie waiting for its parent to reap it does not count). */
+function alive(pid: number): boolean {
+  try {
+    return !/^\d+ \(.*\) Z/.test(readFileSync(`/proc/${pid}/stat`, 'utf8'));
+  } catch {
+    return false;
+  }
+}
+
 function storedPoints(runId: string): Map<string, { value: number | null; archived: number }> {
   const db = new Database(join(dataDir, 'workbench.db'), { readonly: true });
   const rows = db
@@ -144,6 +153,19 @@ describe('runs on This machine with the real trainer', { timeout: 300_000 }, () 
     expect(failed.state).toBe('failed');
     expect(failed.stateMessage).toMatch(/signal 9|killed/);
     expect(Date.now() - killedAt).toBeLessThan(2 * interval * 1000);
+  });
+
+  it('kills a run\'s process group on request', async () => {
+    const { run } = await call('runs:launch', { preset: 'jetmoe-tiny', overrides: long });
+    await running(run.id, 2);
+    const pid = Number(readFileSync(join(run.remoteDir, 'trainer.pid'), 'utf8'));
+    const wrapper = Number(readFileSync(join(run.remoteDir, 'wrapper.pid'), 'utf8'));
+    const killed = await call('runs:kill', { runId: run.id });
+    expect(killed).toMatchObject({ state: 'failed', stateMessage: expect.stringContaining('killed on request') as unknown });
+    expect(alive(pid)).toBe(false);
+    expect(alive(wrapper)).toBe(false);
+    expect(existsSync(join(run.remoteDir, 'exit_code'))).toBe(false);
+    expect((await call('runs:refresh', { runId: run.id })).state).toBe('failed');
   });
 
   it('keeps training after the process that launched it is killed -9', async () => {

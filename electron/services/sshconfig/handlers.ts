@@ -8,13 +8,13 @@ import type { SshTarget } from '../ssh/target.js';
 
 const hop = (t: SshTarget): string => `${t.user}@${t.host}${t.port !== 22 ? `:${t.port}` : ''}`;
 
-/** Handlers of the `sshconfig` domain: the SSH layer's import of ~/.ssh/config, for the nodes page. */
-export function sshconfigHandlers(ssh: SshServices | null, nodes: NodeStore, homeDir: string): Pick<Handlers, 'sshconfig:hosts'> {
+/** Handlers of the `sshconfig` domain: the SSH layer's import of ~/.ssh/config (loaded on first use), for the nodes page. */
+export function sshconfigHandlers(ssh: (() => Promise<SshServices>) | null, nodes: NodeStore, homeDir: string): Pick<Handlers, 'sshconfig:hosts'> {
   return {
     'sshconfig:hosts': async () => {
       if (!ssh) throw new ServiceError('unavailable', 'This workbench was started without its SSH layer.', 'Start it normally (npm start).');
       const path = join(homeDir, '.ssh', 'config');
-      const imported = await ssh.importConfig(path);
+      const imported = await (await ssh()).importConfig(path);
       const byHost = new Map(nodes.list().filter((n) => n.kind === 'ssh' && n.host).map((n) => [n.host!, n.id]));
       const hosts: SshConfigHost[] = imported.hosts.map((h) => ({
         alias: h.alias,

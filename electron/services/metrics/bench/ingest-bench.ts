@@ -12,6 +12,7 @@ import { join } from 'node:path';
 import { openDatabase, type Db } from '../../db/database.js';
 import { LocalNode } from '../../nodes/local-node.js';
 import { IngestWriter } from '../ingest-writer.js';
+import { MetricsQueries } from '../queries.js';
 import { StreamIngester } from '../stream-ingester.js';
 import { syntheticStream } from './synthetic-stream.js';
 
@@ -39,7 +40,13 @@ interface Timing {
   cpuSeconds: number;
 }
 
+/** Collects garbage left by earlier phases (with --expose-gc), so each phase pays only for its own. */
+function collectGarbage(): void {
+  (globalThis as { gc?: () => void }).gc?.();
+}
+
 function startTimer(): () => Timing {
+  collectGarbage();
   const wall = process.hrtime.bigint();
   const cpu = process.cpuUsage();
   return () => {
@@ -62,13 +69,13 @@ async function endToEnd(dir: string, file: string): Promise<Timing & { points: n
   return { ...timing, points, chunks, db: path };
 }
 
-/** The rows the ingester wrote, batch by batch, in the order it wrote them (series by series). */
+/** The rows the ingester wrote, batch by batch, in the order it wrote them (line by line). */
 function rowsOf(path: string, chunks: Chunk[]): unknown[][][] {
   const db = new Database(path, { readonly: true });
   const select = db
     .prepare(
       `SELECT run_key, series_id, step, attempt, value, tokens, time FROM points WHERE step BETWEEN ? AND ?
-       ORDER BY series_id, step`,
+       ORDER BY step, series_id`,
     )
     .raw();
   const batches = chunks.map((c) => select.all(c.fromStep, c.toStep) as unknown[][]);
@@ -94,6 +101,34 @@ function bare(dir: string, batches: unknown[][][]): Timing {
   const timing = stop();
   db.close();
   return timing;
+}
+
+/** Chart queries over one 1M-point series: min/max/last per pixel column, computed in SQL. */
+function queryBench(dir: string): void {
+  const { db } = openDatabase(join(dir, `query-${Date.now()}.db`));
+  const runKey = createRun(db, dir);
+  const series = db.prepare("INSERT INTO series (name) VALUES ('train/loss') RETURNING id").pluck().get() as number;
+  const insert = db.prepare('INSERT INTO points (run_key, series_id, step, attempt, value, tokens, time) VALUES (?, ?, ?, 1, ?, ?, ?)');
+  db.transaction(() => {
+    for (let step = 1; step <= 1_000_000; step++) insert.run(runKey, series, step, 3 + Math.sin(step / 1000) + (step % 977 === 0 ? 5 : 0), step * 4096, step * 0.05);
+  })();
+  const queries = new MetricsQueries(db);
+  const time = (label: string, q: Parameters<MetricsQueries['series']>[0]): void => {
+    const runs: number[] = [];
+    let size = 0;
+    for (let i = 0; i < 5; i++) {
+      const t = process.hrtime.bigint();
+      const r = queries.series(q);
+      runs.push(Number(process.hrtime.bigint() - t) / 1e6);
+      size = r.mode === 'raw' ? r.points.length : r.buckets.length;
+    }
+    console.log(`${label.padEnd(46)} ${median(runs).toFixed(1).padStart(7)} ms  (${size} ${size === q.maxPoints ? 'buckets' : 'rows'})`);
+  };
+  console.log('metrics:series on one series of 1,000,000 points (median of 5):');
+  time('  whole series -> 1000 buckets (min/max/last)', { runKey, runId, series: 'train/loss', maxPoints: 1000, includeArchived: false });
+  time('  steps 400k-500k -> 1000 buckets', { runKey, runId, series: 'train/loss', from: 400_000, to: 500_000, maxPoints: 1000, includeArchived: false });
+  time('  steps 400k-400.9k raw (900 points)', { runKey, runId, series: 'train/loss', from: 400_000, to: 400_899, maxPoints: 1000, includeArchived: false });
+  db.close();
 }
 
 const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
@@ -123,6 +158,7 @@ async function main(): Promise<void> {
     console.log(`end to end (read + parse + insert): ${fmt(median(rates.e2e))} points/s   ${fmt(median(rates.e2eCpu))} points/s   ${all(rates.e2e)}`);
     console.log(`bare better-sqlite3 batched insert: ${fmt(median(rates.bare))} points/s   ${fmt(median(rates.bareCpu))} points/s   ${all(rates.bare)}`);
     console.log(`ratio end-to-end / bare:            ${((100 * median(rates.e2e)) / median(rates.bare)).toFixed(1).padStart(9)}%            ${((100 * median(rates.e2eCpu)) / median(rates.bareCpu)).toFixed(1).padStart(9)}%`);
+    queryBench(dir);
     console.log(`load average at the end: ${loadavg().map((l) => l.toFixed(2)).join(' ')} on ${cpus().length} CPUs`);
   } finally {
     rmSync(dir, { recursive: true, force: true });

@@ -1,0 +1,162 @@
+// Subcommand table, argument parsing and generated help for moetrain.
+#include "cli.h"
+
+#include <iomanip>
+#include <sstream>
+
+#include "util/strings.h"
+
+namespace moe::cli {
+
+const std::vector<Subcommand>& subcommands() {
+  static const std::vector<Subcommand> table = {
+      {"version", "Print the trainer, LibTorch and CUDA versions and the visible GPUs.", "version [--json]", false,
+       true, run_version},
+      {"config", "Resolve and validate a configuration and print it (flags file or JSON).",
+       "config [--preset NAME] [--flags-file PATH] [--presets-dir DIR] [--FLAG=VALUE ...] [--json]", true, true,
+       run_config},
+      {"params", "Print total and active parameter counts and training FLOPs per token.",
+       "params [--preset NAME] [--flags-file PATH] [--presets-dir DIR] [--FLAG=VALUE ...] [--json]", true, true,
+       run_params},
+      {"flags", "List every configuration flag: type, default, range, group, help (Markdown or JSON).",
+       "flags [--json]", false, true, run_flags},
+  };
+  return table;
+}
+
+namespace {
+
+std::vector<std::string> own_option_names(const Subcommand& cmd) {
+  std::vector<std::string> names = {"help"};
+  if (cmd.takes_json) names.push_back("json");
+  if (cmd.takes_config) {
+    names.push_back("preset");
+    names.push_back("flags-file");
+    names.push_back("presets-dir");
+  }
+  return names;
+}
+
+}  // namespace
+
+ParsedArgs parse_args(const Subcommand& cmd, const std::vector<std::string>& args) {
+  ParsedArgs parsed;
+  const auto own = own_option_names(cmd);
+  for (std::size_t i = 0; i < args.size(); ++i) {
+    const std::string& arg = args[i];
+    if (arg == "-h" || arg == "--help") {
+      parsed.help = true;
+      continue;
+    }
+    if (!util::starts_with(arg, "--") || arg.size() < 3) {
+      throw config::ConfigError("", "unexpected argument '" + arg + "' for `moetrain " + cmd.name + "`",
+                                "flags are written --name=value; see `moetrain " + std::string(cmd.name) +
+                                    " --help`");
+    }
+    const auto eq = arg.find('=');
+    const std::string name = arg.substr(2, eq == std::string::npos ? std::string::npos : eq - 2);
+    std::optional<std::string> value;
+    if (eq != std::string::npos) value = arg.substr(eq + 1);
+
+    if (name == "json" && cmd.takes_json) {
+      if (value) throw config::ConfigError("json", "takes no value", "write --json");
+      parsed.json = true;
+      continue;
+    }
+    if (!cmd.takes_config) {
+      if (name == "help") {
+        parsed.help = true;
+        continue;
+      }
+      const std::string guess = util::nearest(name, own);
+      throw config::ConfigError(name, std::string("is not an option of `moetrain ") + cmd.name + "`",
+                                guess.empty() ? "see `moetrain " + std::string(cmd.name) + " --help`"
+                                              : "did you mean --" + guess + "?");
+    }
+    config::check_flag_name(name, "command line", own);
+
+    const config::FlagSpec* spec = config::find_flag(name);
+    const bool is_meta = name == "preset" || name == "flags-file" || name == "presets-dir";
+    const bool needs_value = is_meta || (spec && spec->type != config::FlagType::kBool);
+    if (!value && needs_value) {
+      if (i + 1 < args.size() && !util::starts_with(args[i + 1], "--")) {
+        value = args[++i];
+      } else {
+        throw config::ConfigError(name, "needs a value (command line)", "write --" + name + "=VALUE");
+      }
+    }
+    if (name == "preset") {
+      parsed.request.preset = *value;
+    } else if (name == "flags-file") {
+      parsed.request.flags_file = *value;
+    } else if (name == "presets-dir") {
+      parsed.request.presets_dir = *value;
+    } else if (name == "help") {
+      parsed.help = true;
+    } else {
+      parsed.request.command_line.push_back({name, value, "command line"});
+    }
+  }
+  return parsed;
+}
+
+void print_main_help(std::ostream& out) {
+  out << "moetrain: native trainer for JetMoE-style Mixture-of-Experts language models\n\n"
+      << "usage: moetrain <subcommand> [options]\n"
+      << "       moetrain --version\n"
+      << "       moetrain help <subcommand>\n\n"
+      << "subcommands:\n";
+  for (const auto& cmd : subcommands()) {
+    out << "  " << std::left << std::setw(10) << cmd.name << cmd.summary << "\n";
+  }
+  out << "\nexit codes: 0 success, 1 runtime failure, 2 invalid command line or configuration\n";
+}
+
+namespace {
+
+std::string placeholder(const config::FlagSpec& spec) {
+  switch (spec.type) {
+    case config::FlagType::kInt: return "INT";
+    case config::FlagType::kIntOrAuto: return "INT|auto";
+    case config::FlagType::kFloat: return "FLOAT";
+    case config::FlagType::kBool: return "BOOL";
+    case config::FlagType::kChoice: return util::join(spec.choices, "|");
+    case config::FlagType::kString: return "TEXT";
+  }
+  return "VALUE";
+}
+
+}  // namespace
+
+void print_subcommand_help(const Subcommand& cmd, std::ostream& out) {
+  out << "usage: moetrain " << cmd.usage << "\n\n" << cmd.summary << "\n\noptions:\n";
+  out << "  --help                 Show this help.\n";
+  if (cmd.takes_json) out << "  --json                 Print one JSON object instead of text.\n";
+  if (!cmd.takes_config) return;
+  out << "  --preset NAME          Start from resources/presets/NAME.flags (directory: --presets-dir,\n"
+      << "                         $MOETRAIN_PRESETS, <binary>/../../resources/presets, source tree).\n"
+      << "  --flags-file PATH      Read flags from PATH: one --name=value per line, # comments.\n"
+      << "  --presets-dir DIR      Directory holding the NAME.flags presets.\n\n"
+      << "Precedence: built-in default < preset < flags file < command line.\n"
+      << "Values: --name=value or --name value; booleans also --name / --no-name;\n"
+      << "integers accept 4096, 1e4, 10B, 1.25T.\n";
+  const char* group = nullptr;
+  for (const auto& spec : config::flag_table()) {
+    const char* g = config::to_string(spec.group);
+    if (group == nullptr || std::string(group) != g) {
+      group = g;
+      out << "\n" << g << " flags:\n";
+    }
+    std::ostringstream line;
+    line << "  --" << spec.name << "=" << placeholder(spec);
+    out << line.str() << "\n      " << spec.help;
+    const std::string range = spec.range_text();
+    out << " [default " << (spec.default_value.empty() ? "\"\"" : spec.default_value);
+    if (!range.empty() && spec.type != config::FlagType::kChoice && spec.type != config::FlagType::kBool) {
+      out << ", range " << range;
+    }
+    out << "]\n";
+  }
+}
+
+}  // namespace moe::cli

@@ -1,0 +1,50 @@
+// Command-line plumbing shared by the subcommands: the subcommand table,
+// argument parsing into a ConfigRequest, generated --help, and exit codes.
+#pragma once
+
+#include <ostream>
+#include <string>
+#include <vector>
+
+#include "config/flags.h"
+
+namespace moe::cli {
+
+// Exit codes (docs/trainer-cli.md).
+inline constexpr int kExitOk = 0;
+inline constexpr int kExitFailure = 1;  // runtime failure
+inline constexpr int kExitUsage = 2;    // bad command line or configuration; nothing was written
+
+struct ParsedArgs {
+  bool help = false;
+  bool json = false;
+  config::ConfigRequest request;
+};
+
+struct Subcommand {
+  const char* name;
+  const char* summary;
+  const char* usage;        // after "moetrain "
+  bool takes_config;        // accepts --preset/--flags-file/--presets-dir and every config flag
+  bool takes_json;          // accepts --json
+  int (*run)(const ParsedArgs& args, std::ostream& out);
+};
+
+const std::vector<Subcommand>& subcommands();
+
+// Parses the arguments after the subcommand name. Throws config::ConfigError.
+ParsedArgs parse_args(const Subcommand& cmd, const std::vector<std::string>& args);
+
+void print_main_help(std::ostream& out);
+void print_subcommand_help(const Subcommand& cmd, std::ostream& out);
+
+// Subcommands (one file each).
+int run_version(const ParsedArgs& args, std::ostream& out);
+int run_config(const ParsedArgs& args, std::ostream& out);
+int run_params(const ParsedArgs& args, std::ostream& out);
+int run_flags(const ParsedArgs& args, std::ostream& out);
+
+// `moetrain --version`: one human-readable line.
+void print_version_line(std::ostream& out);
+
+}  // namespace moe::cli

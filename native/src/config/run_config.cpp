@@ -1,0 +1,154 @@
+// Cross-flag validation of a resolved RunConfig, and enum names.
+#include "config/run_config.h"
+
+#include <string>
+
+#include "config/config_error.h"
+#include "util/json_writer.h"
+
+namespace moe::config {
+
+const char* to_string(DeviceChoice device) {
+  switch (device) {
+    case DeviceChoice::kAuto: return "auto";
+    case DeviceChoice::kCpu: return "cpu";
+    case DeviceChoice::kCuda: return "cuda";
+  }
+  return "?";
+}
+
+const char* to_string(DecayForm form) {
+  switch (form) {
+    case DecayForm::kExponential: return "exponential";
+    case DecayForm::kLinear: return "linear";
+    case DecayForm::kCosine: return "cosine";
+    case DecayForm::kOneMinusSqrt: return "1-sqrt";
+  }
+  return "?";
+}
+
+const char* to_string(TokenDType dtype) {
+  switch (dtype) {
+    case TokenDType::kUint16: return "uint16";
+    case TokenDType::kUint32: return "uint32";
+  }
+  return "?";
+}
+
+namespace {
+
+std::string num(std::int64_t v) { return std::to_string(v); }
+std::string num(double v) { return util::format_double(v); }
+
+void check_model(const model::ModelConfig& m) {
+  if (m.top_k > m.num_experts) {
+    throw ConfigError("top-k", "--top-k=" + num(m.top_k) + " exceeds --num-experts=" + num(m.num_experts),
+                      "lower --top-k or raise --num-experts (each token picks k distinct experts)");
+  }
+  if (m.head_dim % 2 != 0) {
+    throw ConfigError("head-dim", "--head-dim=" + num(m.head_dim) + " is odd",
+                      "use an even head dimension (rotary embeddings rotate pairs of halves)");
+  }
+  if (m.expert_backend == model::ExpertBackend::kGrouped) {
+    const auto misaligned = [](std::int64_t v) { return v % 8 != 0; };
+    if (misaligned(m.hidden_size) || misaligned(m.attention_dim()) || misaligned(m.intermediate_size)) {
+      throw ConfigError("expert-backend",
+                        "grouped expert matmuls need --hidden-size (" + num(m.hidden_size) +
+                            "), --num-kv-heads x --head-dim (" + num(m.attention_dim()) +
+                            ") and --intermediate-size (" + num(m.intermediate_size) +
+                            ") to be multiples of 8 (16-byte aligned rows)",
+                        "use --expert-backend=loop or auto, or round those sizes to multiples of 8");
+    }
+  }
+}
+
+void check_schedule(const TrainConfig& t) {
+  if (t.max_steps == 0 && t.train_tokens == 0) {
+    throw ConfigError("max-steps", "training length is unset (--max-steps=0 and --train-tokens=0)",
+                      "set --max-steps=N or --train-tokens=N");
+  }
+  if (t.max_steps > 0 && t.train_tokens > 0) {
+    throw ConfigError("train-tokens",
+                      "--train-tokens=" + num(t.train_tokens) + " conflicts with --max-steps=" + num(t.max_steps),
+                      "give the training length once: set the other one to 0");
+  }
+  if (t.warmup_steps > 0 && t.warmup_tokens > 0) {
+    throw ConfigError("warmup-tokens", "both --warmup-steps and --warmup-tokens are set",
+                      "give the warmup length once: set the other one to 0");
+  }
+  if (t.decay_steps > 0 && t.decay_tokens > 0) {
+    throw ConfigError("decay-tokens", "both --decay-steps and --decay-tokens are set",
+                      "give the decay length once: set the other one to 0");
+  }
+  if (t.decay_start_steps && t.decay_start_tokens) {
+    throw ConfigError("decay-start-tokens", "both --decay-start-steps and --decay-start-tokens are set",
+                      "set one of them to auto");
+  }
+  if (t.min_lr > t.lr) {
+    throw ConfigError("min-lr", "--min-lr=" + num(t.min_lr) + " is above --lr=" + num(t.lr),
+                      "the floor must not exceed the peak learning rate");
+  }
+  const bool has_decay = t.decay_steps > 0 || t.decay_tokens > 0 || t.decay_start_steps || t.decay_start_tokens;
+  if (has_decay && t.decay_form == DecayForm::kExponential && t.min_lr <= 0) {
+    throw ConfigError("min-lr", "exponential decay needs --min-lr > 0",
+                      "set --min-lr (JetMoE decays to 10% of --lr) or choose another --decay-form");
+  }
+  // Lengths in the same unit can be checked here; mixed step/token schedules
+  // depend on the world size and are checked when training starts.
+  if (t.max_steps > 0) {
+    if (t.warmup_steps + t.decay_steps > t.max_steps) {
+      throw ConfigError(t.warmup_steps > t.max_steps ? "warmup-steps" : "decay-steps",
+                        "--warmup-steps=" + num(t.warmup_steps) + " plus --decay-steps=" + num(t.decay_steps) +
+                            " exceed --max-steps=" + num(t.max_steps),
+                        "shorten warmup or decay, or train longer");
+    }
+    if (t.decay_start_steps && (*t.decay_start_steps < t.warmup_steps || *t.decay_start_steps > t.max_steps)) {
+      throw ConfigError("decay-start-steps",
+                        "--decay-start-steps=" + num(*t.decay_start_steps) + " lies outside [--warmup-steps=" +
+                            num(t.warmup_steps) + ", --max-steps=" + num(t.max_steps) + "]",
+                        "start the decay after warmup and before the end, or use auto");
+    }
+  }
+  if (t.train_tokens > 0) {
+    if (t.warmup_tokens + t.decay_tokens > t.train_tokens) {
+      throw ConfigError(t.warmup_tokens > t.train_tokens ? "warmup-tokens" : "decay-tokens",
+                        "--warmup-tokens=" + num(t.warmup_tokens) + " plus --decay-tokens=" + num(t.decay_tokens) +
+                            " exceed --train-tokens=" + num(t.train_tokens),
+                        "shorten warmup or decay, or train on more tokens");
+    }
+    if (t.decay_start_tokens &&
+        (*t.decay_start_tokens < t.warmup_tokens || *t.decay_start_tokens > t.train_tokens)) {
+      throw ConfigError("decay-start-tokens",
+                        "--decay-start-tokens=" + num(*t.decay_start_tokens) + " lies outside [--warmup-tokens=" +
+                            num(t.warmup_tokens) + ", --train-tokens=" + num(t.train_tokens) + "]",
+                        "start the decay after warmup and before the end, or use auto");
+    }
+  }
+}
+
+void check_data(const RunConfig& c) {
+  const TrainConfig& t = c.train;
+  if (t.seq_len > c.model.max_seq_len) {
+    throw ConfigError("seq-len", "--seq-len=" + num(t.seq_len) + " exceeds --max-seq-len=" + num(c.model.max_seq_len),
+                      "lower --seq-len or raise --max-seq-len");
+  }
+  if (t.val_every > 0 && t.val_tokens == 0) {
+    throw ConfigError("val-tokens", "validation is on (--val-every=" + num(t.val_every) + ") but --val-tokens=0",
+                      "set --val-tokens=N or --val-every=0");
+  }
+  if (t.data != "synthetic" && t.token_dtype == TokenDType::kUint16 && c.model.vocab_size > 65536) {
+    throw ConfigError("token-dtype",
+                      "uint16 token files cannot hold ids of --vocab-size=" + num(c.model.vocab_size),
+                      "use --token-dtype=uint32");
+  }
+}
+
+}  // namespace
+
+void validate_combinations(const RunConfig& config) {
+  check_model(config.model);
+  check_schedule(config.train);
+  check_data(config);
+}
+
+}  // namespace moe::config

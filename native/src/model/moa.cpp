@@ -1,0 +1,83 @@
+// Mixture-of-Attention forward.
+#include "model/moa.h"
+
+#include <ATen/ATen.h>
+#include <torch/csrc/autograd/grad_mode.h>
+
+#include <cmath>
+
+namespace moe::model {
+
+AttentionExpertsImpl::AttentionExpertsImpl(const ModelConfig& c) {
+  const std::int64_t H = c.hidden_size, A = c.attention_dim(), E = c.num_experts;
+  bias = register_parameter("bias", at::zeros({H}));
+  input_linear = register_module("input_linear", ParallelExperts(E, H, A));
+  output_linear = register_module("output_linear", ParallelExperts(E, A, H));
+  router = register_module("router", TopKRouter(H, E, c.top_k));
+}
+
+void AttentionExpertsImpl::reset_parameters(double init_std) {
+  router->reset_parameters(init_std);
+  input_linear->reset_parameters(init_std);
+  output_linear->reset_parameters(init_std);
+  torch::NoGradGuard no_grad;
+  bias.zero_();
+}
+
+MixtureOfAttentionImpl::MixtureOfAttentionImpl(const ModelConfig& c)
+    : num_kv_heads_(c.num_kv_heads), head_dim_(c.head_dim), z_loss_coef_(c.z_loss_coef) {
+  experts = register_module("experts", AttentionExperts(c));
+  kv_proj = register_module("kv_proj", BiasFreeLinear(c.hidden_size, 2 * c.attention_dim()));
+}
+
+void MixtureOfAttentionImpl::reset_parameters(double init_std) {
+  experts->reset_parameters(init_std);
+  kv_proj->reset_parameters(init_std);
+}
+
+MixtureOutput MixtureOfAttentionImpl::forward(const at::Tensor& x, const RotaryTables& rope, ExpertBackend backend,
+                                              std::int64_t layer) {
+  const std::int64_t B = x.size(0), T = x.size(1), H = x.size(2), N = B * T;
+  const std::int64_t G = num_kv_heads_, D = head_dim_, A = G * D;
+  const at::Tensor flat = x.reshape({N, H});  // [N, H]
+
+  const Routing routing = experts->router->forward(flat);
+  const std::int64_t k = routing.expert_ids.size(1);
+  const ExpertGroups groups = make_expert_groups(routing, backend);
+
+  // Queries: one A-wide projection per (token, slot) by that slot's expert.
+  const at::Tensor xs = gather_pairs_by_expert(flat, routing);              // [N*k, H] expert order
+  const at::Tensor qs = experts->input_linear->forward(xs, groups);         // [N*k, A] expert order
+  // Pair order t*k + s, so each token's k*A values are slot-major: head j = s*G + h.
+  at::Tensor q = unsort_pairs(qs, routing).view({B, T, k * G, D}).transpose(1, 2);  // [B, kG, T, D]
+
+  // Shared keys and values: first A output rows are K, the last A are V.
+  const at::Tensor kv = kv_proj->forward(x);                       // [B, T, 2A]
+  at::Tensor key = kv.narrow(-1, 0, A).view({B, T, G, D}).transpose(1, 2);    // [B, G, T, D]
+  at::Tensor value = kv.narrow(-1, A, A).view({B, T, G, D}).transpose(1, 2);  // [B, G, T, D]
+
+  q = apply_rotary(q, rope);
+  key = apply_rotary(key, rope);
+
+  // Tile (not interleave): query head j attends with KV head j mod G.
+  key = key.repeat({1, k, 1, 1});      // [B, kG, T, D]
+  value = value.repeat({1, k, 1, 1});  // [B, kG, T, D]
+
+  const double scale = 1.0 / std::sqrt(static_cast<double>(D));
+  const at::Tensor attn = at::scaled_dot_product_attention(q, key, value, /*attn_mask=*/{}, /*dropout_p=*/0.0,
+                                                           /*is_causal=*/true, scale);  // [B, kG, T, D]
+
+  // Back to (token, slot) rows of A values, then expert order for W_o.
+  const at::Tensor o_pairs = attn.transpose(1, 2).reshape({N * k, A});             // [N*k, A] pair order
+  const at::Tensor os = o_pairs.index_select(0, routing.sorted_pairs);             // [N*k, A] expert order
+  const at::Tensor ys = experts->output_linear->forward(os, groups);               // [N*k, H] expert order
+  const at::Tensor y = unsort_pairs(ys, routing).view({N, k, H});                  // [N, k, H]
+  const at::Tensor out = (y * routing.gates.unsqueeze(-1)).sum(1) + experts->bias;  // [N, H]
+
+  MixtureOutput result;
+  result.hidden = out.view({B, T, H});
+  result.router = compute_router_loss(routing, z_loss_coef_, layer, RouterKind::kAttention);
+  return result;
+}
+
+}  // namespace moe::model

@@ -1,0 +1,52 @@
+// Mixture-of-Attention (JetMoeAttention): per-expert query projections
+// Wq [E, A, H] and output projections Wo [E, H, A] chosen by a top-k router,
+// one shared kv_proj [2A, H], slot-major query heads, K/V tiled across slots,
+// causal SDPA (jetmoe-spec.md section 3, pitfalls 3-5, 7).
+#pragma once
+
+#include <ATen/core/Tensor.h>
+#include <torch/nn/module.h>
+#include <torch/nn/pimpl.h>
+
+#include "model/config.h"
+#include "model/experts.h"
+#include "model/linear.h"
+#include "model/moe.h"
+#include "model/rope.h"
+#include "model/router.h"
+
+namespace moe::model {
+
+// The routed part of MoA (HF `self_attention.experts`). Parameters:
+// router.layer.weight [E,H], input_linear.weight [E,A,H], output_linear.weight [E,H,A], bias [H].
+class AttentionExpertsImpl : public torch::nn::Module {
+ public:
+  explicit AttentionExpertsImpl(const ModelConfig& config);
+  void reset_parameters(double init_std);
+
+  TopKRouter router{nullptr};
+  ParallelExperts input_linear{nullptr};
+  ParallelExperts output_linear{nullptr};
+  at::Tensor bias;  // [H]
+};
+TORCH_MODULE(AttentionExperts);
+
+// HF `self_attention`: submodules "experts" and "kv_proj" ([2A, H]: rows 0..A-1 K, A..2A-1 V).
+class MixtureOfAttentionImpl : public torch::nn::Module {
+ public:
+  explicit MixtureOfAttentionImpl(const ModelConfig& config);
+  // x: [B, T, H]; rope tables for T positions; backend: resolved kGrouped or kLoop.
+  MixtureOutput forward(const at::Tensor& x, const RotaryTables& rope, ExpertBackend backend, std::int64_t layer);
+  void reset_parameters(double init_std);
+
+  AttentionExperts experts{nullptr};
+  BiasFreeLinear kv_proj{nullptr};
+
+ private:
+  std::int64_t num_kv_heads_;
+  std::int64_t head_dim_;
+  double z_loss_coef_;
+};
+TORCH_MODULE(MixtureOfAttention);
+
+}  // namespace moe::model

@@ -1,0 +1,52 @@
+// MoE MLP forward: route, sort by expert, SwiGLU experts, gated sum, bias.
+#include "model/moe.h"
+
+#include <ATen/ATen.h>
+#include <torch/csrc/autograd/grad_mode.h>
+
+namespace moe::model {
+
+MixtureOfExpertsImpl::MixtureOfExpertsImpl(const ModelConfig& c)
+    : intermediate_size_(c.intermediate_size), z_loss_coef_(c.z_loss_coef) {
+  const std::int64_t H = c.hidden_size, I = c.intermediate_size, E = c.num_experts;
+  // Registration order follows the reference state dict (bias first).
+  bias = register_parameter("bias", at::zeros({H}));
+  input_linear = register_module("input_linear", ParallelExperts(E, H, 2 * I));
+  output_linear = register_module("output_linear", ParallelExperts(E, I, H));
+  router = register_module("router", TopKRouter(H, E, c.top_k));
+}
+
+void MixtureOfExpertsImpl::reset_parameters(double init_std) {
+  router->reset_parameters(init_std);
+  input_linear->reset_parameters(init_std);
+  output_linear->reset_parameters(init_std);
+  torch::NoGradGuard no_grad;
+  bias.zero_();
+}
+
+MixtureOutput MixtureOfExpertsImpl::forward(const at::Tensor& x, ExpertBackend backend, std::int64_t layer) {
+  const std::int64_t B = x.size(0), T = x.size(1), H = x.size(2), N = B * T;
+  const std::int64_t k = router->top_k(), I = intermediate_size_;
+  const at::Tensor flat = x.reshape({N, H});  // [N, H]
+
+  const Routing routing = router->forward(flat);
+  const ExpertGroups groups = make_expert_groups(routing, backend);
+
+  const at::Tensor xs = gather_pairs_by_expert(flat, routing);   // [N*k, H] expert order
+  const at::Tensor h = input_linear->forward(xs, groups);        // [N*k, 2I]
+  const at::Tensor gate = h.narrow(1, 0, I);                     // [N*k, I] SiLU branch
+  const at::Tensor up = h.narrow(1, I, I);                       // [N*k, I]
+  const at::Tensor act = at::silu(gate) * up;                    // [N*k, I]
+  const at::Tensor ys = output_linear->forward(act, groups);     // [N*k, H] expert order
+  const at::Tensor y = unsort_pairs(ys, routing).view({N, k, H});  // [N, k, H] pair order
+
+  // Gated sum over the k slots in the model dtype, then one bias per token.
+  const at::Tensor out = (y * routing.gates.unsqueeze(-1)).sum(1) + bias;  // [N, H]
+
+  MixtureOutput result;
+  result.hidden = out.view({B, T, H});
+  result.router = compute_router_loss(routing, z_loss_coef_, layer, RouterKind::kMlp);
+  return result;
+}
+
+}  // namespace moe::model
