@@ -48,6 +48,11 @@ test('a new user launches the tiny preset, watches it learn, stops it and finds 
   await expect(loss).toHaveAttribute('data-duplicates', '0');
   await expect(page.getByTestId('stat-loss')).not.toHaveText('—');
   await saveScreenshot(page, 'run-live');
+  // The same view in the dark theme, chosen by hand.
+  await page.getByRole('radio', { name: 'Dark' }).click();
+  await expect(page.locator('html')).toHaveAttribute('data-theme', 'dark');
+  await saveScreenshot(page, 'run-live-dark');
+  await page.getByRole('radio', { name: 'Auto' }).click();
 
   // The MoE views fill in with the first router record.
   await page.getByRole('link', { name: 'Experts' }).click();
@@ -77,6 +82,9 @@ test('a new user launches the tiny preset, watches it learn, stops it and finds 
   await expect(page.getByText('No run matches')).toBeVisible();
   await page.getByLabel('Search').fill('');
   await saveScreenshot(page, 'history');
+  await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Overview' }).click();
+  await expect(page.getByRole('heading', { name: 'Recent runs' })).toBeVisible();
+  await saveScreenshot(page, 'overview');
 
   const detail = await rpc<{ state: string; checkpoints: unknown[] }>(workbench, 'runs:get', { runId });
   expect(detail.state).toBe('stopped');

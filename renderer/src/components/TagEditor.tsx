@@ -12,7 +12,7 @@ export function TagEditor({ tags, onChange, label = 'Tags' }: { tags: string[]; 
   return (
     <div className="tag-editor">
       <label htmlFor={id}>{label}</label>
-      <ul className="tags" aria-label={label}>
+      <ul className="tags" aria-label={`Current ${label.toLowerCase()}`}>
         {tags.map((t) => (
           <li key={t} className="tag">
             {t}
