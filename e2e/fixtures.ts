@@ -91,6 +91,7 @@ export const screenshotDir = join(repoRoot, 'docs', 'screenshots');
 export async function saveScreenshot(page: Page, name: string, fullPage = true): Promise<void> {
   // No hover tooltip from wherever the last click was; then let layout settle for two frames.
   await page.mouse.move(1, 1);
+  await page.evaluate(() => window.scrollTo(0, 0));
   await page.evaluate(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r))));
   await page.screenshot({ path: join(screenshotDir, `${name}.png`), fullPage, animations: 'disabled', caret: 'hide' });
 }

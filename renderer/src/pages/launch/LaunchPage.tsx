@@ -5,6 +5,7 @@ import { useApi, useRequest } from '../../app/api-context.js';
 import { useNodes } from '../../app/hooks.js';
 import { useRouter } from '../../app/router.js';
 import { ErrorNotice } from '../../components/ErrorNotice.js';
+import { firstSentence } from '../../lib/format.js';
 import { TagEditor } from '../../components/TagEditor.js';
 import { Estimate } from './Estimate.js';
 import { FlagField } from './FlagField.js';
@@ -160,7 +161,11 @@ export function LaunchPage() {
                     </option>
                   ))}
                 </select>
-                {preset && <p className="field-help">{preset.description}</p>}
+                {preset && (
+                  <p className="field-help" title={preset.description}>
+                    {firstSentence(preset.description)}
+                  </p>
+                )}
               </div>
               <div className="field">
                 <label htmlFor={nameId}>Run name</label>

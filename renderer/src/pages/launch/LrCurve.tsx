@@ -1,7 +1,7 @@
 import { CartesianGrid, Line, LineChart, ReferenceArea, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
 import type { PlanOk } from '../../../../electron/contract/config.js';
 import { useTheme } from '../../app/theme-context.js';
-import { formatX } from '../../lib/axis.js';
+import { formatX, niceTicks } from '../../lib/axis.js';
 import { formatValue } from '../../lib/format.js';
 
 /** The learning-rate schedule exactly as the trainer will follow it, with its three phases marked. */
@@ -11,6 +11,9 @@ export function LrCurve({ plan }: { plan: PlanOk }) {
   const data = plan.lrCurve.map(([step, lr]) => ({ step, lr }));
   const s = plan.schedule;
   const end = plan.totalSteps ?? data[data.length - 1]!.step;
+  const top = Math.max(...data.map((d) => d.lr));
+  const yTicks = niceTicks(0, top, 4);
+  const xTicks = niceTicks(0, end, 6);
   return (
     <figure className="chart" data-testid="lr-curve" data-points={data.length} aria-label="Learning-rate schedule chart">
       <figcaption className="chart-title">
@@ -29,8 +32,8 @@ export function LrCurve({ plan }: { plan: PlanOk }) {
             {s && s.decaySteps > 0 && (
               <ReferenceArea x1={s.decayStartStep} x2={end} fill={palette.series[1]} fillOpacity={0.08} label={{ value: 'decay', fill: palette.muted, fontSize: 10, position: 'insideTop' }} />
             )}
-            <XAxis dataKey="step" type="number" domain={[0, end]} tickFormatter={(v: number) => formatX(v, 'step')} stroke={palette.muted} tick={{ fill: palette.muted, fontSize: 11 }} />
-            <YAxis tickFormatter={(v: number) => formatValue(v, 2)} stroke={palette.muted} tick={{ fill: palette.muted, fontSize: 11 }} width={56} />
+            <XAxis dataKey="step" type="number" domain={[0, end]} ticks={xTicks} tickFormatter={(v: number) => formatX(v, 'step')} stroke={palette.muted} tick={{ fill: palette.muted, fontSize: 11 }} />
+            <YAxis domain={[0, top * 1.05]} ticks={yTicks} tickFormatter={(v: number) => formatValue(v, 2)} stroke={palette.muted} tick={{ fill: palette.muted, fontSize: 11 }} width={56} />
             <Tooltip
               isAnimationActive={false}
               contentStyle={{ background: palette.panel, border: `1px solid ${palette.grid}`, color: palette.text, fontSize: 12 }}
