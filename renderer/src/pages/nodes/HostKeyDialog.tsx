@@ -39,7 +39,7 @@ export function HostKeyDialog({ error, onClose, onTrusted }: { error: WorkbenchE
             <dd className="mono">{d.fingerprint}</dd>
             {d.recordedAt && (
               <>
-                <dt>Recorded key</dt>
+                <dt>On record at</dt>
                 <dd className="mono">{d.recordedAt}</dd>
               </>
             )}
