@@ -84,6 +84,8 @@ test('a new user launches the tiny preset, watches it learn, stops it and finds 
   await saveScreenshot(page, 'history');
   await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Overview' }).click();
   await expect(page.getByRole('heading', { name: 'Recent runs' })).toBeVisible();
+  await expect(page.getByRole('img', { name: /^loss from .* to / })).toBeVisible();
+  await expect(page.getByText('Trainer ready')).toBeVisible();
   await saveScreenshot(page, 'overview');
 
   const detail = await rpc<{ state: string; checkpoints: unknown[] }>(workbench, 'runs:get', { runId });

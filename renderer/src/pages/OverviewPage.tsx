@@ -2,6 +2,7 @@ import type { AppInfo, LocalTrainerStatus } from '../../../electron/contract/app
 import { useRequest } from '../app/api-context.js';
 import { useNodes, useNow, useRuns } from '../app/hooks.js';
 import { Link } from '../app/router.js';
+import { Sparkline } from '../charts/Sparkline.js';
 import { ErrorNotice } from '../components/ErrorNotice.js';
 import { isLive, StateBadge } from '../components/StateBadge.js';
 import { formatAge, formatInteger } from '../lib/format.js';
@@ -90,6 +91,7 @@ export function OverviewPage() {
                 <p className="subtle small">
                   {r.preset} on {nodeName(r.nodeId)} · step {formatInteger(r.lastStep)} · started {formatAge(r.startedAt ?? r.createdAt, now)}
                 </p>
+                <Sparkline runId={r.id} refreshKey={r.lastStep} />
               </li>
             ))}
           </ul>
@@ -111,6 +113,7 @@ export function OverviewPage() {
                 <p className="subtle small">
                   {r.preset} on {nodeName(r.nodeId)} · {formatInteger(r.lastStep)} steps · {formatAge(r.createdAt, now)}
                 </p>
+                <Sparkline runId={r.id} />
               </li>
             ))}
           </ul>
