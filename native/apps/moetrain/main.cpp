@@ -1,5 +1,6 @@
 // moetrain entry point: dispatches to the subcommands in this directory and maps
-// errors to exit codes (2 for configuration mistakes, 1 for runtime failures).
+// errors to exit codes (2 for configuration mistakes, 1 for runtime failures;
+// `train` returns 3 itself after a non-finite streak).
 #include <exception>
 #include <iostream>
 #include <sstream>
@@ -8,6 +9,7 @@
 
 #include "cli.h"
 #include "config/config_error.h"
+#include "util/error_text.h"
 #include "util/strings.h"
 
 int main(int argc, char** argv) {
@@ -77,10 +79,14 @@ int main(int argc, char** argv) {
     std::cout << out.str() << std::flush;
     return rc;
   } catch (const config::ConfigError& e) {
+    // --json callers (the workbench) get the error as JSON on stdout as well.
+    bool json = false;
+    for (const auto& a : args) json = json || (cmd->takes_json && a == "--json");
+    if (json) cli::write_errors_json(std::cout, {e});
     std::cerr << "moetrain " << cmd->name << ": error: " << e.what() << "\n";
     return cli::kExitUsage;
   } catch (const std::exception& e) {
-    std::cerr << "moetrain " << cmd->name << ": error: " << e.what() << "\n";
+    std::cerr << "moetrain " << cmd->name << ": error: " << util::error_text(e) << "\n";
     return cli::kExitFailure;
   }
 }

@@ -164,6 +164,10 @@ std::vector<FlagSpec> build_table() {
   t.push_back(choice_flag("device", "auto", {"auto", "cpu", "cuda"}, G::kTraining,
                           "Where to train; auto = cuda when a GPU is visible, else cpu.",
                           SET_CHOICE(train.device, DeviceChoice)));
+  t.push_back(int_or_auto_flag("cpu-threads", {1, 4096}, G::kTraining,
+                               "Intra-op threads when training on the CPU; auto = LibTorch's default (one per core). "
+                               "Bit-exact resume on the CPU needs the same thread count.",
+                               SET_INT_OR_AUTO(train.cpu_threads)));
   t.push_back(int_flag("micro-batch-size", "1", {1, 1048576}, G::kTraining,
                        "Sequences per forward/backward pass on each rank.", SET_INT(train.micro_batch_size)));
   t.push_back(int_flag("grad-accum-steps", "1", {1, 1048576}, G::kTraining,
@@ -213,6 +217,10 @@ std::vector<FlagSpec> build_table() {
   t.push_back(float_flag("clip-grad", "1", {0, 1e6}, G::kOptimizer,
                          "Clip the global gradient L2 norm to this value; 0 disables clipping.",
                          SET_FLOAT(train.clip_grad)));
+  t.push_back(bool_flag("decay-embeddings", "true", G::kOptimizer,
+                        "Apply weight decay to the token embedding (also the output matrix when tied). Expert, "
+                        "attention, kv and router matrices always decay; biases and norm weights never do.",
+                        SET_BOOL(train.decay_embeddings)));
 
   // ---- data ----
   t.push_back(string_flag("data", "synthetic", false, G::kData,
@@ -225,6 +233,10 @@ std::vector<FlagSpec> build_table() {
                        "Run validation every N steps; 0 disables validation.", SET_INT(train.val_every)));
   t.push_back(int_flag("val-tokens", "0", {0, kMaxInt}, G::kData,
                        "Tokens per validation pass (required when --val-every > 0).", SET_INT(train.val_tokens)));
+  t.push_back(string_flag("val-data", "", true, G::kData,
+                          "Validation token file (same --token-dtype). Empty: the synthetic validation split, or "
+                          "the last --val-tokens tokens of --data, held out from training.",
+                          SET_STRING(train.val_data)));
 
   // ---- logging, checkpoints, recovery ----
   t.push_back(int_flag("log-every", "10", {1, kMaxInt}, G::kRun, "Write a metrics record every N steps.",
@@ -245,8 +257,31 @@ std::vector<FlagSpec> build_table() {
                           "Directory for metrics, checkpoints and logs of this run (required by train).",
                           SET_STRING(train.run_dir)));
   t.push_back(int_flag("max-consecutive-nonfinite", "3", {1, 1000000}, G::kRun,
-                       "Non-finite losses in a row before rolling back to the last good checkpoint.",
+                       "Steps in a row with a non-finite loss or gradient (each skipped) before the run stops "
+                       "with exit code 3.",
                        SET_INT(train.max_consecutive_nonfinite)));
+  t.push_back(string_flag("run-id", "", true, G::kRun,
+                          "Identifier of this run, recorded in the metrics header; pass it on the command line so "
+                          "liveness checks can find it in /proc/<pid>/cmdline.",
+                          SET_STRING(train.run_id)));
+  t.push_back(float_flag("heartbeat-every", "10", {0, 3600, true}, G::kRun,
+                         "Seconds between rewrites of <run-dir>/heartbeat by a background thread.",
+                         SET_FLOAT(train.heartbeat_every)));
+  t.push_back(bool_flag("verify-checkpoints", "true", G::kRun,
+                        "Check the SHA-1 of every checkpoint file against its MANIFEST before loading it "
+                        "(sizes are always checked).",
+                        SET_BOOL(train.verify_checkpoints)));
+  t.push_back(string_flag("fork-from", "", true, G::kRun,
+                          "Start from the weights of this checkpoint directory (e.g. another run's stable phase) "
+                          "with this run's schedule from step 0; ignored once this run has its own checkpoints.",
+                          SET_STRING(train.fork_from)));
+  t.push_back(bool_flag("fork-optimizer", "false", G::kRun,
+                        "With --fork-from, also load the AdamW moments (else they start at zero).",
+                        SET_BOOL(train.fork_optimizer)));
+  t.push_back(float_flag("peak-flops", "0", {0, 1e18}, G::kRun,
+                         "Peak dense bf16 FLOP/s of one device, for MFU; 0 = built-in table (H100/H200 9.89e14, "
+                         "A100 3.12e14) or, on the CPU, 5e10 per thread.",
+                         SET_FLOAT(train.peak_flops)));
   return t;
 }
 

@@ -23,6 +23,7 @@ struct TrainConfig {
   std::int64_t seed = 1234;
   bool deterministic = false;
   DeviceChoice device = DeviceChoice::kAuto;
+  std::optional<std::int64_t> cpu_threads;  // nullopt = LibTorch's default
 
   // Batch geometry; tokens per optimizer step = micro_batch * accum * seq_len * ranks.
   std::int64_t micro_batch_size = 1;
@@ -50,12 +51,14 @@ struct TrainConfig {
   double beta2 = 0.999;
   double adam_eps = 1e-8;
   double clip_grad = 1.0;  // 0 disables clipping
+  bool decay_embeddings = true;  // weight decay on the (tied) embedding matrix
 
   // Data.
   std::string data = "synthetic";
   TokenDType token_dtype = TokenDType::kUint16;
   std::int64_t val_every = 0;
   std::int64_t val_tokens = 0;
+  std::string val_data = "";  // empty: synthetic validation split, or the tail of --data
 
   // Logging, checkpoints, recovery.
   std::int64_t log_every = 10;
@@ -65,6 +68,12 @@ struct TrainConfig {
   std::string resume = "auto";
   std::string run_dir = "";
   std::int64_t max_consecutive_nonfinite = 3;
+  std::string run_id = "";
+  double heartbeat_every = 10.0;  // seconds
+  bool verify_checkpoints = true;
+  std::string fork_from = "";     // checkpoint directory whose weights start this run
+  bool fork_optimizer = false;    // with fork_from: also load the AdamW moments
+  double peak_flops = 0;          // 0 = from the device table
 };
 
 struct RunConfig {

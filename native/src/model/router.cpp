@@ -49,6 +49,7 @@ RouterLoss compute_router_loss(const Routing& r, double z_loss_coef, std::int64_
   out.stats.layer = layer;
   out.stats.kind = kind;
   out.stats.counts = r.counts.detach();
+  out.stats.expert_ids = r.expert_ids.detach();
   out.stats.fractions = fractions.detach();
   out.stats.importance = importance.detach();
   out.stats.balance_loss = balance.detach();

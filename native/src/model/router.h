@@ -49,6 +49,7 @@ struct RouterStats {
   std::int64_t layer = 0;
   RouterKind kind = RouterKind::kMlp;
   at::Tensor counts;        // [E] int64 assignments per expert over all k slots
+  at::Tensor expert_ids;    // [N, k] int64 chosen experts per token (for per-domain loads)
   at::Tensor fractions;     // [E] fp32 counts / (N*k)
   at::Tensor importance;    // [E] fp32 mean over tokens of softmax(logits) over all E
   at::Tensor balance_loss;  // [] fp32 E * sum_i P_i f_i

@@ -1,0 +1,155 @@
+// JSON rendering of metrics records.
+#include "metrics/records.h"
+
+#include <cmath>
+#include <sstream>
+
+#include "util/json_writer.h"
+
+namespace moe::metrics {
+
+namespace {
+
+using util::JsonWriter;
+
+void number_or_null(JsonWriter& json, const std::optional<double>& v) {
+  if (v) json.value(*v); else json.null();
+}
+
+void vector_value(JsonWriter& json, const std::vector<double>& v) {
+  json.begin_array();
+  for (double x : v) json.value(x);
+  json.end_array();
+}
+
+}  // namespace
+
+std::string step_json(const StepRecord& r) {
+  std::ostringstream out;
+  JsonWriter json(out);
+  json.begin_object();
+  json.key("type").value("step");
+  json.key("step").value(static_cast<long long>(r.step));
+  json.key("tokens").value(static_cast<long long>(r.tokens));
+  json.key("time").value(r.time);
+  json.key("elapsed").value(r.elapsed);
+  json.key("loss").value(r.loss);
+  json.key("lm_loss").value(r.lm_loss);
+  json.key("aux_loss").value(r.aux_loss);
+  json.key("z_loss").value(r.z_loss);
+  json.key("lr").value(r.lr);
+  json.key("grad_norm").value(r.grad_norm);
+  json.key("tokens_per_s").value(r.tokens_per_s);
+  json.key("mfu");
+  number_or_null(json, r.mfu);
+  json.key("mem_bytes");
+  if (r.mem_bytes) json.value(static_cast<long long>(*r.mem_bytes)); else json.null();
+  json.key("skipped").value(r.skipped);
+  json.key("nonfinite_total").value(static_cast<long long>(r.nonfinite_total));
+  json.end_object();
+  return out.str();
+}
+
+std::string router_json(std::int64_t step, std::int64_t tokens, const std::vector<RouterSummaryRecord>& layers) {
+  std::ostringstream out;
+  JsonWriter json(out);
+  json.begin_object();
+  json.key("type").value("router");
+  json.key("step").value(static_cast<long long>(step));
+  json.key("tokens").value(static_cast<long long>(tokens));
+  json.key("layers").begin_array();
+  for (const auto& l : layers) {
+    json.begin_object();
+    json.key("layer").value(static_cast<long long>(l.layer));
+    json.key("kind").value(l.kind);
+    json.key("load");
+    vector_value(json, l.load);
+    json.key("importance");
+    vector_value(json, l.importance);
+    json.key("max_over_mean").value(l.max_over_mean);
+    json.key("cv").value(l.cv);
+    json.key("entropy").value(l.entropy);
+    json.key("dead").begin_array();
+    for (auto e : l.dead) json.value(static_cast<long long>(e));
+    json.end_array();
+    if (!l.by_domain.empty()) {
+      json.key("by_domain").begin_object();
+      for (const auto& [name, load] : l.by_domain) {
+        json.key(name);
+        vector_value(json, load);
+      }
+      json.end_object();
+    }
+    json.end_object();
+  }
+  json.end_array();
+  json.end_object();
+  return out.str();
+}
+
+std::string val_json(const ValRecord& r) {
+  std::ostringstream out;
+  JsonWriter json(out);
+  json.begin_object();
+  json.key("type").value("val");
+  json.key("step").value(static_cast<long long>(r.step));
+  json.key("tokens").value(static_cast<long long>(r.tokens));
+  json.key("loss").value(r.loss);
+  json.key("ppl").value(std::exp(r.loss));
+  json.key("tokens_evaluated").value(static_cast<long long>(r.tokens_evaluated));
+  if (!r.by_domain.empty()) {
+    json.key("by_domain").begin_object();
+    for (const auto& [name, loss] : r.by_domain) json.key(name).value(loss);
+    json.end_object();
+  }
+  json.end_object();
+  return out.str();
+}
+
+std::string checkpoint_json(const CheckpointRecord& r) {
+  std::ostringstream out;
+  JsonWriter json(out);
+  json.begin_object();
+  json.key("type").value("checkpoint");
+  json.key("step").value(static_cast<long long>(r.step));
+  json.key("tokens").value(static_cast<long long>(r.tokens));
+  json.key("path").value(r.path);
+  json.key("bytes").value(static_cast<long long>(r.bytes));
+  json.key("loss");
+  number_or_null(json, r.loss);
+  json.key("val_loss");
+  number_or_null(json, r.val_loss);
+  json.key("reason").value(r.reason);
+  json.end_object();
+  return out.str();
+}
+
+std::string event_json(std::int64_t step, double time, const std::string& kind, const std::string& message) {
+  std::ostringstream out;
+  JsonWriter json(out);
+  json.begin_object();
+  json.key("type").value("event");
+  json.key("step").value(static_cast<long long>(step));
+  json.key("time").value(time);
+  json.key("kind").value(kind);
+  json.key("message").value(message);
+  json.end_object();
+  return out.str();
+}
+
+std::string status_json(const std::string& state, std::int64_t step, std::int64_t tokens, double time,
+                        const std::string& message) {
+  std::ostringstream out;
+  JsonWriter json(out);
+  json.begin_object();
+  json.key("type").value("status");
+  json.key("state").value(state);
+  json.key("step").value(static_cast<long long>(step));
+  json.key("tokens").value(static_cast<long long>(tokens));
+  json.key("time").value(time);
+  json.key("message").value(message);
+  json.end_object();
+  return out.str();
+}
+
+}  // namespace moe::metrics

@@ -1,0 +1,88 @@
+// trainer.pt contents.
+#include "train/run_state.h"
+
+#include <ATen/ATen.h>
+
+#include <set>
+
+#include "checkpoint/checkpoint.h"
+#include "moetrain/build_info.h"
+
+namespace moe::train {
+
+c10::impl::GenericDict make_trainer_state(const SavedState& s, const optim::WsdSchedule& schedule,
+                                          const DeviceSetup& device, const std::string& run_id, std::int64_t attempt) {
+  c10::impl::GenericDict d(c10::StringType::get(), c10::AnyType::get());
+  d.insert("format", static_cast<std::int64_t>(checkpoint::kFormatVersion));
+  d.insert("moetrain", std::string(build_info::kVersion));
+  d.insert("run_id", run_id);
+  d.insert("attempt", attempt);
+  d.insert("step", s.train.step);
+  d.insert("tokens", s.train.tokens);
+  d.insert("elapsed", s.train.elapsed);
+  d.insert("nonfinite_total", s.train.nonfinite_total);
+  d.insert("nonfinite_consecutive", s.train.nonfinite_consecutive);
+  d.insert("last_val_loss", s.train.last_val_loss ? c10::IValue(*s.train.last_val_loss) : c10::IValue());
+  d.insert("optimizer_step", s.optimizer_step);
+  d.insert("data.cursor", s.loader.cursor);
+  d.insert("data.source", s.data_source);
+  d.insert("data.seq_len", s.seq_len);
+  d.insert("schedule.peak_lr", schedule.peak_lr);
+  d.insert("schedule.min_lr", schedule.min_lr);
+  d.insert("schedule.warmup_steps", schedule.warmup_steps);
+  d.insert("schedule.decay_start", schedule.decay_start);
+  d.insert("schedule.decay_steps", schedule.decay_steps);
+  d.insert("schedule.decay_form", std::string(config::to_string(schedule.form)));
+  for (const auto& [name, state] : capture_rng_states(device)) d.insert(name, state);
+  return d;
+}
+
+SavedState read_trainer_state(const c10::impl::GenericDict& d) {
+  const std::int64_t format = checkpoint::get_int(d, "format");
+  if (format > checkpoint::kFormatVersion) {
+    throw std::runtime_error("trainer.pt has format " + std::to_string(format) + "; upgrade moetrain to read it");
+  }
+  SavedState s;
+  s.train.step = checkpoint::get_int(d, "step");
+  s.train.tokens = checkpoint::get_int(d, "tokens");
+  s.train.elapsed = checkpoint::get_double(d, "elapsed");
+  s.train.nonfinite_total = checkpoint::get_int(d, "nonfinite_total");
+  s.train.nonfinite_consecutive = checkpoint::get_int(d, "nonfinite_consecutive");
+  if (checkpoint::has_key(d, "last_val_loss")) {
+    const auto it = d.find(c10::IValue(std::string("last_val_loss")));
+    if (it->value().isDouble()) s.train.last_val_loss = it->value().toDouble();
+  }
+  s.optimizer_step = checkpoint::get_int(d, "optimizer_step");
+  s.loader.cursor = checkpoint::get_int(d, "data.cursor");
+  s.data_source = checkpoint::get_string(d, "data.source");
+  s.seq_len = checkpoint::get_int(d, "data.seq_len");
+  return s;
+}
+
+std::vector<std::string> config_differences(const std::string& checkpoint_flags, const config::FlagSet& now) {
+  static const std::set<std::string> kProcessOnly = {"run-id",     "run-dir",          "resume",
+                                                     "fork-from",  "fork-optimizer",   "heartbeat-every",
+                                                     "verify-checkpoints", "cpu-threads"};
+  std::vector<std::string> out;
+  std::vector<config::Assignment> saved;
+  try {
+    saved = config::parse_flags_text(checkpoint_flags, "checkpoint config.flags");
+  } catch (const std::exception&) {
+    return {"(the checkpoint's config.flags could not be read)"};
+  }
+  for (const auto& a : saved) {
+    const config::FlagSpec* spec = config::find_flag(a.name);
+    if (!spec || !a.value || kProcessOnly.count(a.name)) continue;  // unknown to this build, or bare
+    std::string old_text;
+    try {
+      old_text = config::parse_flag_value(*spec, *a.value).text;
+    } catch (const std::exception&) {
+      old_text = *a.value;
+    }
+    const std::string& new_text = now.get(a.name).text;
+    if (old_text != new_text) out.push_back("--" + a.name + ": " + old_text + " -> " + new_text);
+  }
+  return out;
+}
+
+}  // namespace moe::train

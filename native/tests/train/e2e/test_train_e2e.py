@@ -1,0 +1,493 @@
+#!/usr/bin/env python3
+"""End-to-end tests of `moetrain train`, `eval` and `plan` as the workbench uses
+them: the real binary, real signals (SIGTERM, SIGKILL), the metrics stream read
+with Python's json module, checkpoints checked with hashlib and torch.load.
+
+usage: test_train_e2e.py --binary PATH --presets-dir DIR --work-dir DIR SCENARIO
+"""
+
+import argparse
+import math
+import os
+import random
+import signal
+import struct
+import sys
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from harness import (  # noqa: E402
+    SMALL_MODEL, SMALL_TRAIN, Env, Failure, attempts, check, checkpoints, kill9, lines_of, load_pt, of_type,
+    read_records, snapshot, verify_manifest, wait_for,
+)
+
+# Fields of a step record that depend on wall-clock time or the process, not on the computation.
+TIMING_FIELDS = {"time", "elapsed", "tokens_per_s", "mfu", "mem_bytes"}
+DOMAINS = {"arithmetic", "dyck", "copy", "grammar"}
+
+
+def step_values(records):
+    return {r["step"]: {k: v for k, v in r.items() if k not in TIMING_FIELDS} for r in of_type(records, "step")}
+
+
+# ---------------------------------------------------------------------------
+
+
+def bad_flags_write_nothing(env):
+    """Bad flags, configuration and paths exit non-zero naming the flag, and leave
+    an existing run directory byte-for-byte untouched."""
+    run_dir = env.fresh_dir("bad-flags")
+    env.train(run_dir, "--max-steps=2", "--checkpoint-every=1")
+    a_file = os.path.join(env.work_dir, "a-file")
+    open(a_file, "w").close()
+    before = snapshot(run_dir)
+    cases = [
+        (["--hidden-size=abc"], 2, "--hidden-size"),
+        (["--hiden-size=64"], 2, "did you mean --hidden-size"),
+        (["--top-k=5"], 2, "--top-k"),
+        (["--data=/nonexistent/tokens.bin"], 2, "--data"),
+        (["--resume=none"], 2, "--resume"),
+        (["--resume=/nonexistent/step-00000001"], 2, "--resume"),
+        (["--fork-from=/nonexistent/step-00000001"], 2, "--fork-from"),
+        (["--val-every=5", "--val-tokens=0"], 2, "--val-tokens"),
+        (["--device=cuda"], 2, "--device"),
+        (["--warmup-steps=0", "--warmup-tokens=100000"], 2, "--warmup-tokens"),
+        (["--min-lr=1", "--lr=0.1"], 2, "--min-lr"),
+    ]
+    for extra, code, needle in cases:
+        r = env.run("train", f"--run-dir={run_dir}", *SMALL_MODEL, *SMALL_TRAIN, "--max-steps=3", *extra)
+        check(r.returncode == code, f"{extra}: exit {r.returncode}, expected {code}; stderr: {r.stderr}")
+        check(needle in r.stderr, f"{extra}: stderr does not mention {needle!r}: {r.stderr}")
+        check(r.stdout == "", f"{extra}: printed to stdout: {r.stdout}")
+        check(snapshot(run_dir) == before, f"{extra}: the run directory changed")
+    # A corrupt checkpoint named by --resume: exit 1 saying why, still nothing written.
+    ckpt = checkpoints(run_dir)[-1][1]
+    with open(os.path.join(ckpt, "trainer.pt"), "r+b") as f:
+        f.seek(100)
+        byte = f.read(1)
+        f.seek(100)
+        f.write(bytes([byte[0] ^ 0xFF]))
+    before = snapshot(run_dir)
+    r = env.run("train", f"--run-dir={run_dir}", *SMALL_MODEL, *SMALL_TRAIN, "--max-steps=3", f"--resume={ckpt}")
+    check(r.returncode == 1 and "checksum" in r.stderr, f"corrupt --resume: exit {r.returncode}, stderr {r.stderr}")
+    check(snapshot(run_dir) == before, "corrupt --resume: the run directory changed")
+    # Paths: a file as run dir, no run dir, a missing run dir is not created on errors.
+    for args, needle in [([f"--run-dir={a_file}"], "--run-dir"), ([], "--run-dir")]:
+        r = env.run("train", *args, *SMALL_MODEL, *SMALL_TRAIN, "--max-steps=3")
+        check(r.returncode == 2 and needle in r.stderr, f"{args}: exit {r.returncode}, stderr {r.stderr}")
+    missing = os.path.join(env.work_dir, "never-created")
+    r = env.run("train", f"--run-dir={missing}", *SMALL_MODEL, *SMALL_TRAIN, "--top-k=9")
+    check(r.returncode == 2 and not os.path.exists(missing), "a bad flag created the run directory")
+
+
+def overfit_one_batch(env):
+    """With one fixed batch of random tokens the loss falls far below its start."""
+    run_dir = env.fresh_dir("overfit")
+    rng = random.Random(11)
+    tokens = [rng.randrange(256) for _ in range(4 * 32)]  # exactly one micro-batch of 4 x 32
+    path = os.path.join(run_dir, "batch.bin")
+    with open(path, "wb") as f:
+        f.write(struct.pack(f"<{len(tokens)}H", *tokens))
+    env.train(run_dir, f"--data={path}", "--token-dtype=uint16", "--hidden-size=64", "--intermediate-size=64",
+              "--lr=1e-2", "--min-lr=1e-3", "--warmup-steps=0", "--weight-decay=0", "--max-steps=80")
+    losses = [r["lm_loss"] for r in of_type(read_records(run_dir), "step")]
+    check(len(losses) == 80, f"{len(losses)} step records")
+    check(losses[0] > 0.9 * math.log(256), f"first loss {losses[0]} is not near ln(256): not a fresh model")
+    check(losses[-1] < 0.1 * losses[0], f"loss went from {losses[0]:.3f} to {losses[-1]:.3f}: did not fit the batch")
+
+
+def metrics_stream_is_valid(env):
+    """Every line is JSON, headers open each attempt, steps increase, router loads
+    and importances sum to 1, checkpoints match their MANIFEST and load in Python."""
+    run_dir = env.fresh_dir("metrics")
+    common = ["--router-stats-every=5", "--val-every=10", "--val-tokens=256", "--checkpoint-every=10",
+              "--keep-checkpoints=2"]
+    env.train(run_dir, *common, "--max-steps=20")
+    env.train(run_dir, *common, "--max-steps=30")  # second attempt: resumes at 20
+    records = read_records(run_dir)
+    check(records[0]["type"] == "header", "the first record is not a header")
+    runs = attempts(records)
+    check([h["attempt"] for h, _ in runs] == [1, 2], f"attempts {[h['attempt'] for h, _ in runs]}")
+    check(runs[0][0]["resume"] is None, "a fresh start has resume")
+    check(runs[1][0]["resume"] == {"step": 20, "checkpoint": "checkpoints/step-00000020"}, f"{runs[1][0]['resume']}")
+    for header, _ in runs:
+        check(header["schema"] == 1 and header["run_id"] == "e2e", f"header {header}")
+        check(header["config"]["hidden-size"] == 32 and header["config"]["seed"] == 7, "config is not by flag name")
+        for key in ("total", "active", "active_with_embedding", "flops_per_token"):
+            check(key in header["params"], f"header.params lacks {key}")
+    required = {
+        "step": {"step", "tokens", "time", "elapsed", "loss", "lm_loss", "aux_loss", "z_loss", "lr", "grad_norm",
+                 "tokens_per_s", "mfu", "mem_bytes", "skipped", "nonfinite_total"},
+        "router": {"step", "tokens", "layers"},
+        "val": {"step", "tokens", "loss", "ppl", "tokens_evaluated", "by_domain"},
+        "checkpoint": {"step", "tokens", "path", "bytes", "loss", "val_loss", "reason"},
+        "status": {"state", "step", "tokens", "time", "message"},
+        "event": {"step", "time", "kind", "message"},
+    }
+    for r in records:
+        missing = required.get(r["type"], set()) - set(r)
+        check(not missing, f"{r['type']} record lacks {missing}: {r}")
+    for (header, body), first_step in zip(runs, (1, 21)):
+        steps = [r["step"] for r in body if r["type"] == "step"]
+        check(steps == list(range(first_step, first_step + len(steps))), f"steps {steps}")
+        check(body[-1]["type"] == "status" and body[-1]["state"] == "completed", f"last record {body[-1]}")
+    for s in of_type(records, "step"):
+        check(s["tokens"] == s["step"] * 4 * 32, f"tokens {s['tokens']} at step {s['step']}")
+        check(abs(s["loss"] - (s["lm_loss"] + 0.01 * (s["aux_loss"] + 0.1 * s["z_loss"]))) < 1e-4,
+              f"loss is not lm + 0.01*(aux + 0.1*z): {s}")
+    routers = of_type(records, "router")
+    check([r["step"] for r in routers] == [5, 10, 15, 20, 25, 30], f"router steps {[r['step'] for r in routers]}")
+    for r in routers:
+        check([(l["layer"], l["kind"]) for l in r["layers"]] == [(0, "attn"), (0, "mlp")], f"layers {r['layers']}")
+        for l in r["layers"]:
+            check(len(l["load"]) == 4 and abs(sum(l["load"]) - 1) < 1e-9, f"load {l['load']}")
+            check(abs(sum(l["importance"]) - 1) < 1e-6, f"importance {l['importance']}")
+            check(abs(l["entropy"] + sum(x * math.log(x) for x in l["load"] if x > 0)) < 1e-9, "entropy")
+            check(l["max_over_mean"] >= 1 and l["cv"] >= 0, f"{l}")
+            check(set(l["by_domain"]) <= DOMAINS and l["by_domain"], f"by_domain {l['by_domain']}")
+            for name, load in l["by_domain"].items():
+                check(abs(sum(load) - 1) < 1e-9, f"by_domain {name} sums to {sum(load)}")
+    vals = of_type(records, "val")
+    check([v["step"] for v in vals] == [10, 20, 30], f"val steps {[v['step'] for v in vals]}")
+    for v in vals:
+        check(set(v["by_domain"]) == DOMAINS and abs(v["ppl"] - math.exp(v["loss"])) < 1e-9 * v["ppl"], f"{v}")
+        check(v["tokens_evaluated"] == 8 * 31, f"tokens_evaluated {v['tokens_evaluated']}")
+    ckpts = of_type(records, "checkpoint")
+    check([(c["step"], c["reason"]) for c in ckpts] == [(10, "interval"), (20, "interval"), (30, "interval")],
+          f"checkpoints {[(c['step'], c['reason']) for c in ckpts]}")
+    deleted = [e for e in of_type(records, "event") if e["kind"] == "checkpoint_deleted"]
+    check(len(deleted) == 1 and "step-00000010" in deleted[0]["message"], f"retention events {deleted}")
+    left = checkpoints(run_dir)
+    check([s for s, _, complete in left if complete] == [20, 30], f"checkpoints left {left}")
+    fields = verify_manifest(left[-1][1])
+    check(fields["step"] == "30" and fields["tokens"] == str(30 * 128), f"MANIFEST fields {fields}")
+    model = load_pt(os.path.join(left[-1][1], "model.pt"))
+    names = {
+        "model.embed_tokens.weight": (256, 32), "model.norm.weight": (32,),
+        "model.layers.0.self_attention.kv_proj.weight": (32, 32),
+        "model.layers.0.self_attention.experts.input_linear.weight": (4, 16, 32),
+        "model.layers.0.self_attention.experts.output_linear.weight": (4, 32, 16),
+        "model.layers.0.mlp.input_linear.weight": (4, 96, 32), "model.layers.0.mlp.output_linear.weight": (4, 32, 48),
+    }
+    check(len(model) == 13 and "lm_head.weight" not in model, f"model.pt holds {sorted(model)}")
+    for name, shape in names.items():
+        check(tuple(model[name].shape) == shape, f"{name}: {tuple(model[name].shape)}")
+    trainer = load_pt(os.path.join(left[-1][1], "trainer.pt"))
+    check(trainer["step"] == 30 and trainer["data.cursor"] == 30 * 4, f"trainer.pt {trainer['step']} {trainer['data.cursor']}")
+    with open(os.path.join(run_dir, "heartbeat")) as f:
+        import json
+        beat = json.load(f)
+    check(beat["step"] == 30 and beat["phase"] in ("stopping", "train"), f"heartbeat {beat}")
+
+
+def plan_matches_train_schedule(env):
+    """plan --json gives the learning rate train uses at every step, for every decay
+    form, matching the WSD formula computed here; plan reports all bad flags."""
+    peak, floor, warmup, decay, total = 3e-3, 3e-4, 4, 10, 24
+    for form in ("exponential", "linear", "cosine", "1-sqrt"):
+        flags = [*SMALL_MODEL, *SMALL_TRAIN, f"--decay-form={form}", f"--warmup-steps={warmup}",
+                 f"--decay-steps={decay}", f"--max-steps={total}"]
+        r = env.run("plan", "--json", "--curve-points=1000", *flags)
+        check(r.returncode == 0, f"plan failed: {r.stderr}")
+        import json
+        plan = json.loads(r.stdout)
+        curve = {step: lr for step, lr in plan["lr_curve"]}
+        check(sorted(curve) == list(range(1, total + 1)), f"curve steps {sorted(curve)}")
+        check(plan["total_steps"] == total and plan["tokens_per_step"] == 128, f"{plan['total_steps']}")
+        for step, lr in curve.items():
+            if step <= warmup:
+                want = floor + (peak - floor) * step / warmup
+            elif step <= total - decay:
+                want = peak
+            else:
+                p = (step - (total - decay)) / decay
+                want = {"exponential": peak * (floor / peak) ** p, "linear": floor + (peak - floor) * (1 - p),
+                        "cosine": floor + (peak - floor) * 0.5 * (1 + math.cos(math.pi * p)),
+                        "1-sqrt": floor + (peak - floor) * (1 - math.sqrt(p))}[form]
+            check(abs(lr - want) <= 1e-12 * peak, f"{form} step {step}: plan {lr}, formula {want}")
+        run_dir = env.fresh_dir(f"plan-{form}")
+        env.train(run_dir, f"--decay-form={form}", f"--warmup-steps={warmup}", f"--decay-steps={decay}",
+                  f"--max-steps={total}")
+        used = {s["step"]: s["lr"] for s in of_type(read_records(run_dir), "step")}
+        check(used == curve, f"{form}: train used {used}, plan said {curve}")
+    # Every bad flag at once, as JSON, exit 2.
+    r = env.run("plan", "--json", *SMALL_MODEL, "--hiden-size=3", "--lr=abc", "--num-experts=0", "--world-size=x")
+    check(r.returncode == 2, f"plan with bad flags exited {r.returncode}")
+    import json
+    errors = json.loads(r.stdout)["errors"]
+    flags = sorted(e["flag"] for e in errors)
+    check(flags == ["hiden-size", "lr", "num-experts", "world-size"], f"errors name {flags}")
+    check(all(e["message"] and e["hint"] for e in errors), f"errors without message or hint: {errors}")
+    # A combination error, and memory that adds up and scales with the micro-batch.
+    r = env.run("plan", "--json", *SMALL_MODEL, "--top-k=5")
+    check(r.returncode == 2 and json.loads(r.stdout)["errors"][0]["flag"] == "top-k", r.stdout)
+    mem = []
+    for mbs in (4, 8):
+        r = env.run("plan", "--json", "--preset=jetmoe-8b", f"--presets-dir={env.presets_dir}",
+                    f"--micro-batch-size={mbs}", "--world-size=96")
+        check(r.returncode == 0, r.stderr)
+        p = json.loads(r.stdout)
+        m = p["memory"]
+        parts = ("weights", "master_weights", "grads", "optimizer", "activations", "logits", "runtime")
+        check(m["total"] == sum(m[k] for k in parts), f"memory parts do not add up: {m}")
+        check(m["weights"] == 2 * p["params"]["total"] and m["optimizer"] == 8 * p["params"]["total"], f"{m}")
+        check(p["params"]["total"] == 8522237952, f"JetMoE-8B has {p['params']['total']} parameters")
+        mem.append(m)
+    check(mem[1]["activations"] == 2 * mem[0]["activations"] and mem[1]["weights"] == mem[0]["weights"],
+          "activations do not scale with the micro-batch")
+
+
+def nonfinite_skip_and_stop(env):
+    """An injected NaN skips its step with weights and moments unchanged; N in a row
+    stops the run with exit code 3 and a checkpoint of the last good weights."""
+    import torch
+    run_dir = env.fresh_dir("nonfinite")
+    env.train(run_dir, "--max-steps=7", "--checkpoint-every=1", "--keep-checkpoints=20",
+              env={"MOETRAIN_TEST_INJECT_NONFINITE": "5"})
+    records = read_records(run_dir)
+    steps = {s["step"]: s for s in of_type(records, "step")}
+    check(steps[5]["skipped"] and steps[5]["nonfinite_total"] == 1 and steps[5]["loss"] is None, f"{steps[5]}")
+    check(not steps[6]["skipped"] and steps[6]["nonfinite_total"] == 1, f"{steps[6]}")
+    events = [e for e in of_type(records, "event") if e["kind"] == "nonfinite"]
+    check(len(events) == 1 and events[0]["step"] == 5, f"nonfinite events {events}")
+    ck = {s: p for s, p, _ in checkpoints(run_dir)}
+
+    def same(a, b, name):
+        ta, tb = load_pt(os.path.join(ck[a], name)), load_pt(os.path.join(ck[b], name))
+        return ta.keys() == tb.keys() and all(torch.equal(ta[k], tb[k]) for k in ta)
+
+    check(same(4, 5, "model.pt"), "weights changed on the skipped step")
+    check(same(4, 5, "optimizer.pt"), "optimizer state changed on the skipped step")
+    check(not same(5, 6, "model.pt"), "the step after the skip did not update the weights")
+    check(load_pt(os.path.join(ck[5], "trainer.pt"))["optimizer_step"] == 4, "the skipped step counted as an update")
+
+    run_dir = env.fresh_dir("nonfinite-stop")
+    r = env.train(run_dir, "--max-steps=20", "--checkpoint-every=1", "--keep-checkpoints=20",
+                  "--max-consecutive-nonfinite=3", env={"MOETRAIN_TEST_INJECT_NONFINITE": "3,4,5"}, expect=3)
+    records = read_records(run_dir)
+    status = records[-1]
+    check(status["type"] == "status" and status["state"] == "failed" and status["step"] == 5, f"{status}")
+    check("--max-consecutive-nonfinite" in status["message"], status["message"])
+    check(max(s["step"] for s in of_type(records, "step")) == 5, "training went on after the limit")
+    last = of_type(records, "checkpoint")[-1]
+    check(last["step"] == 5 and last["reason"] == "nonfinite", f"{last}")
+    ck = {s: p for s, p, _ in checkpoints(run_dir)}
+    check(same(2, 5, "model.pt"), "the stop checkpoint does not hold the last good weights")
+    check(load_pt(os.path.join(ck[5], "trainer.pt"))["data.cursor"] == 5 * 4, "data position is not past the bad batches")
+
+
+def sigterm_checkpoints_and_stops(env):
+    """SIGTERM: the current step finishes, a checkpoint is written, the status record
+    says stopped, the exit code is 0, and a resume continues from that checkpoint."""
+    run_dir = env.fresh_dir("sigterm")
+    proc = env.start("train", f"--run-dir={run_dir}", "--run-id=e2e-term", *SMALL_MODEL, *SMALL_TRAIN,
+                     "--max-steps=1000000", log_path=os.path.join(run_dir, "trainer.log"))
+    wait_for(lambda: any(r["type"] == "step" and r["step"] >= 3 for r in lines_of(run_dir)), 120, "step 3")
+    with open(f"/proc/{proc.pid}/cmdline", "rb") as f:
+        check(b"e2e-term" in f.read(), "the run id is not on the command line")
+    # The heartbeat thread rewrites the file every --heartbeat-every (0.2 s) seconds.
+    import json
+    beats = set()
+
+    def three_beats():
+        with open(os.path.join(run_dir, "heartbeat")) as f:
+            beat = json.load(f)
+        check(beat["phase"] == "train", f"heartbeat {beat}")
+        beats.add(beat["time"])
+        return len(beats) >= 3
+
+    wait_for(three_beats, 30, "three distinct heartbeats", interval=0.05)
+    proc.send_signal(signal.SIGTERM)
+    check(proc.wait(timeout=60) == 0, f"exit code {proc.returncode} after SIGTERM")
+    records = read_records(run_dir)
+    status = records[-1]
+    check(status["type"] == "status" and status["state"] == "stopped", f"last record {status}")
+    ck = of_type(records, "checkpoint")[-1]
+    check(ck["reason"] == "signal" and ck["step"] == status["step"], f"{ck} vs {status}")
+    check(any(e["kind"] == "signal" and "SIGTERM" in e["message"] for e in of_type(records, "event")), "no signal event")
+    verify_manifest(os.path.join(run_dir, ck["path"]))
+    with open(os.path.join(run_dir, "heartbeat")) as f:
+        check('"phase":"stopping"' in f.read(), "heartbeat phase is not stopping")
+    env.train(run_dir, f"--max-steps={status['step'] + 2}")
+    header = of_type(read_records(run_dir), "header")[-1]
+    check(header["resume"]["step"] == status["step"] and header["attempt"] == 2, f"{header['resume']}")
+
+
+def resume_is_bit_exact_after_kill(env):
+    """N steps straight equal N/2 steps, kill -9, resume, N/2 more: identical step,
+    router and validation records in deterministic mode."""
+    total, half = 40, 20
+    flags = ["--deterministic", "--hidden-size=64", "--intermediate-size=96", "--micro-batch-size=8",
+             "--grad-accum-steps=2", "--router-stats-every=5", "--val-every=10", "--val-tokens=512",
+             "--decay-steps=10", f"--checkpoint-every={half}", f"--max-steps={total}"]
+    straight = env.fresh_dir("exact-straight")
+    env.train(straight, *flags)
+    killed = env.fresh_dir("exact-killed")
+    proc = env.start("train", f"--run-dir={killed}", "--run-id=e2e", *SMALL_MODEL, *SMALL_TRAIN, *flags)
+    wait_for(lambda: any(r["type"] == "checkpoint" and r["step"] == half for r in lines_of(killed)), 120,
+             f"the checkpoint at step {half}")
+    kill9(proc)
+    first = read_records(killed)
+    check(not of_type(first, "status"), "the run finished before it could be killed")
+    check(max(s["step"] for s in of_type(first, "step")) < total, "the killed run reached the end")
+    env.train(killed, *flags)
+    records = read_records(killed)
+    runs = attempts(records)
+    check(len(runs) == 2 and runs[1][0]["resume"]["step"] == half, f"resume {runs[-1][0]['resume']}")
+
+    def merged(kind, key):
+        out = {r[key]: r for r in runs[0][1] if r["type"] == kind and r[key] <= half}
+        out.update({r[key]: r for r in runs[1][1] if r["type"] == kind})
+        return out
+
+    a = step_values(read_records(straight))
+    b = {s: {k: v for k, v in r.items() if k not in TIMING_FIELDS} for s, r in merged("step", "step").items()}
+    check(sorted(a) == list(range(1, total + 1)) and sorted(b) == sorted(a), f"steps {sorted(b)}")
+    for step in a:
+        check(a[step] == b[step], f"step {step} differs:\n straight {a[step]}\n resumed  {b[step]}")
+    for kind in ("router", "val"):
+        sa = {r["step"]: r for r in of_type(read_records(straight), kind)}
+        sb = merged(kind, "step")
+        check(sa == sb, f"{kind} records differ after the resume")
+
+
+def kill_during_checkpoint_writes(env):
+    """kill -9 at random moments with a checkpoint every step: every restart resumes
+    from the newest complete checkpoint, none is ever found corrupt."""
+    run_dir = env.fresh_dir("kill-loop")
+    rng = random.Random(5)
+    flags = [*SMALL_MODEL, *SMALL_TRAIN, "--checkpoint-every=1", "--keep-checkpoints=2", "--log-every=50",
+             "--max-steps=1000000"]
+    kills, during_write, resumed = 0, 0, 0
+    for attempt in range(1, 21):
+        complete = [s for s, _, c in checkpoints(run_dir) if c]
+        expected = max(complete) if complete else None
+        proc = env.start("train", f"--run-dir={run_dir}", "--run-id=e2e", *flags)
+        header = wait_for(lambda: [r for r in lines_of(run_dir) if r["type"] == "header" and r["attempt"] == attempt],
+                          120, f"the header of attempt {attempt}")[0]
+        got = header["resume"]["step"] if header["resume"] else None
+        check(got == expected, f"attempt {attempt} resumed from {got}, the newest complete checkpoint is {expected}")
+        resumed += got is not None
+        time.sleep(rng.uniform(0.0, 0.4))
+        kill9(proc)
+        kills += 1
+        root = os.path.join(run_dir, "checkpoints")
+        if any(n.startswith(".tmp-") for n in os.listdir(root)) or any(not c for _, _, c in checkpoints(run_dir)):
+            during_write += 1
+    records = read_records(run_dir)
+    bad = [e for e in of_type(records, "event") if e["kind"] == "checkpoint_invalid"]
+    check(not bad, f"a complete checkpoint was found corrupt: {bad}")
+    check(resumed >= 5, f"only {resumed} of {kills} starts resumed")
+    check(during_write >= 2, f"only {during_write} of {kills} kills landed during a checkpoint write")
+    print(f"{kills} kills, {during_write} during a checkpoint write, {resumed} resumes")
+    newest = max(s for s, _, c in checkpoints(run_dir) if c)
+    r = env.run("train", f"--run-dir={run_dir}", "--run-id=e2e", *flags[:-1], f"--max-steps={newest + 2}")
+    check(r.returncode == 0, f"final run exited {r.returncode}: {r.stderr}")
+    for step, path, complete in checkpoints(run_dir):
+        check(complete, f"{path} is incomplete after a clean run")
+        verify_manifest(path)
+    check(not [n for n in os.listdir(os.path.join(run_dir, "checkpoints")) if n.startswith(".tmp-")], "temporaries left")
+
+
+def corrupt_checkpoint_falls_back(env):
+    """A flipped byte in the newest checkpoint fails its checksum: resume reports it
+    and falls back to the previous checkpoint, then replaces the bad one."""
+    run_dir = env.fresh_dir("corrupt")
+    env.train(run_dir, "--max-steps=6", "--checkpoint-every=2", "--keep-checkpoints=3")
+    newest = checkpoints(run_dir)[-1][1]
+    check(newest.endswith("step-00000006"), newest)
+    path = os.path.join(newest, "model.pt")
+    size = os.path.getsize(path)
+    with open(path, "r+b") as f:
+        f.seek(size // 2)
+        byte = f.read(1)
+        f.seek(size // 2)
+        f.write(bytes([byte[0] ^ 0x01]))
+    env.train(run_dir, "--max-steps=8", "--checkpoint-every=2", "--keep-checkpoints=3")
+    records = read_records(run_dir)
+    header = of_type(records, "header")[-1]
+    check(header["resume"]["step"] == 4, f"resumed from {header['resume']}")
+    events = [e for e in attempts(records)[-1][1] if e["type"] == "event"]
+    invalid = [e for e in events if e["kind"] == "checkpoint_invalid"]
+    check(len(invalid) == 1 and "step-00000006" in invalid[0]["message"] and "checksum" in invalid[0]["message"],
+          f"events {events}")
+    check(any(e["kind"] == "checkpoint_deleted" and "step-00000006" in e["message"] for e in events),
+          "the corrupt checkpoint was not replaced")
+    verify_manifest(newest)
+
+
+def fork_and_eval(env):
+    """--fork-from starts a new run from another run's weights with its own schedule
+    (decay from step 0); eval reproduces the training run's validation loss."""
+    import json
+    source = env.fresh_dir("fork-source")
+    env.train(source, "--max-steps=30", "--val-every=30", "--val-tokens=512", "--checkpoint-every=30")
+    src_records = read_records(source)
+    val = of_type(src_records, "val")[-1]
+    ckpt = os.path.join(source, "checkpoints", "step-00000030")
+    r = env.run("eval", f"--checkpoint={ckpt}", "--json")
+    check(r.returncode == 0, f"eval failed: {r.stderr}")
+    ev = json.loads(r.stdout)
+    check(ev["step"] == 30 and ev["tokens_evaluated"] == val["tokens_evaluated"], f"{ev}")
+    check(abs(ev["loss"] - val["loss"]) < 1e-6 and set(ev["by_domain"]) == DOMAINS, f"eval {ev} vs val {val}")
+    r = env.run("eval", f"--checkpoint={ckpt}", "--val-tokens=0", "--json")
+    check(r.returncode == 2 and json.loads(r.stdout)["errors"][0]["flag"] == "val-tokens", r.stdout + r.stderr)
+
+    fork = env.fresh_dir("fork")
+    env.train(fork, f"--fork-from={ckpt}", "--fork-optimizer", "--warmup-steps=0", "--decay-start-steps=0",
+              "--decay-steps=5", "--max-steps=5", "--lr=3e-3", "--min-lr=3e-4")
+    records = read_records(fork)
+    header = records[0]
+    check(header["resume"] is None and header["fork"]["step"] == 30 and header["fork"]["optimizer"], f"{header}")
+    check(header["fork"]["data_position"], "the fork re-reads the source run's data")
+    steps = of_type(records, "step")
+    check(abs(steps[0]["lr"] - 3e-3 * 0.1 ** (1 / 5)) < 1e-15, f"lr at step 1 {steps[0]['lr']}: decay did not start at 0")
+    src_last = of_type(src_records, "step")[-1]["lm_loss"]
+    check(steps[0]["lm_loss"] < src_last + 0.3 and steps[0]["lm_loss"] < 0.8 * math.log(256),
+          f"first forked loss {steps[0]['lm_loss']} vs source {src_last}: weights were not loaded")
+    check(steps[0]["step"] == 1 and steps[-1]["step"] == 5, "the fork does not count steps from 0")
+
+
+def tiny_preset_learns(env):
+    """The jetmoe-tiny preset on the synthetic corpus gets below a documented loss
+    within a fixed step budget (docs/trainer-cli.md, "The tiny preset")."""
+    budget, threshold = 100, 2.1  # validation loss in nats (ln 256 = 5.55 at the start; 1.84 seen)
+    run_dir = env.fresh_dir("tiny")
+    r = env.run("train", f"--run-dir={run_dir}", f"--presets-dir={env.presets_dir}", "--preset=jetmoe-tiny",
+                f"--max-steps={budget}", "--decay-steps=30", "--val-every=50", "--checkpoint-every=0",
+                "--cpu-threads=1", timeout=280)
+    check(r.returncode == 0, f"exit {r.returncode}: {r.stderr[-2000:]}")
+    vals = of_type(read_records(run_dir), "val")
+    print("validation losses:", [(v["step"], round(v["loss"], 3)) for v in vals])
+    check(vals[-1]["step"] == budget and vals[-1]["loss"] < threshold,
+          f"validation loss {vals[-1]['loss']:.3f} after {budget} steps is not below {threshold}")
+
+
+SCENARIOS = {f.__name__: f for f in (
+    bad_flags_write_nothing, overfit_one_batch, metrics_stream_is_valid, plan_matches_train_schedule,
+    nonfinite_skip_and_stop, sigterm_checkpoints_and_stops, resume_is_bit_exact_after_kill,
+    kill_during_checkpoint_writes, corrupt_checkpoint_falls_back, fork_and_eval, tiny_preset_learns)}
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--binary", required=True)
+    parser.add_argument("--presets-dir", required=True)
+    parser.add_argument("--work-dir", required=True)
+    parser.add_argument("scenario", choices=sorted(SCENARIOS))
+    args = parser.parse_args()
+    work = os.path.join(args.work_dir, args.scenario)
+    os.makedirs(work, exist_ok=True)
+    env = Env(os.path.abspath(args.binary), os.path.abspath(args.presets_dir), work)
+    start = time.monotonic()
+    try:
+        SCENARIOS[args.scenario](env)
+    except Failure as e:
+        print(f"FAIL {args.scenario}: {e}", file=sys.stderr)
+        return 1
+    print(f"PASS {args.scenario} ({time.monotonic() - start:.1f} s)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
