@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { TrainerVersion } from './app.js';
+import type { GpuInfo } from './nodes.js';
 import { channel, event } from './define.js';
 
 /** One deploy of the trainer to a node. */
@@ -20,6 +21,8 @@ export interface Deployment {
   error: { message: string; hint: string | null } | null;
   /** `moetrain version --json` on the node after the build. */
   facts: TrainerVersion | null;
+  /** The node's GPUs with their driver, from `nvidia-smi` (empty when it has none). */
+  gpus: GpuInfo[];
 }
 
 /** Phases of a deploy, in order. */

@@ -2,9 +2,10 @@ import { randomBytes } from 'node:crypto';
 import { posix } from 'node:path';
 import { trainerVersionSchema, type TrainerVersion } from '../../contract/app.js';
 import type { Deployment, DeployProgress } from '../../contract/deploy.js';
-import type { NodeProfile } from '../../contract/nodes.js';
+import type { GpuInfo, NodeProfile } from '../../contract/nodes.js';
 import { ServiceError } from '../errors.js';
 import type { NodeHandle } from '../nodes/node.js';
+import { parseGpuLines } from '../nodes/node-probe.js';
 import { shellQuote } from '../util/shell-quote.js';
 import { LineSplitter, parseBuildLine } from './build-output.js';
 import type { DeploymentStore } from './deployment-store.js';
@@ -109,8 +110,9 @@ export class Deployer {
       }
       const reuse = !uploaded && !built ? this.o.store.readyWithHash(profile.id, sources.hash) : null;
       const facts = reuse?.facts ?? (await this.verify(node, loc));
+      const gpus = reuse ? reuse.gpus : await this.gpus(node);
       progress('done', uploaded || built ? `trainer ${facts.moetrain} ready on ${profile.name}` : `${profile.name} is up to date`);
-      return this.o.store.finish(dep.id, { status: 'ready', uploaded, built, logTail: log.join('\n') || null, facts });
+      return this.o.store.finish(dep.id, { status: 'ready', uploaded, built, logTail: log.join('\n') || null, facts: { ...facts, gpus } });
     } catch (err) {
       const e = err instanceof ServiceError ? err : new ServiceError('remote_failed', `Deploy to "${profile.name}" failed: ${(err as Error).message}`);
       progress('failed', e.hint ? `${e.message} — ${e.hint}` : e.message);
@@ -179,6 +181,15 @@ mv "$TMP" "$T"`;
       );
     }
     await node.writeFileAtomic(posix.join(loc.dir, 'native', 'build', 'BUILT'), `${loc.hash}\n`);
+  }
+
+  /** The node's GPUs and driver (nvidia-smi), when it has any. */
+  private async gpus(node: NodeHandle): Promise<GpuInfo[]> {
+    const r = await node
+      .exec(['sh', '-c', 'command -v nvidia-smi >/dev/null 2>&1 && nvidia-smi --query-gpu=name,memory.total,driver_version --format=csv,noheader || true'], { timeoutMs: 60_000 })
+      .catch(() => null);
+    const lines = r?.stdout.toString('utf8').split('\n').filter((l) => l.trim()) ?? [];
+    return parseGpuLines(lines);
   }
 
   private async verify(node: NodeHandle, loc: TrainerLocation): Promise<TrainerVersion> {

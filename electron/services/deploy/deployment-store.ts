@@ -1,5 +1,6 @@
 import { trainerVersionSchema } from '../../contract/app.js';
 import type { Deployment } from '../../contract/deploy.js';
+import type { GpuInfo } from '../../contract/nodes.js';
 import type { Db } from '../db/database.js';
 
 interface DeploymentRow {
@@ -19,7 +20,8 @@ interface DeploymentRow {
 }
 
 function toDeployment(r: DeploymentRow): Deployment {
-  const facts = r.facts ? trainerVersionSchema.safeParse(JSON.parse(r.facts)) : null;
+  const raw = r.facts ? (JSON.parse(r.facts) as { gpus?: GpuInfo[] }) : null;
+  const facts = raw ? trainerVersionSchema.safeParse(raw) : null;
   return {
     id: r.id,
     nodeId: r.node_id,
@@ -33,10 +35,11 @@ function toDeployment(r: DeploymentRow): Deployment {
     buildLogTail: r.build_log_tail,
     error: r.error_message ? { message: r.error_message, hint: r.error_hint } : null,
     facts: facts?.success ? facts.data : null,
+    gpus: Array.isArray(raw?.gpus) ? raw.gpus : [],
   };
 }
 
-/** Deployments in the store. */
+/** Deployments in the store. `facts` holds `moetrain version --json` plus `gpus` (nvidia-smi). */
 export class DeploymentStore {
   private readonly stmts;
 

@@ -1,7 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { appenderSource } from '../../test-support/appender.js';
 import { compiledCli } from '../../test-support/compiled.js';
 import { expectedPoints, pointKey } from '../../test-support/metrics-file.js';
@@ -27,6 +27,12 @@ function firstOutput(child: ChildProcess): Promise<void> {
   });
 }
 
+// Every process this test starts, so none outlives it (not even after a failure or a timeout).
+const children = new Set<ChildProcess>();
+afterAll(() => {
+  for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
+});
+
 describe('ingestion under kill -9', () => {
   it('loses and duplicates nothing when the ingesting process is killed at random moments', async () => {
     const cli = compiledCli();
@@ -41,29 +47,40 @@ describe('ingestion under kill -9', () => {
     writeFileSync(appenderFile, appenderSource);
     mkdirSync(runDir, { recursive: true });
     const appender = spawn(process.execPath, [appenderFile, file, runId, '1000000'], { stdio: 'ignore' });
+    children.add(appender);
 
-    const ingest = (watch: boolean): ChildProcess =>
-      spawn(process.execPath, [cli, '--data-dir', dataDir, 'metrics', 'ingest', runId, ...(watch ? ['--watch', '--interval', '5'] : [])], {
+    const ingest = (watch: boolean): ChildProcess => {
+      const child = spawn(process.execPath, [cli, '--data-dir', dataDir, 'metrics', 'ingest', runId, ...(watch ? ['--watch', '--interval', '5'] : [])], {
         stdio: ['ignore', 'pipe', 'pipe'],
       });
+      children.add(child);
+      return child;
+    };
 
+    // The next reader starts while the current one works (so start-ups overlap, and two readers
+    // share the cursor for a moment); then the current one is killed at a random moment.
     let kills = 0;
+    let current = ingest(true);
     for (let i = 0; i < 50; i++) {
-      const child = ingest(true);
+      const next = ingest(true);
       let stderr = '';
-      child.stderr?.on('data', (b: Buffer) => (stderr += b.toString()));
-      // Half the kills land at a random moment of the process's life (start-up and migrations
-      // included), half at a random moment after it has committed something.
+      current.stderr?.on('data', (b: Buffer) => (stderr += b.toString()));
+      // Half the kills land at a random moment of the process's life (start-up and opening the
+      // database included), half at a random moment after it has committed something.
       if (i % 2 === 0) await new Promise((r) => setTimeout(r, Math.random() * 300));
       else {
-        await firstOutput(child);
+        await firstOutput(current);
         await new Promise((r) => setTimeout(r, Math.random() * 30));
       }
-      if (child.exitCode !== null) throw new Error(`the ingest process exited by itself (${child.exitCode}): ${stderr}`);
-      child.kill('SIGKILL');
-      await exited(child);
+      if (current.exitCode !== null) throw new Error(`the ingest process exited by itself (${current.exitCode}): ${stderr}`);
+      current.kill('SIGKILL');
+      await exited(current);
       kills++;
+      current = next;
     }
+    current.kill('SIGKILL');
+    await exited(current);
+    kills++;
     appender.kill('SIGTERM');
     await exited(appender);
 

@@ -4,10 +4,10 @@ import { describe, expect, it } from 'vitest';
 import { expectedPoints, pointKey } from '../../test-support/metrics-file.js';
 import { tempDir } from '../../test-support/paths.js';
 import { insertRun, openTestStore } from '../../test-support/store.js';
-import { checkIntegrity, type Db } from '../db/database.js';
+import { checkIntegrity, openDatabase, type Db } from '../db/database.js';
 import { LocalNode } from '../nodes/local-node.js';
 import { syntheticStream } from './bench/synthetic-stream.js';
-import { IngestWriter } from './ingest-writer.js';
+import { CursorMovedError, IngestWriter } from './ingest-writer.js';
 import { MetricsQueries } from './queries.js';
 import { StreamIngester } from './stream-ingester.js';
 
@@ -175,6 +175,43 @@ describe('StreamIngester', () => {
     writer.cursors.resetTo0(runId, 'metrics');
     await ingester.poll();
     expectStoreMatchesFile(db, file);
+  });
+});
+
+describe('two readers of one stream', () => {
+  it('never count a line twice or move the cursor back', async () => {
+    const { db, file, runKey } = setup();
+    const other = openDatabase(db.name).db;
+    const a = new StreamIngester(new IngestWriter(db), new LocalNode(), runKey, runId, file);
+    const b = new StreamIngester(new IngestWriter(other), new LocalNode(), runKey, runId, file);
+    const all = [...syntheticStream({ runId, steps: 400, routerEvery: 50, valEvery: 100 })];
+    let text = '';
+    for (let i = 0; i < all.length; i += 37) {
+      const piece = [...all.slice(i, i + 37), '{"type": "step", "step": broken'].join('\n') + '\n';
+      text += piece;
+      appendFileSync(file, piece);
+      await Promise.all([a.poll(), b.poll(), a.poll()]);
+    }
+    await b.poll();
+    expectStoreMatchesFile(db, file);
+    const cursor = db.prepare('SELECT byte_offset, line_count, error_count FROM ingest_cursors').get();
+    const broken = Math.ceil(all.length / 37);
+    expect(cursor).toEqual({ byte_offset: Buffer.byteLength(text), line_count: all.length + broken, error_count: broken });
+    other.close();
+  });
+
+  it('refuses a commit from a reader whose cursor another one has moved', () => {
+    const { db, runKey } = setup();
+    const other = openDatabase(db.name).db;
+    const first = new IngestWriter(db);
+    const second = new IngestWriter(other);
+    const start = first.cursors.get(runId, 'metrics');
+    const lines = Buffer.from([...syntheticStream({ runId, steps: 3 })].join('\n') + '\n');
+    const identity = { inode: 1, headLen: 10, headHash: 'x' };
+    first.applyChunk(runKey, start, lines, identity);
+    expect(() => second.applyChunk(runKey, start, lines.subarray(0, lines.indexOf(0x0a) + 1), identity)).toThrow(CursorMovedError);
+    expect(second.cursors.get(runId, 'metrics')).toMatchObject({ byteOffset: lines.length, lineCount: 4 });
+    other.close();
   });
 });
 

@@ -42,8 +42,13 @@ export class StreamIngester {
       try {
         return await this.pollOnce();
       } catch (err) {
-        // Another process committed first: start again from its cursor.
-        if (!(err instanceof CursorMovedError) || tries >= 3) throw err;
+        if (!(err instanceof CursorMovedError)) throw err;
+        // Another process committed first: start again from its cursor. If it keeps winning, it is
+        // reading this stream right now; leave the rest to it (nothing is lost either way).
+        if (tries >= 3) {
+          const cursor = this.writer.cursors.get(this.runId, this.stream);
+          return { chunks: [], cursor, blocked: cursor.blocked };
+        }
       }
     }
   }

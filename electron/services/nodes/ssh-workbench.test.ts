@@ -49,6 +49,11 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
+  if (workbench) {
+    for (const run of await call('runs:list', {})) {
+      if (!isFinalState(run.state)) await call('runs:kill', { runId: run.id }).catch(() => undefined);
+    }
+  }
   await workbench?.close();
   await sshd?.stop();
   for (const dir of cleanup) rmSync(dir, { recursive: true, force: true });
@@ -95,7 +100,7 @@ describe('an SSH node', () => {
     const { run } = await call('runs:launch', {
       nodeId,
       preset: 'jetmoe-tiny',
-      overrides: { 'max-steps': '100000', 'log-every': '1', 'checkpoint-every': '1000000' },
+      overrides: { 'max-steps': '100000', 'log-every': '1', 'checkpoint-every': '1000000', 'micro-batch-size': '4', 'seq-len': '64' },
     });
     cleanup.push(run.remoteDir);
     expect(run.remoteDir).toMatch(new RegExp(`/\\.moe-workbench/runs/${run.id}$`));

@@ -4,6 +4,7 @@ import { isFinalState } from '../../contract/runs.js';
 import type { IngestWriter } from '../metrics/ingest-writer.js';
 import type { ChunkSummary } from '../metrics/record-applier.js';
 import { StreamIngester } from '../metrics/stream-ingester.js';
+import type { NodeHandle } from '../nodes/node.js';
 import type { NodePool } from '../nodes/node-pool.js';
 import type { EventBus } from '../util/event-bus.js';
 import { judge, observe, type Observation } from './liveness.js';
@@ -32,6 +33,10 @@ interface Watch {
   delayMs: number;
   timer: NodeJS.Timeout | null;
   busy: Promise<void> | null;
+  /** A liveness check in flight (it runs beside the metrics polls, never in front of them). */
+  liveness: Promise<void> | null;
+  /** Reads of the stream, one after the other. */
+  chain: Promise<void>;
   launchedAt: number;
 }
 
@@ -87,7 +92,7 @@ export class RunMonitor {
       if (launchedNow) existing.launchedAt = Date.now();
       return;
     }
-    const w: Watch = { runId, undecided: 0, ingester: null, lastLiveness: 0, delayMs: 0, timer: null, busy: null, launchedAt: launchedNow ? Date.now() : 0 };
+    const w = this.newWatch(runId, launchedNow ? Date.now() : 0);
     this.watches.set(runId, w);
     this.schedule(w, 0);
   }
@@ -111,7 +116,7 @@ export class RunMonitor {
     } else {
       let probe = this.probes.get(runId);
       if (!probe) {
-        probe = { runId, undecided: 0, ingester: null, lastLiveness: 0, delayMs: 0, timer: null, busy: null, launchedAt: 0 };
+        probe = this.newWatch(runId, 0);
         this.probes.set(runId, probe);
       }
       await this.tick(probe, true);
@@ -123,9 +128,10 @@ export class RunMonitor {
   async close(): Promise<void> {
     this.closed = true;
     const busy: Promise<void>[] = [];
-    for (const w of this.watches.values()) {
+    for (const w of [...this.watches.values(), ...this.probes.values()]) {
       if (w.timer) clearTimeout(w.timer);
       if (w.busy) busy.push(w.busy);
+      if (w.liveness) busy.push(w.liveness);
     }
     this.watches.clear();
     await Promise.all(busy);
@@ -151,33 +157,60 @@ export class RunMonitor {
     }, delayMs);
   }
 
+  private newWatch(runId: string, launchedAt: number): Watch {
+    return {
+      runId, undecided: 0, ingester: null, lastLiveness: 0, delayMs: 0, timer: null, busy: null, liveness: null,
+      chain: Promise.resolve(), launchedAt,
+    };
+  }
+
   /** One poll; resolves false when the run is final and fully read (stop watching). */
   private async tick(w: Watch, force: boolean): Promise<boolean> {
-    let run = this.runs.get(w.runId);
+    const run = this.runs.get(w.runId);
     const node = await this.pool.get(run.nodeId);
     w.ingester ??= new StreamIngester(this.writer, node, run.key, run.id, posix.join(run.remoteDir, 'metrics.jsonl'));
     await this.ingest(w);
-    const final = isFinalState(run.state);
-    if (final && !force) return false;
-    const now = Date.now();
-    if (!force && now - w.lastLiveness < this.timing.livenessMs) return true;
-    w.lastLiveness = now;
-    const seen = await observe(node, run.remoteDir, run.id);
-    // The trainer's status record is written before it exits: read it before judging the exit.
-    if (seen.exitCode !== null) await this.ingest(w);
-    run = this.runs.get(w.runId);
-    this.apply(w, run, seen, now - w.launchedAt < this.timing.launchGraceMs);
-    run = this.runs.get(w.runId);
-    const live = run.state === 'running' || run.state === 'stopping' || run.state === 'launching';
+    if (isFinalState(run.state) && !force) return false;
+    if (force) {
+      await w.liveness;
+      await this.checkLiveness(w, node);
+    } else if (!w.liveness && Date.now() - w.lastLiveness >= this.timing.livenessMs) {
+      // In the background: a slow command on the node (or a busy machine) must not hold back metrics.
+      w.liveness = this.checkLiveness(w, node)
+        .catch((err: unknown) => console.error(`checking run ${w.runId} failed:`, err))
+        .finally(() => {
+          w.liveness = null;
+        });
+    }
+    const now = this.runs.get(w.runId);
+    const live = now.state === 'running' || now.state === 'stopping' || now.state === 'launching';
     w.delayMs = live ? this.timing.livePollMs : Math.min(Math.max(w.delayMs * 2, 1000), this.timing.maxBackoffMs);
-    if (isFinalState(run.state)) {
+    if (isFinalState(now.state)) {
       await this.ingest(w);
       return false;
     }
     return true;
   }
 
-  private async ingest(w: Watch): Promise<void> {
+  /** Looks at the run directory and records the verdict. */
+  private async checkLiveness(w: Watch, node: NodeHandle): Promise<void> {
+    const started = Date.now();
+    w.lastLiveness = started;
+    const run = this.runs.get(w.runId);
+    const seen = await observe(node, run.remoteDir, run.id);
+    // The trainer's status record is written before it exits: read it before judging the exit.
+    if (seen.exitCode !== null) await this.ingest(w);
+    this.apply(w, this.runs.get(w.runId), seen, started - w.launchedAt < this.timing.launchGraceMs);
+  }
+
+  /** Reads new lines of the stream; reads of one run never overlap. */
+  private ingest(w: Watch): Promise<void> {
+    const read = w.chain.then(() => this.ingestNow(w));
+    w.chain = read.catch(() => undefined);
+    return read;
+  }
+
+  private async ingestNow(w: Watch): Promise<void> {
     if (!w.ingester) return;
     const result = await w.ingester.poll();
     const payload = appendedPayload(w.runId, result.chunks);

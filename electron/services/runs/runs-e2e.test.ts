@@ -17,11 +17,14 @@ import { createWorkbench, type Workbench } from '../workbench.js';
 import { heartbeatInterval } from './monitor.js';
 
 // The real trainer on This machine, the real wrapper, a real database: the tiny preset, few steps.
+// Small batches: the point is the workbench around the trainer, not training speed.
+const small = { 'micro-batch-size': '4', 'seq-len': '64' };
 const quick = {
+  ...small,
   'max-steps': '24', 'warmup-steps': '2', 'decay-steps': '4', 'log-every': '1', 'val-every': '12', 'val-tokens': '2048',
   'router-stats-every': '6', 'checkpoint-every': '12',
 };
-const long = { 'max-steps': '100000', 'log-every': '1', 'checkpoint-every': '1000000', 'router-stats-every': '50' };
+const long = { ...small, 'max-steps': '100000', 'log-every': '1', 'checkpoint-every': '1000000', 'router-stats-every': '50' };
 
 let dataDir: string;
 let workbench: Workbench;
