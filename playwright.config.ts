@@ -15,6 +15,7 @@ export default defineConfig({
   use: {
     browserName: 'chromium',
     headless: true,
+    viewport: { width: 1440, height: 900 },
     launchOptions: {
       executablePath: chromium,
       args: [

@@ -1,4 +1,5 @@
-import { test as base } from '@playwright/test';
+/// <reference lib="dom" />
+import { test as base, type Page } from '@playwright/test';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -7,8 +8,8 @@ import { fileURLToPath } from 'node:url';
 
 /** The repository root. */
 export const repoRoot = join(dirname(fileURLToPath(import.meta.url)), '..');
-/** The trainer binary the test command built. */
-export const trainerBinary = join(repoRoot, 'native', 'build', 'moetrain');
+/** The trainer binary the test command built ($MOE_WORKBENCH_TRAINER overrides it, as for the workbench). */
+export const trainerBinary = process.env.MOE_WORKBENCH_TRAINER ?? join(repoRoot, 'native', 'build', 'moetrain');
 
 /** A browser-mode workbench started for one test, with its own data directory. */
 export interface WorkbenchProcess {
@@ -50,6 +51,18 @@ export async function startWorkbench(dataDir: string): Promise<{ wb: WorkbenchPr
   };
 }
 
+/** Calls a channel of a running workbench the way the UI does (HTTP with the token). */
+export async function rpc<T = unknown>(wb: WorkbenchProcess, channel: string, request: unknown = {}): Promise<T> {
+  const res = await fetch(`${wb.origin}/api/rpc/${channel}`, {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${wb.token}` },
+    body: JSON.stringify(request),
+  });
+  const body = (await res.json()) as { ok: true; value: T } | { ok: false; error: { message: string } };
+  if (!body.ok) throw new Error(`${channel}: ${body.error.message}`);
+  return body.value;
+}
+
 export const test = base.extend<{ workbench: WorkbenchProcess }>({
   // eslint-disable-next-line no-empty-pattern
   workbench: async ({}, use) => {
@@ -58,6 +71,11 @@ export const test = base.extend<{ workbench: WorkbenchProcess }>({
     try {
       await use(wb);
     } finally {
+      // Runs are detached from the workbench on purpose; a test must not leave its trainers behind.
+      const runs = await rpc<{ id: string; state: string }[]>(wb, 'runs:list', {}).catch(() => []);
+      for (const r of runs) {
+        if (['launching', 'running', 'unresponsive', 'stopping'].includes(r.state)) await rpc(wb, 'runs:kill', { runId: r.id }).catch(() => undefined);
+      }
       child.kill('SIGTERM');
       await new Promise((resolve) => child.once('exit', resolve));
     }
@@ -65,3 +83,25 @@ export const test = base.extend<{ workbench: WorkbenchProcess }>({
 });
 
 export { expect } from '@playwright/test';
+
+/** Where the end-to-end run saves its pictures of the main screens. */
+export const screenshotDir = join(repoRoot, 'docs', 'screenshots');
+
+/** Saves a screenshot of the page under docs/screenshots/<name>.png (the product, as people see it). */
+export async function saveScreenshot(page: Page, name: string, fullPage = true): Promise<void> {
+  // No hover tooltip from wherever the last click was; then let layout settle for two frames.
+  await page.mouse.move(1, 1);
+  await page.evaluate(() => window.scrollTo(0, 0));
+  await page.evaluate(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r))));
+  await page.screenshot({ path: join(screenshotDir, `${name}.png`), fullPage, animations: 'disabled', caret: 'hide' });
+}
+
+/** Records Content-Security-Policy violations in the page from its first script on. */
+export async function watchCsp(page: Page): Promise<() => Promise<string[]>> {
+  await page.addInitScript(() => {
+    const w = window as unknown as { __csp: string[] };
+    w.__csp = [];
+    document.addEventListener('securitypolicyviolation', (e) => w.__csp.push(`${e.violatedDirective}: ${e.blockedURI || 'inline'}`));
+  });
+  return () => page.evaluate(() => (window as unknown as { __csp: string[] }).__csp);
+}

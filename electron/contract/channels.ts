@@ -1,9 +1,13 @@
 import type { z } from 'zod';
 import { appChannels } from './app.js';
+import { configChannels } from './config.js';
 import { deployChannels } from './deploy.js';
+import { historyChannels } from './history.js';
 import { metricsChannels } from './metrics.js';
 import { nodesChannels } from './nodes.js';
 import { runsChannels } from './runs.js';
+import { settingsChannels } from './settings.js';
+import { sshconfigChannels } from './sshconfig.js';
 
 /**
  * Every request channel of the workbench, named `domain:verb`, merged from the domain files. Requests
@@ -15,6 +19,10 @@ export const channels = {
   ...deployChannels,
   ...runsChannels,
   ...metricsChannels,
+  ...configChannels,
+  ...historyChannels,
+  ...settingsChannels,
+  ...sshconfigChannels,
 } as const;
 
 /** A channel name. */

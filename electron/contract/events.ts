@@ -3,6 +3,7 @@ import { deployEvents } from './deploy.js';
 import { metricsEvents } from './metrics.js';
 import { nodesEvents } from './nodes.js';
 import { runsEvents } from './runs.js';
+import { settingsEvents } from './settings.js';
 
 /** Every push event of the workbench, named `domain:event`, merged from the domain files. */
 export const events = {
@@ -11,6 +12,7 @@ export const events = {
   ...deployEvents,
   ...runsEvents,
   ...metricsEvents,
+  ...settingsEvents,
 } as const;
 
 /** Payload type of each event. */

@@ -26,6 +26,9 @@ export interface MetricBucket {
   max: number | null;
   last: number | null;
   lastStep: number;
+  /** Tokens and time of the point at lastStep, so charts can plot buckets against tokens or time. */
+  lastTokens: number | null;
+  lastTime: number | null;
   count: number;
 }
 

@@ -66,7 +66,7 @@ export async function startHost(options: HostOptions): Promise<RunningHost> {
       if (!tokenMatches(bearerToken(req.headers.authorization), token)) {
         return sendJson(res, 401, { error: 'Missing or wrong workbench token. Open the URL the workbench printed.' });
       }
-      const m = /^\/api\/rpc\/([a-z]+:[a-zA-Z]+)$/.exec(url.pathname);
+      const m = /^\/api\/rpc\/([a-z]+:[a-zA-Z-]+)$/.exec(url.pathname);
       if (!m || req.method !== 'POST') return sendJson(res, 404, { error: 'No such API route.' });
       if (!(req.headers['content-type'] ?? '').startsWith('application/json')) {
         return sendJson(res, 415, { error: 'Requests must be JSON.' });

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { createWorkbench, type Workbench } from '../services/workbench.js';
 import { appRoot, defaultTrainerPath, rendererDir, workbenchVersion } from '../launcher/defaults.js';
 import { registerIpc } from './ipc.js';
+import { secureWebPreferences } from './policy.js';
 import { registerAppScheme, serveRenderer } from './protocol.js';
 import { createSecretStore } from './secrets.js';
 import { appOrigin, hardenApp } from './security.js';
@@ -21,17 +22,7 @@ function createWindow(): void {
     minHeight: 600,
     title: 'MoE Workbench',
     show: false,
-    webPreferences: {
-      preload: join(root, 'build', 'preload', 'preload.cjs'),
-      contextIsolation: true,
-      sandbox: true,
-      nodeIntegration: false,
-      nodeIntegrationInWorker: false,
-      webSecurity: true,
-      allowRunningInsecureContent: false,
-      webviewTag: false,
-      spellcheck: false,
-    },
+    webPreferences: secureWebPreferences(join(root, 'build', 'preload', 'preload.cjs')),
   });
   win.once('ready-to-show', () => win.show());
   void win.loadURL(`${appOrigin}/`);

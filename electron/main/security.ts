@@ -1,16 +1,7 @@
 import { app, session, type WebContents } from 'electron';
+import { isAppUrl } from './policy.js';
 
-/** The only origin our windows may show. */
-export const appOrigin = 'app://workbench';
-
-/** True when a URL belongs to our own UI. Compares parsed origins, never string prefixes. */
-export function isAppUrl(url: string): boolean {
-  try {
-    return new URL(url).origin === appOrigin;
-  } catch {
-    return false;
-  }
-}
+export { appOrigin, isAppUrl } from './policy.js';
 
 /**
  * Locks down every web contents the app creates: no navigation away from our origin, no new windows,
@@ -25,11 +16,17 @@ export function hardenApp(): void {
     contents.on('will-redirect', (event, url) => {
       if (!isAppUrl(url)) event.preventDefault();
     });
+    contents.on('will-frame-navigate', (event) => {
+      if (!isAppUrl(event.url)) event.preventDefault();
+    });
     contents.on('will-attach-webview', (event) => event.preventDefault());
     contents.setWindowOpenHandler(() => ({ action: 'deny' }));
   });
   app.whenReady().then(() => {
     session.defaultSession.setPermissionRequestHandler((_wc, _permission, callback) => callback(false));
     session.defaultSession.setPermissionCheckHandler(() => false);
+    session.defaultSession.setDevicePermissionHandler(() => false);
+    // Nothing is ever downloaded through the UI.
+    session.defaultSession.on('will-download', (event) => event.preventDefault());
   });
 }

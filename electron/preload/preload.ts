@@ -1,3 +1,4 @@
+import './zod-jitless.js';
 import { contextBridge, ipcRenderer } from 'electron';
 import type { PreloadBridge } from '../contract/api.js';
 import { isChannelName } from '../contract/channels.js';

@@ -4,10 +4,13 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { AppInfo } from '../contract/app.js';
 import { appHandlers } from './app-handlers.js';
+import { configHandlers } from './config/handlers.js';
 import { openDatabase } from './db/database.js';
 import { Deployer, type LocalDeployMode } from './deploy/deployer.js';
 import { DeploymentStore } from './deploy/deployment-store.js';
 import { deployHandlers } from './deploy/handlers.js';
+import { historyHandlers } from './history/handlers.js';
+import { HistoryQueries } from './history/history-queries.js';
 import { metricsHandlers } from './metrics/handlers.js';
 import { IngestWriter } from './metrics/ingest-writer.js';
 import { MetricsQueries } from './metrics/queries.js';
@@ -21,6 +24,8 @@ import { Launcher } from './runs/launcher.js';
 import { RunMonitor, type MonitorTiming } from './runs/monitor.js';
 import { RunStore, toSummary } from './runs/run-store.js';
 import { MemorySecretStore, type SecretStore } from './secrets/secret-store.js';
+import { SettingsStore, settingsHandlers } from './settings/settings-store.js';
+import { sshconfigHandlers } from './sshconfig/handlers.js';
 import type { SshServices, SshServicesOptions } from './ssh/ssh-services.js';
 import { EventBus } from './util/event-bus.js';
 
@@ -94,9 +99,10 @@ export function createWorkbench(options: WorkbenchOptions): Workbench {
   const runs = new RunStore(db);
   const writer = new IngestWriter(db);
   const queries = new MetricsQueries(db);
+  const sourceRoot = options.sourceRoot ?? defaultSourceRoot();
   const deployer = new Deployer({
     store: deployments,
-    sourceRoot: options.sourceRoot ?? defaultSourceRoot(),
+    sourceRoot,
     localMode: options.localDeployMode ?? 'in-place',
     localCopyBase: options.dataDir,
     onProgress: (p) => events.emit('deploy:progress', p),
@@ -120,6 +126,10 @@ export function createWorkbench(options: WorkbenchOptions): Workbench {
     ...deployHandlers(deployer, deployments, nodes, pool),
     ...runsHandlers(runs, launcher, monitor, changed),
     ...metricsHandlers(queries, runs, writer, pool),
+    ...configHandlers({ trainerPath: options.trainerPath, sourceRoot }),
+    ...historyHandlers(new HistoryQueries(db, runs)),
+    ...settingsHandlers(new SettingsStore(options.dataDir), events),
+    ...sshconfigHandlers(options.connectNode ? null : sshServices, nodes, options.ssh?.homeDir ?? homedir()),
   };
   if (options.watchRuns ?? true) monitor.watchActive();
   let closing: Promise<void> | null = null;

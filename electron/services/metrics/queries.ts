@@ -63,9 +63,9 @@ export class MetricsQueries {
          WHERE run_key = @runKey AND series_id = @seriesId AND step BETWEEN @lo AND @hi AND (@all OR archived = 0)`,
       ),
       bucketLast: db.prepare(
-        `SELECT value FROM points WHERE run_key = @runKey AND series_id = @seriesId AND step = @step AND (@all OR archived = 0)
+        `SELECT value, tokens, time FROM points WHERE run_key = @runKey AND series_id = @seriesId AND step = @step AND (@all OR archived = 0)
          ORDER BY attempt DESC LIMIT 1`,
-      ).pluck(),
+      ),
       routerAt: db.prepare(
         `SELECT step FROM router_stats WHERE run_key = ? AND archived = 0 AND step <= ? ORDER BY step DESC LIMIT 1`,
       ).pluck(),
@@ -126,8 +126,19 @@ export class MetricsQueries {
           step_min: number | null; step_max: number | null; lo: number | null; hi: number | null; n: number;
         };
         if (r.n === 0 || r.step_min === null || r.step_max === null) continue;
-        const last = this.stmts.bucketLast.get({ ...params, step: r.step_max }) as number | null;
-        buckets.push({ stepMin: r.step_min, stepMax: r.step_max, min: r.lo, max: r.hi, last, lastStep: r.step_max, count: r.n });
+        // The point at the bucket's last step: its value, and its tokens and time for charts plotted against those.
+        const last = this.stmts.bucketLast.get({ ...params, step: r.step_max }) as { value: number | null; tokens: number | null; time: number | null } | undefined;
+        buckets.push({
+          stepMin: r.step_min,
+          stepMax: r.step_max,
+          min: r.lo,
+          max: r.hi,
+          last: last?.value ?? null,
+          lastStep: r.step_max,
+          lastTokens: last?.tokens ?? null,
+          lastTime: last?.time ?? null,
+          count: r.n,
+        });
       }
     });
     return { runId: q.runId, series: q.series, mode: 'buckets', from: extent.lo, to: extent.hi, buckets };
