@@ -285,6 +285,18 @@ def sigterm_checkpoints_and_stops(env):
     wait_for(lambda: any(r["type"] == "step" and r["step"] >= 3 for r in lines_of(run_dir)), 120, "step 3")
     with open(f"/proc/{proc.pid}/cmdline", "rb") as f:
         check(b"e2e-term" in f.read(), "the run id is not on the command line")
+    # The heartbeat thread rewrites the file every --heartbeat-every (0.2 s) seconds.
+    import json
+    beats = set()
+
+    def three_beats():
+        with open(os.path.join(run_dir, "heartbeat")) as f:
+            beat = json.load(f)
+        check(beat["phase"] == "train", f"heartbeat {beat}")
+        beats.add(beat["time"])
+        return len(beats) >= 3
+
+    wait_for(three_beats, 30, "three distinct heartbeats", interval=0.05)
     proc.send_signal(signal.SIGTERM)
     check(proc.wait(timeout=60) == 0, f"exit code {proc.returncode} after SIGTERM")
     records = read_records(run_dir)

@@ -1,0 +1,37 @@
+import { posix } from 'node:path';
+import type { NodePool } from '../nodes/node-pool.js';
+import type { Handlers } from '../rpc/handlers.js';
+import type { RunStore } from '../runs/run-store.js';
+import type { IngestWriter } from './ingest-writer.js';
+import type { MetricsQueries } from './queries.js';
+import { StreamIngester } from './stream-ingester.js';
+
+type MetricsHandlers = Pick<Handlers, 'metrics:list' | 'metrics:series' | 'metrics:router' | 'metrics:errors' | 'metrics:ingest'>;
+
+/** Handlers of the `metrics` domain. */
+export function metricsHandlers(queries: MetricsQueries, runs: RunStore, writer: IngestWriter, pool: NodePool): MetricsHandlers {
+  return {
+    'metrics:list': async ({ runId }) => queries.listSeries(runs.get(runId).key),
+    'metrics:series': async (req) => {
+      const run = runs.get(req.runId);
+      return queries.series({ ...req, runKey: run.key });
+    },
+    'metrics:router': async ({ runId, step, maxPoints }) => queries.router(runs.get(runId).key, runId, step, maxPoints),
+    'metrics:errors': async ({ runId }) => {
+      runs.get(runId);
+      return queries.errors(runId);
+    },
+    'metrics:ingest': async ({ runId }) => {
+      const run = runs.get(runId);
+      const node = await pool.get(run.nodeId);
+      const ingester = new StreamIngester(writer, node, run.key, run.id, posix.join(run.remoteDir, 'metrics.jsonl'));
+      const result = await ingester.poll();
+      return {
+        lines: result.chunks.reduce((n, c) => n + c.lines, 0),
+        points: result.chunks.reduce((n, c) => n + c.points, 0),
+        byteOffset: result.cursor.byteOffset,
+        blocked: result.blocked,
+      };
+    },
+  };
+}

@@ -1,0 +1,215 @@
+import { randomBytes } from 'node:crypto';
+import { posix } from 'node:path';
+import type { RunSummary } from '../../contract/runs.js';
+import { isFinalState, type LaunchRequest } from '../../contract/runs.js';
+import type { Deployer } from '../deploy/deployer.js';
+import type { DeploymentStore } from '../deploy/deployment-store.js';
+import { ServiceError } from '../errors.js';
+import { logindScript, logindWarning, parseKeyValues } from '../nodes/logind.js';
+import type { NodeHandle } from '../nodes/node.js';
+import type { NodePool } from '../nodes/node-pool.js';
+import type { NodeStore } from '../nodes/node-store.js';
+import { detachCommand, launchScript } from './launch-script.js';
+import { observe, type Observation } from './liveness.js';
+import type { RunMonitor } from './monitor.js';
+import { toSummary, type RunStore, type StoredRun } from './run-store.js';
+import { resolveConfig } from './trainer-config.js';
+
+/** What launching needs. */
+export interface LauncherDeps {
+  runs: RunStore;
+  nodes: NodeStore;
+  pool: NodePool;
+  deployments: DeploymentStore;
+  deployer: Deployer | null;
+  monitor: RunMonitor;
+  /** Local runs live in `<dataDir>/runs/<run_id>`. */
+  dataDir: string;
+  /** The trainer binary This machine runs. */
+  localTrainer: string;
+  onChanged: (run: RunSummary) => void;
+}
+
+/** A new run id: `r-<yyyymmdd>-<6 hex>`. */
+export function newRunId(now = new Date()): string {
+  const day = now.toISOString().slice(0, 10).replace(/-/g, '');
+  return `r-${day}-${randomBytes(3).toString('hex')}`;
+}
+
+/** Parsed request of runs:launch (defaults applied). */
+export type ParsedLaunch = Required<Omit<LaunchRequest, 'name'>> & { name?: string; overrides: Record<string, string> };
+
+/** Launches, stops, kills and resumes runs on their nodes. */
+export class Launcher {
+  constructor(private readonly d: LauncherDeps) {}
+
+  /** Validates, writes the run directory, starts the wrapper detached and starts watching. */
+  async launch(req: ParsedLaunch): Promise<{ run: RunSummary; warnings: string[] }> {
+    const profile = this.d.nodes.get(req.nodeId);
+    const node = await this.d.pool.get(profile.id);
+    const trainer = await this.trainer(node);
+    if ((await node.stat(trainer.binary)) === null) {
+      throw new ServiceError(
+        'trainer_missing',
+        `There is no trainer binary at ${trainer.binary} on "${profile.name}".`,
+        node.kind === 'local'
+          ? 'Build it with `bash native/scripts/build.sh` (or `moewb deploy local`).'
+          : `Deploy it again (\`moewb deploy ${profile.id}\`).`,
+      );
+    }
+    const config = await resolveConfig(node, trainer.binary, req.preset, req.overrides);
+    const runId = newRunId();
+    const base = node.kind === 'local' ? posix.join(this.d.dataDir, 'runs') : posix.join(await node.homeDir(), '.moe-workbench', 'runs');
+    const runDir = posix.join(base, runId);
+    const name = req.name ?? `${req.preset} ${runId.slice(-6)}`;
+    await node.mkdirp(runDir);
+    const runJson = {
+      format: 1,
+      run_id: runId,
+      name,
+      created_at: Math.floor(Date.now() / 1000),
+      preset: req.preset,
+      overrides: req.overrides,
+      trainer_hash: trainer.hash,
+      launcher: 'single',
+    };
+    await node.writeFileAtomic(posix.join(runDir, 'run.json'), JSON.stringify(runJson, null, 1) + '\n');
+    await node.writeFileAtomic(posix.join(runDir, 'run.flags'), config.flagsText);
+    await node.writeFileAtomic(posix.join(runDir, 'launch.sh'), launchScript({ runDir, runId, trainer: trainer.binary }), 0o755);
+    this.d.runs.create({
+      id: runId,
+      name,
+      nodeId: profile.id,
+      deploymentId: trainer.deploymentId,
+      trainerHash: trainer.hash,
+      preset: req.preset,
+      overrides: req.overrides,
+      flags: config.flagsText,
+      config: config.json,
+      remoteDir: runDir,
+      tags: req.tags,
+      notes: req.notes,
+    });
+    const warnings = await this.logindWarnings(node, profile.name);
+    await this.start(node, this.d.runs.get(runId));
+    return { run: toSummary(this.d.runs.get(runId)), warnings };
+  }
+
+  /** SIGTERM to the trainer; it checkpoints and exits 0. */
+  async stop(runId: string): Promise<RunSummary> {
+    const { run, node, seen } = await this.look(runId);
+    if (seen.trainer !== 'match' || seen.trainerPid === null) {
+      throw new ServiceError('conflict', `Run ${runId} has no running trainer to stop.`, 'Refresh the run to see its state.');
+    }
+    await this.signal(node, ['kill', '-TERM', String(seen.trainerPid)]);
+    const changed = this.d.runs.setState(run.id, { state: 'stopping', message: 'stop requested (SIGTERM)', stopRequested: true });
+    this.d.onChanged(toSummary(changed));
+    this.d.monitor.watch(run.id);
+    return toSummary(changed);
+  }
+
+  /** SIGKILL to the run's process group: no checkpoint. */
+  async kill(runId: string): Promise<RunSummary> {
+    const { run, node, seen } = await this.look(runId);
+    if (seen.wrapper !== 'match' && seen.trainer !== 'match') {
+      throw new ServiceError('conflict', `Run ${runId} has no live process to kill.`, 'Refresh the run to see its state.');
+    }
+    // The wrapper leads its own process group (setsid); the trainer is in it.
+    if (seen.wrapper === 'match' && seen.wrapperPid !== null) await this.signal(node, ['kill', '-KILL', '--', `-${seen.wrapperPid}`]);
+    if (seen.trainer === 'match' && seen.trainerPid !== null) await this.signal(node, ['kill', '-KILL', String(seen.trainerPid)], true);
+    const deadline = Date.now() + 10_000;
+    for (;;) {
+      const now = await observe(node, run.remoteDir, run.id);
+      if (now.trainer !== 'match' && now.wrapper !== 'match') break;
+      if (Date.now() > deadline) {
+        throw new ServiceError('remote_failed', `Run ${runId} is still alive 10 s after SIGKILL.`, 'Check the node: the process may be stuck in the kernel (D state).');
+      }
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    const changed = this.d.runs.setState(run.id, {
+      state: 'failed',
+      message: 'killed on request (SIGKILL); no checkpoint was written',
+      stopRequested: true,
+      endedAt: Date.now() / 1000,
+      exitCode: null,
+    });
+    this.d.onChanged(toSummary(changed));
+    return toSummary(changed);
+  }
+
+  /** Starts a new attempt of a stopped or failed run; the trainer resumes from its newest complete checkpoint. */
+  async resume(runId: string): Promise<RunSummary> {
+    const { run, node, seen } = await this.look(runId);
+    if (!isFinalState(run.state) || seen.trainer === 'match' || seen.wrapper === 'match') {
+      throw new ServiceError('conflict', `Run ${runId} is still ${run.state === 'failed' ? 'alive on its node' : run.state}.`, 'Stop it first.');
+    }
+    if (run.state === 'completed') {
+      throw new ServiceError('conflict', `Run ${runId} completed its planned steps.`, 'Launch a new run (or fork this one) to train further.');
+    }
+    // The previous attempt's exit code and pids must not be read as this attempt's.
+    const stale = ['exit_code', 'trainer.pid', 'wrapper.pid'].map((f) => posix.join(run.remoteDir, f));
+    const cleared = await node.exec(['rm', '-f', '--', ...stale]);
+    if (cleared.code !== 0) throw new ServiceError('remote_failed', `Cannot clear the previous exit code: ${cleared.stderr.toString('utf8')}`);
+    this.d.runs.setState(run.id, { state: 'launching', message: null, stopRequested: false, endedAt: null, exitCode: null });
+    await this.start(node, this.d.runs.get(runId));
+    return toSummary(this.d.runs.get(runId));
+  }
+
+  /** The binary and source hash the node runs. */
+  private async trainer(node: NodeHandle): Promise<{ binary: string; hash: string | null; deploymentId: number | null }> {
+    if (node.kind === 'local') {
+      const ready = this.d.deployments.latestReady(node.id);
+      let hash = ready?.trainerHash ?? null;
+      try {
+        hash = this.d.deployer?.sources().hash ?? hash;
+      } catch {
+        // No sources next to this workbench (an installed app without them): the binary is what we have.
+      }
+      return { binary: this.d.localTrainer, hash, deploymentId: ready?.id ?? null };
+    }
+    const ready = this.d.deployments.latestReady(node.id);
+    if (!ready) {
+      const name = this.d.nodes.get(node.id).name;
+      throw new ServiceError('trainer_missing', `The trainer is not deployed on "${name}".`, `Deploy it first (\`moewb deploy ${node.id}\`).`);
+    }
+    return { binary: posix.join(ready.remoteDir, 'native', 'build', 'moetrain'), hash: ready.trainerHash, deploymentId: ready.id };
+  }
+
+  /** Starts the wrapper detached and waits until it has recorded the trainer (or its exit). */
+  private async start(node: NodeHandle, run: StoredRun): Promise<void> {
+    const started = await node.exec(['sh', '-c', detachCommand(run.remoteDir)], { timeoutMs: 30_000 });
+    if (started.code !== 0) {
+      const changed = this.d.runs.setState(run.id, { state: 'failed', message: `the launch wrapper could not be started: ${started.stderr.toString('utf8').trim()}` });
+      this.d.onChanged(toSummary(changed));
+      throw new ServiceError('remote_failed', `Starting run ${run.id} failed: ${started.stderr.toString('utf8').trim()}`);
+    }
+    const deadline = Date.now() + 20_000;
+    for (;;) {
+      const seen = await observe(node, run.remoteDir, run.id);
+      if (seen.trainerPid !== null || seen.exitCode !== null || Date.now() > deadline) break;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    this.d.monitor.watch(run.id, true);
+    await this.d.monitor.refresh(run.id);
+    this.d.onChanged(toSummary(this.d.runs.get(run.id)));
+  }
+
+  private async look(runId: string): Promise<{ run: StoredRun; node: NodeHandle; seen: Observation }> {
+    const run = this.d.runs.get(runId);
+    const node = await this.d.pool.get(run.nodeId);
+    return { run, node, seen: await observe(node, run.remoteDir, run.id) };
+  }
+
+  private async signal(node: NodeHandle, argv: string[], mayBeGone = false): Promise<void> {
+    const r = await node.exec(argv, { timeoutMs: 30_000 });
+    if (r.code !== 0 && !mayBeGone) {
+      throw new ServiceError('remote_failed', `\`${argv.join(' ')}\` failed: ${r.stderr.toString('utf8').trim()}`);
+    }
+  }
+
+  private async logindWarnings(node: NodeHandle, nodeName: string): Promise<string[]> {
+    const r = await node.exec(['sh', '-c', logindScript], { timeoutMs: 30_000 }).catch(() => null);
+    const warning = r ? logindWarning(parseKeyValues(r.stdout.toString('utf8')), nodeName) : null;
+    return warning ? [warning] : [];
+  }
+}
