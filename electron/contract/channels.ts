@@ -1,7 +1,9 @@
 import type { z } from 'zod';
 import { appChannels } from './app.js';
+import { checkpointsChannels } from './checkpoints.js';
 import { configChannels } from './config.js';
 import { deployChannels } from './deploy.js';
+import { evalsChannels } from './evals.js';
 import { historyChannels } from './history.js';
 import { metricsChannels } from './metrics.js';
 import { nodesChannels } from './nodes.js';
@@ -19,6 +21,8 @@ export const channels = {
   ...deployChannels,
   ...runsChannels,
   ...metricsChannels,
+  ...checkpointsChannels,
+  ...evalsChannels,
   ...configChannels,
   ...historyChannels,
   ...settingsChannels,

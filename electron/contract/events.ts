@@ -1,5 +1,7 @@
 import { appEvents } from './app.js';
+import { checkpointsEvents } from './checkpoints.js';
 import { deployEvents } from './deploy.js';
+import { evalsEvents } from './evals.js';
 import { metricsEvents } from './metrics.js';
 import { nodesEvents } from './nodes.js';
 import { runsEvents } from './runs.js';
@@ -12,6 +14,8 @@ export const events = {
   ...deployEvents,
   ...runsEvents,
   ...metricsEvents,
+  ...checkpointsEvents,
+  ...evalsEvents,
   ...settingsEvents,
 } as const;
 

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { channel, event } from './define.js';
+import { evalEverySchema, type EvalEverySetting } from './evals.js';
 
 /** States of a run; the last three are final until a resume starts a new attempt. */
 export const runStates = ['launching', 'running', 'unresponsive', 'stopping', 'completed', 'stopped', 'failed'] as const;
@@ -36,6 +37,8 @@ export interface RunSummary {
   notes: string;
   parentRunId: string | null;
   parentCheckpointId: number | null;
+  /** Evaluate every N training tokens (when a checkpoint crosses a multiple of N); absent when not set. */
+  evalEvery?: EvalEverySetting | null;
 }
 
 /** One start or resume of the trainer. */
@@ -114,6 +117,8 @@ const launchRequest = z
     name: z.string().trim().min(1).max(200).optional(),
     tags: tags.default([]),
     notes: z.string().max(100_000).default(''),
+    /** Evaluate each checkpoint that crosses a multiple of `tokens` training tokens. */
+    evalEvery: evalEverySchema.optional(),
   })
   .strict();
 const runRequest = z.object({ runId }).strict();
@@ -123,6 +128,58 @@ const listRequest = z
 const updateRequest = z
   .object({ runId, name: z.string().trim().min(1).max(200).optional(), tags: tags.optional(), notes: z.string().max(100_000).optional() })
   .strict();
+
+const resumeRequest = z
+  .object({
+    runId,
+    /** Resume from this checkpoint of the run (`--resume PATH`); default: the newest complete one. */
+    checkpointId: z.number().int().min(1).optional(),
+  })
+  .strict();
+
+/** Learning-rate decay shapes of the trainer (`--decay-form`). */
+export const decayForms = ['exponential', 'linear', 'cosine', '1-sqrt'] as const;
+
+/**
+ * "Anneal from here": the fork decays from `--lr` to `minLr` over its whole length, starting at the
+ * fork point (`--warmup-steps=0 --decay-start-steps=0`, decay length = run length).
+ */
+const annealOptions = z
+  .object({
+    decaySteps: z.number().int().min(1).optional(),
+    decayTokens: z.number().int().min(1).optional(),
+    form: z.enum(decayForms).default('exponential'),
+    minLr: z.number().positive().max(10),
+    /** Data mixture for the anneal (JetMoE's phase 2), passed as the fork's `--data-mix`. */
+    dataMixPhase2: z.string().min(1).optional(),
+  })
+  .strict()
+  .refine((a) => (a.decaySteps === undefined) !== (a.decayTokens === undefined), {
+    message: 'give exactly one of decaySteps and decayTokens',
+  });
+
+const forkRequest = z
+  .object({
+    runId,
+    checkpointId: z.number().int().min(1),
+    name: z.string().trim().min(1).max(200).optional(),
+    /** Flags changed from the parent run's (parent preset and overrides, then these). */
+    overrides: z.record(flagName, flagValue).default({}),
+    /** Also take over the AdamW moments and update count (`--fork-optimizer`). */
+    forkOptimizer: z.boolean().default(true),
+    anneal: annealOptions.optional(),
+    /** Data mixture of the fork (`--data-mix`), when the node's trainer has that flag. */
+    dataMix: z.string().min(1).optional(),
+    tags: tags.default([]),
+    notes: z.string().max(100_000).default(''),
+    evalEvery: evalEverySchema.optional(),
+  })
+  .strict();
+
+/** Request of `runs:fork`. */
+export type ForkRequest = z.input<typeof forkRequest>;
+/** Anneal options of `runs:fork`. */
+export type AnnealOptions = z.input<typeof annealOptions>;
 
 /** Request of `runs:launch`. */
 export type LaunchRequest = z.input<typeof launchRequest>;
@@ -135,8 +192,10 @@ export const runsChannels = {
   'runs:stop': channel<typeof runRequest, RunSummary>(runRequest),
   /** SIGKILL to the run's process group: no checkpoint (state `failed`). */
   'runs:kill': channel<typeof runRequest, RunSummary>(runRequest),
-  /** Starts a new attempt of a stopped or failed run from its newest complete checkpoint. */
-  'runs:resume': channel<typeof runRequest, RunSummary>(runRequest),
+  /** Starts a new attempt of a stopped or failed run from a checkpoint (default: the newest complete one). */
+  'runs:resume': channel<typeof resumeRequest, RunSummary>(resumeRequest),
+  /** A new run (same node) from a checkpoint of this one, with lineage; `anneal` decays from the fork point. */
+  'runs:fork': channel<typeof forkRequest, { run: RunSummary; warnings: string[] }>(forkRequest),
   'runs:list': channel<typeof listRequest, RunSummary[]>(listRequest),
   'runs:get': channel<typeof runRequest, RunDetail>(runRequest),
   'runs:update': channel<typeof updateRequest, RunSummary>(updateRequest),

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { posix } from 'node:path';
+import type { EvalEverySetting } from '../../contract/evals.js';
 import type { RunSummary } from '../../contract/runs.js';
 import { isFinalState, type LaunchRequest } from '../../contract/runs.js';
 import type { Deployer } from '../deploy/deployer.js';
@@ -37,7 +38,11 @@ export function newRunId(now = new Date()): string {
 }
 
 /** Parsed request of runs:launch (defaults applied). */
-export type ParsedLaunch = Required<Omit<LaunchRequest, 'name'>> & { name?: string; overrides: Record<string, string> };
+export type ParsedLaunch = Required<Omit<LaunchRequest, 'name' | 'evalEvery'>> & {
+  name?: string;
+  overrides: Record<string, string>;
+  evalEvery?: EvalEverySetting;
+};
 
 /** Launches, stops, kills and resumes runs on their nodes. */
 export class Launcher {
