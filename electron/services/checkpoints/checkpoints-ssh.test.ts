@@ -70,6 +70,10 @@ beforeAll(async () => {
     ssh: { homeDir: client.dir, userKnownHostsFiles: [], agentSocket: undefined },
   });
   const node = await call('nodes:add', { name: 'loopback', host: sshd.host, port: sshd.port, user: sshd.user, identityFile: client.key.privatePath });
+  const unknown = await dispatch(workbench.handlers, 'nodes:test', { id: node.id });
+  const key = !unknown.ok && unknown.error.details?.kind === 'host_key' ? unknown.error.details : null;
+  if (!key || key.fingerprint !== sshd.hostKey.fingerprint) throw new Error('expected the loopback sshd\'s unknown host key');
+  await call('nodes:trust-host-key', { host: key.host, port: key.port, key: key.key, fingerprint: key.fingerprint });
   const records = [
     { type: 'header', schema: 1, run_id: runId, attempt: 1, time: 1795934535, resume: null, trainer: {}, config: {}, params: {} },
   ];
