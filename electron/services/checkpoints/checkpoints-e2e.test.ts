@@ -115,6 +115,9 @@ describe('checkpoints, resume and fork with the real trainer', { timeout: 120_00
     expect(verified).toMatchObject({ ok: false, checkpoint: { status: 'corrupt' } });
     expect(verified.message).toMatch(/model\.pt does not match its SHA-1/);
     expect(verified.files.find((f) => f.name === 'model.pt')).toMatchObject({ ok: false, actualBytes: bytes.length });
+    // An evaluation of it fails with the trainer's reason.
+    const job = await call('evals:run', { checkpointId: second!.id, kind: 'native', limit: 1024, wait: true });
+    expect(job).toMatchObject({ state: 'failed', message: expect.stringMatching(/^`moetrain eval` exited with 1: .*model\.pt.*Verify the checkpoint/s) as unknown });
     bytes.writeUInt8(bytes.readUInt8(bytes.length - 10) ^ 0xff, bytes.length - 10);
     writeFileSync(model, bytes);
     expect(await call('checkpoints:verify', { checkpointId: second!.id })).toMatchObject({ ok: true, checkpoint: { status: 'complete' } });

@@ -110,5 +110,4 @@ describe('lm-evaluation-harness on an exported checkpoint', { timeout: 300_000 }
     const series = await call('evals:series', { runIds: [run.id], task: 'wb_mc', metric: 'acc' });
     expect(series[0]?.points).toEqual([{ checkpointId: checkpoint!.id, step: 6, tokens: 6 * 256, value: acc!.value }]);
   });
-
 });
