@@ -221,6 +221,7 @@ export function buildProgram(io: CliIo, defaults: GlobalOptions, version: string
     .option('--min-lr <lr>', 'anneal: the learning rate at the end', Number)
     .option('--data-mix <mix>', "the fork's data mixture (when the node's trainer has --data-mix)")
     .option('--tag <tag>', 'a tag (repeatable)', collect, [])
+    .option('--follow', 'stay and print metrics until the new run ends')
     .option('--json', 'print the run as JSON')
     .action(withClient(async (c, parent: string, o: ForkOpts) => {
       const annealing = o.annealSteps !== undefined || o.annealTokens !== undefined;
@@ -240,6 +241,7 @@ export function buildProgram(io: CliIo, defaults: GlobalOptions, version: string
       for (const w of warnings) io.err(`warning: ${w}\n`);
       if (o.json) json(run);
       else io.out(`forked ${run.id} (${run.name}) from ${parent}: ${run.state}\n  run directory: ${run.remoteDir}\n`);
+      if (o.follow) await follow(c, io, run.id);
     }));
 
   addCheckpointCommands(program, io, withClient, json);
@@ -276,7 +278,7 @@ export function buildProgram(io: CliIo, defaults: GlobalOptions, version: string
 type EvalEveryOpts = { evalEveryTokens?: number; evalKind: string; evalTasks: string[]; evalLimit?: number; evalLocalTasks?: string };
 type ForkOpts = {
   checkpoint: string; name?: string; set: Record<string, string>; forkOptimizer: boolean; annealSteps?: number; annealTokens?: number;
-  decayForm: string; minLr?: number; dataMix?: string; tag: string[]; json?: boolean;
+  decayForm: string; minLr?: number; dataMix?: string; tag: string[]; follow?: boolean; json?: boolean;
 } & EvalEveryOpts;
 
 async function nodeId(c: CliClient, nameOrId: string): Promise<string> {
