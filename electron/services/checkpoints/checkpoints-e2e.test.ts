@@ -148,6 +148,20 @@ describe('checkpoints, resume and fork with the real trainer', { timeout: 120_00
 
   it('forks and anneals: the lr decays from the fork point to min lr, the run records its parent', async () => {
     const [, , third] = await complete(parent.id);
+    // A phase-2 mixture goes to the trainer only when it has --data-mix; otherwise nothing is created.
+    const hasMix = (JSON.parse(execFileSync(trainerBinary, ['flags', '--json'], { encoding: 'utf8' })) as { name: string }[]).some((f) => f.name.replace(/^--/, '') === 'data-mix-phase2');
+    const runsBefore = (await call('runs:list', {})).length;
+    const mixed = await dispatch(workbench.handlers, 'runs:fork', {
+      runId: parent.id, checkpointId: third!.id, anneal: { decaySteps: 4, minLr: 3e-4, dataMixPhase2: 'synthetic:copy=1' },
+    });
+    if (hasMix) {
+      expect(mixed.ok).toBe(true);
+      if (mixed.ok) expect(readFileSync(join(mixed.value.run.remoteDir, 'run.flags'), 'utf8')).toMatch(/^--data-mix-phase2=synthetic:copy=1$/m);
+      await final(mixed.ok ? mixed.value.run.id : '');
+    } else {
+      expect(mixed).toMatchObject({ ok: false, error: { code: 'invalid_request', message: expect.stringContaining('has no --data-mix-phase2 flag') as unknown } });
+      expect((await call('runs:list', {})).length).toBe(runsBefore);
+    }
     const { run } = await call('runs:fork', {
       runId: parent.id,
       checkpointId: third!.id,
