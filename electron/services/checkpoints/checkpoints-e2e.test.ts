@@ -156,8 +156,9 @@ describe('checkpoints, resume and fork with the real trainer', { timeout: 120_00
     });
     if (hasMix) {
       expect(mixed.ok).toBe(true);
-      if (mixed.ok) expect(readFileSync(join(mixed.value.run.remoteDir, 'run.flags'), 'utf8')).toMatch(/^--data-mix-phase2=synthetic:copy=1$/m);
-      await final(mixed.ok ? mixed.value.run.id : '');
+      const forked = (mixed as { value: { run: RunSummary } }).value.run;
+      expect(readFileSync(join(forked.remoteDir, 'run.flags'), 'utf8')).toMatch(/^--data-mix-phase2=synthetic:copy=1$/m);
+      await final(forked.id);
     } else {
       expect(mixed).toMatchObject({ ok: false, error: { code: 'invalid_request', message: expect.stringContaining('has no --data-mix-phase2 flag') as unknown } });
       expect((await call('runs:list', {})).length).toBe(runsBefore);
