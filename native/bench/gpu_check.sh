@@ -135,6 +135,8 @@ if ! "${train_cmd[@]}" >>"$OUT_DIR/train.log" 2>&1; then
   tail -n 20 "$OUT_DIR/train.log" >&2
 fi
 [[ -f "$RUN_DIR/metrics.jsonl" ]] && cp "$RUN_DIR/metrics.jsonl" "$OUT_DIR/metrics.jsonl"
+# The final checkpoint (weights and AdamW moments, ~12 bytes per parameter) is not needed here.
+rm -rf "$RUN_DIR/checkpoints"
 
 "$PYTHON" - "$OUT_DIR" "$gpu_name" "$torch_version" "$LAYERS" "$MICRO_BATCH" "$MFU_TARGET" "$parity_status" \
   "$train_status" "$((SECONDS - start_s))" <<'PY'
