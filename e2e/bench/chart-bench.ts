@@ -14,6 +14,7 @@ import { chromium, type Page } from 'playwright-core';
 import { startHost } from '../../electron/host/server.js';
 import { rendererDir } from '../../electron/launcher/defaults.js';
 import { openDatabase } from '../../electron/services/db/database.js';
+import { loadMigrations } from '../../electron/services/db/migrations/index.js';
 import { dispatch } from '../../electron/services/rpc/dispatch.js';
 import { createWorkbench } from '../../electron/services/workbench.js';
 
@@ -31,9 +32,13 @@ function median(xs: number[]): number {
   return s[s.length >> 1]!;
 }
 
-/** A loss-like curve with noise and rare spikes (the spikes are what min/max buckets must keep). */
+/**
+ * A loss-like curve with noise and rare spikes (the spikes are what min/max buckets must keep), written
+ * straight into a database from before the level-of-detail summaries, which their migration then backfills.
+ */
 function seed(dataDir: string): void {
-  const { db } = openDatabase(join(dataDir, 'workbench.db'));
+  const all = loadMigrations();
+  const { db } = openDatabase(join(dataDir, 'workbench.db'), { migrations: all.slice(0, all.findIndex((m) => m.name.endsWith('_metric_summaries'))) });
   db.prepare(
     `INSERT INTO runs (id, name, node_id, preset, state, remote_dir, created_at, started_at, ended_at, last_step)
      VALUES (?, 'bench: 1M steps', 'local', 'jetmoe-tiny', 'completed', ?, ?, ?, ?, ?)`,
@@ -52,6 +57,7 @@ function seed(dataDir: string): void {
     }
   })();
   db.close();
+  openDatabase(join(dataDir, 'workbench.db'), { keepBackups: 0 }).db.close();
 }
 
 /** Navigation to drawn chart, and the part of it after the series' answer arrived (the rendering). */
