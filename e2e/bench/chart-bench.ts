@@ -4,10 +4,12 @@
  * last value, computed in SQL) and rendered by the run view, side by side with fetching and rendering raw
  * points, in the same run on the same machine. Prints every timing and the ratios.
  *
- *   npm run bench:chart [-- --points 1000000 --raw-cap-s 180]
+ *   npm run bench:chart [-- --points 1000000 --raw-cap-s 180] [--query-only]
+ *
+ * --query-only: only part 1 (the query through the dispatcher and HTTP), without Chromium.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { chromium, type Page } from 'playwright-core';
@@ -24,6 +26,7 @@ const arg = (name: string, fallback: number): number => {
 };
 const totalPoints = arg('points', 1_000_000);
 const rawCapSeconds = arg('raw-cap-s', 180);
+const queryOnly = process.argv.includes('--query-only');
 const chartWidth = 1000;
 const runId = 'r-20261129-c4a47b';
 
@@ -146,6 +149,20 @@ async function main(): Promise<void> {
     for (let i = 0; i < 3; i++) rawQuery.push(await viaServices(totalPoints));
     const rawHttp = await viaHttp(totalPoints);
     const reducedHttpMs = median(reducedHttp.map((r) => r.ms));
+    const f = (ms: number | null): string => (ms === null ? `> ${rawCapSeconds} s (gave up)` : ms >= 1000 ? `${(ms / 1000).toFixed(2)} s` : `${ms.toFixed(1)} ms`);
+    const ratio = (a: number | null, b: number): string => (a === null ? `> ${((rawCapSeconds * 1000) / b).toFixed(0)}x` : `${(a / b).toFixed(1)}x`);
+    const printQueries = (): void => {
+      console.log(`\nseries: ${totalPoints.toLocaleString('en-US')} points; chart width ${chartWidth} px\n`);
+      console.log('query (metrics:series)                  reduced (1000 buckets)   raw (every point)   raw / reduced');
+      console.log(`  services dispatcher, median            ${f(reducedQuery).padEnd(24)} ${f(median(rawQuery)).padEnd(19)} ${ratio(median(rawQuery), reducedQuery)}`);
+      console.log(`  HTTP transport (browser mode), median  ${f(reducedHttpMs).padEnd(24)} ${f(rawHttp.ms).padEnd(19)} ${ratio(rawHttp.ms, reducedHttpMs)}`);
+      console.log(`  answer size                            ${(reducedHttp[0]!.bytes / 1024).toFixed(0)} KiB`.padEnd(65) + `${(rawHttp.bytes / 1048576).toFixed(1)} MiB`);
+      console.log(`  load average: ${loadavg().map((l) => l.toFixed(2)).join(' ')} on ${cpus().length} CPUs`);
+    };
+    if (queryOnly) {
+      printQueries();
+      return;
+    }
 
     // 2. Rendering in Chromium: the run view at chart width versus every raw point.
     const browser = await chromium.launch({
@@ -172,14 +189,8 @@ async function main(): Promise<void> {
     const rawAll = await timeRender(page, runUrl(`?maxPoints=${totalPoints}`), totalPoints, rawCapSeconds);
     await browser.close();
 
-    const f = (ms: number | null): string => (ms === null ? `> ${rawCapSeconds} s (gave up)` : ms >= 1000 ? `${(ms / 1000).toFixed(2)} s` : `${ms.toFixed(1)} ms`);
-    const ratio = (a: number | null, b: number): string => (a === null ? `> ${((rawCapSeconds * 1000) / b).toFixed(0)}x` : `${(a / b).toFixed(1)}x`);
     const rr = median(reducedRender);
-    console.log(`\nseries: ${totalPoints.toLocaleString('en-US')} points; chart width ${chartWidth} px\n`);
-    console.log('query (metrics:series)                  reduced (1000 buckets)   raw (every point)   raw / reduced');
-    console.log(`  services dispatcher, median            ${f(reducedQuery).padEnd(24)} ${f(median(rawQuery)).padEnd(19)} ${ratio(median(rawQuery), reducedQuery)}`);
-    console.log(`  HTTP transport (browser mode), median  ${f(reducedHttpMs).padEnd(24)} ${f(rawHttp.ms).padEnd(19)} ${ratio(rawHttp.ms, reducedHttpMs)}`);
-    console.log(`  answer size                            ${(reducedHttp[0]!.bytes / 1024).toFixed(0)} KiB`.padEnd(65) + `${(rawHttp.bytes / 1048576).toFixed(1)} MiB`);
+    printQueries();
     const rd = median(reducedDraw);
     console.log('\nrender in Chromium                      navigation to drawn chart   of which drawing (after the answer)');
     console.log(`  reduced 1000 buckets, median of 3      ${f(rr).padEnd(27)} ${f(rd)}`);

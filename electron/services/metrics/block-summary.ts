@@ -2,55 +2,74 @@ import type { Db } from '../db/database.js';
 
 /**
  * Level-of-detail summaries of the points (table `point_blocks`, migration 0003): a block at level L
- * covers the 16^L steps [block * 16^L, (block + 1) * 16^L - 1] and holds the count, first and last
- * step, and min and max value of its points, once for the points not archived and once for all.
+ * covers the blockSpan(L) steps [block * span, (block + 1) * span - 1] and holds the count, first and
+ * last step, and min and max value of its points, once for the points not archived and once for all.
  */
 export const summaryLevels = [1, 2, 3, 4] as const;
 
-/** Steps per block at `level` (16^level). */
+/**
+ * Steps per block by level (level 0 = single steps): 32, 256, 4096, 65,536. Level 1 is 32 steps, not 16,
+ * because its rows are most of what ingestion writes; a chart column's edges read up to 31 points more.
+ */
+const spans = [1, 32, 256, 4096, 65_536];
+
+/** Steps per block at `level` (1 at level 0: single steps). */
 export function blockSpan(level: number): number {
-  return 16 ** level;
+  const span = spans[level];
+  if (span === undefined) throw new Error(`There is no summary level ${level}.`);
+  return span;
 }
 
-/** The newest level-1 block of one series being filled by the chunk being applied. */
+const level1 = blockSpan(1);
+
+/**
+ * The newest level-1 block of one series being filled by the chunk being applied. Fields stay plain
+ * doubles (no null), so updating them per point allocates nothing; `values` counts the non-null ones.
+ */
 export class BlockAccumulator {
   /** The block, or -1 when empty. */
   block = -1;
   n = 0;
+  values = 0;
   stepMin = 0;
   stepMax = 0;
-  min: number | null = null;
-  max: number | null = null;
+  min = 0;
+  max = 0;
 
   /** Counts a newly inserted point; hands the finished block to `out` when the point starts another. */
   add(step: number, value: number | null, seriesId: number, out: SummaryWriter): void {
-    const block = Math.floor(step / 16);
+    const block = Math.floor(step / level1);
     if (block !== this.block) {
       this.handTo(seriesId, out);
       this.block = block;
       this.n = 0;
+      this.values = 0;
       this.stepMin = step;
       this.stepMax = step;
-      this.min = null;
-      this.max = null;
     }
     this.n += 1;
     if (step < this.stepMin) this.stepMin = step;
     if (step > this.stepMax) this.stepMax = step;
     if (value !== null) {
-      if (this.min === null || value < this.min) this.min = value;
-      if (this.max === null || value > this.max) this.max = value;
+      if (this.values === 0) {
+        this.min = value;
+        this.max = value;
+      } else {
+        if (value < this.min) this.min = value;
+        if (value > this.max) this.max = value;
+      }
+      this.values += 1;
     }
   }
 
   /** Hands the block (if any) to `out` and empties the accumulator. */
   handTo(seriesId: number, out: SummaryWriter): void {
-    if (this.block >= 0) out.push(seriesId, this.block, this.n, this.stepMin, this.stepMax, this.min, this.max);
+    if (this.block >= 0) out.push(seriesId, this.block, this.n, this.stepMin, this.stepMax, this.values > 0 ? this.min : Number.NaN, this.values > 0 ? this.max : Number.NaN);
     this.block = -1;
   }
 }
 
-/** Fields of one pending level-1 summary in SummaryWriter's flat list. */
+/** Fields of one pending level-1 summary in SummaryWriter's list: series, block, n, stepMin, stepMax, min, max. */
 const stride = 7;
 
 /**
@@ -59,8 +78,9 @@ const stride = 7;
  * not-archived summaries recomputed after an archive.
  */
 export class SummaryWriter {
-  /** seriesId, block, n, stepMin, stepMax, min, max; repeated. */
-  private pending: (number | null)[] = [];
+  /** seriesId, block, n, stepMin, stepMax, min, max (NaN = no value); repeated, unboxed. */
+  private pending = new Float64Array(stride * 1024);
+  private size = 0;
   private readonly stmts;
 
   constructor(db: Db) {
@@ -85,75 +105,97 @@ export class SummaryWriter {
       refreshLevel1: db.prepare(
         `UPDATE point_blocks AS b SET (n, step_min, step_max, vmin, vmax) = (
            SELECT count(*), min(p.step), max(p.step), min(p.value), max(p.value) FROM points p
-           WHERE p.run_key = b.run_key AND p.series_id = b.series_id AND p.step BETWEEN b.block * 16 AND b.block * 16 + 15
+           WHERE p.run_key = b.run_key AND p.series_id = b.series_id AND p.step BETWEEN b.block * @span AND b.block * @span + @span - 1
              AND p.archived = 0)
-         WHERE b.run_key = ? AND b.level = 1 AND b.block >= ?`,
+         WHERE b.run_key = @runKey AND b.level = 1 AND b.block >= @first`,
       ),
       refreshLevel: db.prepare(
         `UPDATE point_blocks AS b SET (n, step_min, step_max, vmin, vmax) = (
            SELECT coalesce(sum(f.n), 0), min(f.step_min), max(f.step_max), min(f.vmin), max(f.vmax) FROM point_blocks f
            WHERE f.run_key = b.run_key AND f.series_id = b.series_id AND f.level = b.level - 1
-             AND f.block BETWEEN b.block * 16 AND b.block * 16 + 15)
-         WHERE b.run_key = ? AND b.level = ? AND b.block >= ?`,
+             AND f.block BETWEEN b.block * @ratio AND b.block * @ratio + @ratio - 1)
+         WHERE b.run_key = @runKey AND b.level = @level AND b.block >= @first`,
       ),
     };
   }
 
-  /** Queues the level-1 summary of points just inserted. */
-  push(seriesId: number, block: number, n: number, stepMin: number, stepMax: number, min: number | null, max: number | null): void {
-    this.pending.push(seriesId, block, n, stepMin, stepMax, min, max);
+  /** Queues the level-1 summary of points just inserted; min and max NaN when all their values are null. */
+  push(seriesId: number, block: number, n: number, stepMin: number, stepMax: number, min: number, max: number): void {
+    if (this.size + stride > this.pending.length) {
+      const grown = new Float64Array(this.pending.length * 2);
+      grown.set(this.pending);
+      this.pending = grown;
+    }
+    const p = this.pending;
+    const i = this.size;
+    p[i] = seriesId;
+    p[i + 1] = block;
+    p[i + 2] = n;
+    p[i + 3] = stepMin;
+    p[i + 4] = stepMax;
+    p[i + 5] = min;
+    p[i + 6] = max;
+    this.size = i + stride;
   }
 
   /** Drops what was queued (after a rollback). */
   discard(): void {
-    this.pending = [];
+    this.size = 0;
   }
 
   /** Writes the queued summaries into every level. */
   flush(runKey: number): void {
     const p = this.pending;
-    if (p.length === 0) return;
-    this.pending = [];
+    const end = this.size;
+    if (end === 0) return;
+    this.size = 0;
     for (const level of summaryLevels) {
-      const shift = blockSpan(level - 1);
+      const shift = blockSpan(level) / level1;
       // Consecutive level-1 blocks of one series that fall in the same block of this level become one upsert.
       let series = -1;
       let block = -1;
       let n = 0;
       let stepMin = 0;
       let stepMax = 0;
-      let min: number | null = null;
-      let max: number | null = null;
-      for (let i = 0; i <= p.length; i += stride) {
-        const s = i < p.length ? (p[i] as number) : -2;
-        const b = i < p.length ? Math.floor((p[i + 1] as number) / shift) : -2;
+      // NaN = no value yet; every comparison with NaN is false, so the first value replaces it.
+      let min = Number.NaN;
+      let max = Number.NaN;
+      for (let i = 0; i <= end; i += stride) {
+        const s = i < end ? p[i]! : -2;
+        const b = i < end ? Math.floor(p[i + 1]! / shift) : -2;
         if (s !== series || b !== block) {
-          if (series >= 0) this.stmts.upsert.run(runKey, series, level, block, n, stepMin, stepMax, min, max, n, stepMin, stepMax, min, max);
-          if (i >= p.length) break;
+          if (series >= 0) {
+            const lo = Number.isNaN(min) ? null : min;
+            const hi = Number.isNaN(max) ? null : max;
+            this.stmts.upsert.run(runKey, series, level, block, n, stepMin, stepMax, lo, hi, n, stepMin, stepMax, lo, hi);
+          }
+          if (i >= end) break;
           series = s;
           block = b;
           n = 0;
-          stepMin = p[i + 3] as number;
-          stepMax = p[i + 4] as number;
-          min = null;
-          max = null;
+          stepMin = p[i + 3]!;
+          stepMax = p[i + 4]!;
+          min = Number.NaN;
+          max = Number.NaN;
         }
-        n += p[i + 2] as number;
-        stepMin = Math.min(stepMin, p[i + 3] as number);
-        stepMax = Math.max(stepMax, p[i + 4] as number);
-        const lo = p[i + 5] as number | null;
-        const hi = p[i + 6] as number | null;
-        if (lo !== null && (min === null || lo < min)) min = lo;
-        if (hi !== null && (max === null || hi > max)) max = hi;
+        n += p[i + 2]!;
+        if (p[i + 3]! < stepMin) stepMin = p[i + 3]!;
+        if (p[i + 4]! > stepMax) stepMax = p[i + 4]!;
+        const lo = p[i + 5]!;
+        const hi = p[i + 6]!;
+        if (lo < min || Number.isNaN(min)) min = lo;
+        if (hi > max || Number.isNaN(max)) max = hi;
       }
     }
   }
 
   /** Recomputes the not-archived summaries of a run's blocks that reach past `afterStep`, level by level. */
   refreshAfterArchive(runKey: number, afterStep: number): void {
-    this.stmts.refreshLevel1.run(runKey, Math.floor((afterStep + 1) / 16));
+    this.stmts.refreshLevel1.run({ runKey, span: level1, first: Math.floor((afterStep + 1) / level1) });
     for (const level of summaryLevels) {
-      if (level > 1) this.stmts.refreshLevel.run(runKey, level, Math.floor((afterStep + 1) / blockSpan(level)));
+      if (level === 1) continue;
+      const first = Math.floor((afterStep + 1) / blockSpan(level));
+      this.stmts.refreshLevel.run({ runKey, level, ratio: blockSpan(level) / blockSpan(level - 1), first });
     }
   }
 }
