@@ -1,7 +1,7 @@
 import type { Db } from '../db/database.js';
 
 /**
- * Level-of-detail summaries of the points (table `point_blocks`, migration 0003): a block at level L
+ * Level-of-detail summaries of the points (table `point_blocks`, migration `*_metric_summaries`): a block at level L
  * covers the blockSpan(L) steps [block * span, (block + 1) * span - 1] and holds the count, first and
  * last step, and min and max value of its points, once for the points not archived and once for all.
  */

@@ -1,4 +1,4 @@
--- 0003_metric_summaries: level-of-detail summaries of the points, so a chart of a long series is
+-- metric_summaries: level-of-detail summaries of the points, so a chart of a long series is
 -- assembled from a few thousand block rows instead of a scan of every point.
 
 -- One row per (run, series, level, block) that holds at least one point. A block at level L of S steps
