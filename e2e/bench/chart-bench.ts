@@ -4,16 +4,19 @@
  * last value, computed in SQL) and rendered by the run view, side by side with fetching and rendering raw
  * points, in the same run on the same machine. Prints every timing and the ratios.
  *
- *   npm run bench:chart [-- --points 1000000 --raw-cap-s 180]
+ *   npm run bench:chart [-- --points 1000000 --raw-cap-s 180] [--query-only]
+ *
+ * --query-only: only part 1 (the query through the dispatcher and HTTP), without Chromium.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { chromium, type Page } from 'playwright-core';
 import { startHost } from '../../electron/host/server.js';
 import { rendererDir } from '../../electron/launcher/defaults.js';
 import { openDatabase } from '../../electron/services/db/database.js';
+import { loadMigrations } from '../../electron/services/db/migrations/index.js';
 import { dispatch } from '../../electron/services/rpc/dispatch.js';
 import { createWorkbench } from '../../electron/services/workbench.js';
 
@@ -23,6 +26,7 @@ const arg = (name: string, fallback: number): number => {
 };
 const totalPoints = arg('points', 1_000_000);
 const rawCapSeconds = arg('raw-cap-s', 180);
+const queryOnly = process.argv.includes('--query-only');
 const chartWidth = 1000;
 const runId = 'r-20261129-c4a47b';
 
@@ -31,9 +35,13 @@ function median(xs: number[]): number {
   return s[s.length >> 1]!;
 }
 
-/** A loss-like curve with noise and rare spikes (the spikes are what min/max buckets must keep). */
+/**
+ * A loss-like curve with noise and rare spikes (the spikes are what min/max buckets must keep), written
+ * straight into a database from before the level-of-detail summaries, which their migration then backfills.
+ */
 function seed(dataDir: string): void {
-  const { db } = openDatabase(join(dataDir, 'workbench.db'));
+  const all = loadMigrations();
+  const { db } = openDatabase(join(dataDir, 'workbench.db'), { migrations: all.slice(0, all.findIndex((m) => m.name.endsWith('_metric_summaries'))) });
   db.prepare(
     `INSERT INTO runs (id, name, node_id, preset, state, remote_dir, created_at, started_at, ended_at, last_step)
      VALUES (?, 'bench: 1M steps', 'local', 'jetmoe-tiny', 'completed', ?, ?, ?, ?, ?)`,
@@ -52,6 +60,7 @@ function seed(dataDir: string): void {
     }
   })();
   db.close();
+  openDatabase(join(dataDir, 'workbench.db'), { keepBackups: 0 }).db.close();
 }
 
 /** Navigation to drawn chart, and the part of it after the series' answer arrived (the rendering). */
@@ -140,6 +149,20 @@ async function main(): Promise<void> {
     for (let i = 0; i < 3; i++) rawQuery.push(await viaServices(totalPoints));
     const rawHttp = await viaHttp(totalPoints);
     const reducedHttpMs = median(reducedHttp.map((r) => r.ms));
+    const f = (ms: number | null): string => (ms === null ? `> ${rawCapSeconds} s (gave up)` : ms >= 1000 ? `${(ms / 1000).toFixed(2)} s` : `${ms.toFixed(1)} ms`);
+    const ratio = (a: number | null, b: number): string => (a === null ? `> ${((rawCapSeconds * 1000) / b).toFixed(0)}x` : `${(a / b).toFixed(1)}x`);
+    const printQueries = (): void => {
+      console.log(`\nseries: ${totalPoints.toLocaleString('en-US')} points; chart width ${chartWidth} px\n`);
+      console.log('query (metrics:series)                  reduced (1000 buckets)   raw (every point)   raw / reduced');
+      console.log(`  services dispatcher, median            ${f(reducedQuery).padEnd(24)} ${f(median(rawQuery)).padEnd(19)} ${ratio(median(rawQuery), reducedQuery)}`);
+      console.log(`  HTTP transport (browser mode), median  ${f(reducedHttpMs).padEnd(24)} ${f(rawHttp.ms).padEnd(19)} ${ratio(rawHttp.ms, reducedHttpMs)}`);
+      console.log(`  answer size                            ${(reducedHttp[0]!.bytes / 1024).toFixed(0)} KiB`.padEnd(65) + `${(rawHttp.bytes / 1048576).toFixed(1)} MiB`);
+      console.log(`  load average: ${loadavg().map((l) => l.toFixed(2)).join(' ')} on ${cpus().length} CPUs`);
+    };
+    if (queryOnly) {
+      printQueries();
+      return;
+    }
 
     // 2. Rendering in Chromium: the run view at chart width versus every raw point.
     const browser = await chromium.launch({
@@ -166,14 +189,8 @@ async function main(): Promise<void> {
     const rawAll = await timeRender(page, runUrl(`?maxPoints=${totalPoints}`), totalPoints, rawCapSeconds);
     await browser.close();
 
-    const f = (ms: number | null): string => (ms === null ? `> ${rawCapSeconds} s (gave up)` : ms >= 1000 ? `${(ms / 1000).toFixed(2)} s` : `${ms.toFixed(1)} ms`);
-    const ratio = (a: number | null, b: number): string => (a === null ? `> ${((rawCapSeconds * 1000) / b).toFixed(0)}x` : `${(a / b).toFixed(1)}x`);
     const rr = median(reducedRender);
-    console.log(`\nseries: ${totalPoints.toLocaleString('en-US')} points; chart width ${chartWidth} px\n`);
-    console.log('query (metrics:series)                  reduced (1000 buckets)   raw (every point)   raw / reduced');
-    console.log(`  services dispatcher, median            ${f(reducedQuery).padEnd(24)} ${f(median(rawQuery)).padEnd(19)} ${ratio(median(rawQuery), reducedQuery)}`);
-    console.log(`  HTTP transport (browser mode), median  ${f(reducedHttpMs).padEnd(24)} ${f(rawHttp.ms).padEnd(19)} ${ratio(rawHttp.ms, reducedHttpMs)}`);
-    console.log(`  answer size                            ${(reducedHttp[0]!.bytes / 1024).toFixed(0)} KiB`.padEnd(65) + `${(rawHttp.bytes / 1048576).toFixed(1)} MiB`);
+    printQueries();
     const rd = median(reducedDraw);
     console.log('\nrender in Chromium                      navigation to drawn chart   of which drawing (after the answer)');
     console.log(`  reduced 1000 buckets, median of 3      ${f(rr).padEnd(27)} ${f(rd)}`);

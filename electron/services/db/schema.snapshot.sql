@@ -1,4 +1,4 @@
--- user_version 3
+-- user_version 4
 
 -- index checkpoints_by_run_step
 CREATE INDEX checkpoints_by_run_step ON checkpoints (run_id, step);
@@ -149,6 +149,25 @@ CREATE TABLE nodes (
   updated_at    REAL NOT NULL,
   CHECK (kind = 'local' OR host IS NOT NULL)
 );
+
+-- table point_blocks
+CREATE TABLE point_blocks (
+  run_key      INTEGER NOT NULL REFERENCES runs (key) ON DELETE CASCADE,
+  series_id    INTEGER NOT NULL REFERENCES series (id),
+  level        INTEGER NOT NULL,
+  block        INTEGER NOT NULL,
+  n            INTEGER NOT NULL,
+  step_min     INTEGER,
+  step_max     INTEGER,
+  vmin         REAL,
+  vmax         REAL,
+  n_all        INTEGER NOT NULL,
+  step_min_all INTEGER NOT NULL,
+  step_max_all INTEGER NOT NULL,
+  vmin_all     REAL,
+  vmax_all     REAL,
+  PRIMARY KEY (run_key, series_id, level, block)
+) WITHOUT ROWID;
 
 -- table points
 CREATE TABLE points (

@@ -7,6 +7,7 @@ import { compiledCli } from '../../test-support/compiled.js';
 import { expectedPoints, pointKey } from '../../test-support/metrics-file.js';
 import { tempDir } from '../../test-support/paths.js';
 import { insertRun } from '../../test-support/store.js';
+import { summaryMismatches } from '../../test-support/summaries.js';
 import { checkIntegrity, openDatabase } from '../db/database.js';
 
 const runId = 'r-20261129-c0ffee';
@@ -123,6 +124,9 @@ describe('ingestion under kill -9', () => {
     expect(malformed).toBeGreaterThan(0);
     expect(cursor.error_count).toBe(malformed);
     expect(db.prepare('SELECT count(*) FROM ingest_errors').pluck().get()).toBe(malformed);
+    // The level-of-detail summaries were written in the same transactions: they equal a recomputation.
+    expect(db.prepare('SELECT count(*) FROM point_blocks WHERE n < n_all').pluck().get()).toBeGreaterThan(0);
+    expect(summaryMismatches(db)).toEqual({ stored: [], expected: [] });
     db.close();
     expect(existsSync(file)).toBe(true);
   }, 120_000);

@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { expectedPoints, pointKey } from '../../test-support/metrics-file.js';
 import { tempDir } from '../../test-support/paths.js';
 import { insertRun, openTestStore } from '../../test-support/store.js';
+import { summaryMismatches } from '../../test-support/summaries.js';
 import { checkIntegrity, openDatabase, type Db } from '../db/database.js';
 import { LocalNode } from '../nodes/local-node.js';
 import { syntheticStream } from './bench/synthetic-stream.js';
@@ -42,6 +43,8 @@ function expectStoreMatchesFile(db: Db, file: string): void {
     expect(s!.value).toBe(e.value);
     expect(s!.archived).toBe(e.archived ? 1 : 0);
   }
+  // The level-of-detail summaries agree with the points they summarise.
+  expect(summaryMismatches(db)).toEqual({ stored: [], expected: [] });
 }
 
 const lines = (opts: Parameters<typeof syntheticStream>[0]): string => [...syntheticStream(opts)].join('\n') + '\n';

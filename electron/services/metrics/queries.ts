@@ -1,6 +1,5 @@
 import type {
   IngestErrorRecord,
-  MetricBucket,
   MetricPoint,
   RouterData,
   RouterLayerStats,
@@ -9,6 +8,7 @@ import type {
 } from '../../contract/metrics.js';
 import type { Db } from '../db/database.js';
 import { ServiceError } from '../errors.js';
+import { BucketAssembler } from './bucket-assembly.js';
 
 /** A step range query of one series. */
 export interface SeriesQuery {
@@ -22,19 +22,22 @@ export interface SeriesQuery {
 }
 
 /**
- * Read side of the metrics store: the queries charts need. Every query is a range scan of the
- * clustered key (run_key, series_id, step, attempt); downsampling runs in SQL, so a 1M-point series
- * costs one scan and returns at most maxPoints buckets.
+ * Read side of the metrics store: the queries charts need. Raw points are a range scan of the
+ * clustered key (run_key, series_id, step, attempt); min/max/last per pixel column come from the
+ * level-of-detail summaries plus the points at the columns' edges, so a 1M-point series reduced to
+ * 1000 columns reads a few tens of thousands of rows, not a million.
  */
 export class MetricsQueries {
   private readonly stmts;
+  private readonly assembler: BucketAssembler;
 
   /** Runs reads in one snapshot (a deferred transaction). */
-  private readonly read: (fn: () => void) => void;
+  private readonly read: <T>(fn: () => T) => T;
 
   constructor(db: Db) {
-    const tx = db.transaction((fn: () => void) => fn());
-    this.read = (fn) => tx.deferred(fn);
+    const tx = db.transaction((fn: () => unknown) => fn());
+    this.read = <T>(fn: () => T): T => tx.deferred(fn) as T;
+    this.assembler = new BucketAssembler(db);
     this.stmts = {
       seriesId: db.prepare('SELECT id FROM series WHERE name = ?').pluck(),
       seriesOfRun: db.prepare(
@@ -52,20 +55,12 @@ export class MetricsQueries {
          WHERE run_key = @runKey AND series_id = @seriesId AND step BETWEEN @from AND @to AND (@all OR archived = 0)
          ORDER BY step, attempt LIMIT @limit`,
       ),
-      extent: db.prepare(
-        `SELECT min(step) AS lo, max(step) AS hi FROM points
-         WHERE run_key = @runKey AND series_id = @seriesId AND step BETWEEN @from AND @to AND (@all OR archived = 0)`,
-      ),
-      // One pixel column: a range scan of the clustered key. Cheaper than one GROUP BY over the whole
-      // range, which SQLite sorts in a temporary B-tree because it cannot know buckets follow steps.
-      bucket: db.prepare(
-        `SELECT min(step) AS step_min, max(step) AS step_max, min(value) AS lo, max(value) AS hi, count(*) AS n FROM points
-         WHERE run_key = @runKey AND series_id = @seriesId AND step BETWEEN @lo AND @hi AND (@all OR archived = 0)`,
-      ),
-      bucketLast: db.prepare(
-        `SELECT value, tokens, time FROM points WHERE run_key = @runKey AND series_id = @seriesId AND step = @step AND (@all OR archived = 0)
-         ORDER BY attempt DESC LIMIT 1`,
-      ),
+      // The newest step of the range: min(step) and max(step) in one query would scan the whole range.
+      lastInRange: db.prepare(
+        `SELECT step FROM points
+         WHERE run_key = @runKey AND series_id = @seriesId AND step BETWEEN @from AND @to AND (@all OR archived = 0)
+         ORDER BY step DESC LIMIT 1`,
+      ).pluck(),
       routerAt: db.prepare(
         `SELECT step FROM router_stats WHERE run_key = ? AND archived = 0 AND step <= ? ORDER BY step DESC LIMIT 1`,
       ).pluck(),
@@ -108,40 +103,16 @@ export class MetricsQueries {
     }
     const from = q.from ?? 0;
     const to = q.to ?? Number.MAX_SAFE_INTEGER;
-    const params = { runKey: q.runKey, seriesId, from, to, all: q.includeArchived ? 1 : 0 };
-    const raw = this.stmts.raw.all({ ...params, limit: q.maxPoints + 1 }) as MetricPoint[];
-    if (raw.length <= q.maxPoints) return { runId: q.runId, series: q.series, mode: 'raw', points: raw };
-    // Bucket over the steps that exist, not the asked range, so an open-ended query still fills the width.
-    // Bucket b holds steps [lo + floor(b * span / n), lo + floor((b + 1) * span / n)).
-    const extent = this.stmts.extent.get(params) as { lo: number; hi: number };
-    const span = extent.hi - extent.lo + 1;
-    const n = q.maxPoints;
-    const buckets: MetricBucket[] = [];
-    this.read(() => {
-      for (let b = 0; b < n; b++) {
-        const lo = extent.lo + Math.floor((b * span) / n);
-        const hi = extent.lo + Math.floor(((b + 1) * span) / n) - 1;
-        if (hi < lo) continue;
-        const r = this.stmts.bucket.get({ ...params, lo, hi }) as {
-          step_min: number | null; step_max: number | null; lo: number | null; hi: number | null; n: number;
-        };
-        if (r.n === 0 || r.step_min === null || r.step_max === null) continue;
-        // The point at the bucket's last step: its value, and its tokens and time for charts plotted against those.
-        const last = this.stmts.bucketLast.get({ ...params, step: r.step_max }) as { value: number | null; tokens: number | null; time: number | null } | undefined;
-        buckets.push({
-          stepMin: r.step_min,
-          stepMax: r.step_max,
-          min: r.lo,
-          max: r.hi,
-          last: last?.value ?? null,
-          lastStep: r.step_max,
-          lastTokens: last?.tokens ?? null,
-          lastTime: last?.time ?? null,
-          count: r.n,
-        });
-      }
+    const params = { runKey: q.runKey, seriesId, from, to, all: q.includeArchived ? 1 : 0 } as const;
+    return this.read((): SeriesData => {
+      const raw = this.stmts.raw.all({ ...params, limit: q.maxPoints + 1 }) as MetricPoint[];
+      if (raw.length <= q.maxPoints) return { runId: q.runId, series: q.series, mode: 'raw', points: raw };
+      // Bucket over the steps that exist, not the asked range, so an open-ended query still fills the width.
+      const lo = raw[0]!.step;
+      const hi = this.stmts.lastInRange.get(params) as number;
+      const buckets = this.assembler.buckets({ runKey: q.runKey, seriesId, all: params.all }, lo, hi, q.maxPoints);
+      return { runId: q.runId, series: q.series, mode: 'buckets', from: lo, to: hi, buckets };
     });
-    return { runId: q.runId, series: q.series, mode: 'buckets', from: extent.lo, to: extent.hi, buckets };
   }
 
   /** Router statistics at (or just before) a step, and balance over time per layer. */

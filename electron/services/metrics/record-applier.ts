@@ -1,4 +1,5 @@
 import type { Db } from '../db/database.js';
+import { BlockAccumulator, SummaryWriter } from './block-summary.js';
 import type { Cursor } from './cursor.js';
 
 /** What one chunk of the stream held. */
@@ -46,6 +47,8 @@ interface SeriesEntry {
   chunk: number;
   step: number;
   value: number | null;
+  /** The level-1 block of the series' points inserted by this chunk and not yet summarised. */
+  block: BlockAccumulator;
 }
 
 interface SeriesGroup {
@@ -72,9 +75,11 @@ export class RecordApplier {
   private chunkNo = 0;
   /** The run the chunk being applied belongs to. */
   private runKey = 0;
+  private readonly summaries: SummaryWriter;
   private readonly stmts;
 
   constructor(db: Db) {
+    this.summaries = new SummaryWriter(db);
     this.stmts = {
       point: db.prepare(
         `INSERT INTO points (run_key, series_id, step, attempt, value, tokens, time) VALUES (?, ?, ?, ?, ?, ?, ?)
@@ -122,6 +127,7 @@ export class RecordApplier {
   forgetCaches(): void {
     this.seriesIds.clear();
     this.groups.clear();
+    this.summaries.discard();
   }
 
   /** Applies the complete lines in `buf`, which starts at byte `cursor.byteOffset` of the stream. */
@@ -143,6 +149,7 @@ export class RecordApplier {
     this.chunkNo += 1;
     this.runKey = runKey;
     this.touched = [];
+    this.summaries.discard();
     let pos = 0;
     while (pos < buf.length) {
       const nl = buf.indexOf(0x0a, pos);
@@ -173,6 +180,7 @@ export class RecordApplier {
       }
     }
     for (const e of this.touched) s.latest.set(e.name, { step: e.step, value: e.value });
+    this.flushSummaries();
     if (lastStep !== null) this.stmts.runLastStep.run(lastStep, runKey);
     return s;
   }
@@ -203,7 +211,11 @@ export class RecordApplier {
         const resume = rec.resume as Rec | null | undefined;
         const resumeStep = resume && typeof resume === 'object' ? int(resume, 'step') : 0;
         // Determined-style soft rollback: earlier attempts' points past the resume step are superseded.
-        this.stmts.archivePoints.run(runKey, attempt, resumeStep);
+        // The summaries of this chunk's points so far are written first, so the refresh sees them.
+        this.flushSummaries();
+        if (this.stmts.archivePoints.run(runKey, attempt, resumeStep).changes > 0) {
+          this.summaries.refreshAfterArchive(runKey, resumeStep);
+        }
         this.stmts.archiveRouter.run(runKey, attempt, resumeStep);
         this.stmts.attempt.run(runId, attempt, resume ? resumeStep : null, resume ? str(resume.checkpoint) : null,
           num(rec.time), JSON.stringify(rec));
@@ -263,21 +275,31 @@ export class RecordApplier {
     let entry = group.byKey.get(key);
     if (entry === undefined) {
       const name = `${group.prefix}/${key}`;
-      entry = { id: this.seriesId(name), name, chunk: 0, step: 0, value: null };
+      entry = { id: this.seriesId(name), name, chunk: 0, step: 0, value: null, block: new BlockAccumulator() };
       group.byKey.set(key, entry);
     }
     if (entry.chunk !== this.chunkNo) {
       entry.chunk = this.chunkNo;
+      entry.block.block = -1;
       this.touched.push(entry);
     }
     entry.step = step;
     entry.value = value;
     // Straight from the parsed record to SQLite: buffering points (to insert them series by series)
     // costs more in boxed numbers and garbage collection than it saves in B-tree seeks.
-    this.stmts.point.run(this.runKey, entry.id, step, s.attempt, value, tokens, time);
+    // Only a row actually inserted (not a replayed one) enters the summaries.
+    if (this.stmts.point.run(this.runKey, entry.id, step, s.attempt, value, tokens, time).changes > 0) {
+      entry.block.add(step, value, entry.id, this.summaries);
+    }
     s.points += 1;
     if (s.fromStep === null || step < s.fromStep) s.fromStep = step;
     if (s.toStep === null || step > s.toStep) s.toStep = step;
+  }
+
+  /** Hands every series' open block to the summary writer and writes the summaries. */
+  private flushSummaries(): void {
+    for (const e of this.touched) e.block.handTo(e.id, this.summaries);
+    this.summaries.flush(this.runKey);
   }
 
   private group(prefix: string): SeriesGroup {

@@ -1,7 +1,8 @@
 /**
  * Ingestion benchmark: a realistic metrics.jsonl of about 1M points ingested end to end (read +
  * parse + insert, through LocalNode and the real ingester) next to a bare better-sqlite3 batched insert
- * of the same rows into the same table, in the same run. Prints both rates and their ratio.
+ * of the same rows into the same table, in the same run. Prints both rates and their ratio, then
+ * times chart queries of a 1M-point series (level-of-detail summaries against a scan of every row).
  *
  *   npm run bench:ingest [-- --steps 83334 --reps 3]
  */
@@ -12,7 +13,9 @@ import { join } from 'node:path';
 import { openDatabase, type Db } from '../../db/database.js';
 import { LocalNode } from '../../nodes/local-node.js';
 import { IngestWriter } from '../ingest-writer.js';
+import { loadMigrations } from '../../db/migrations/index.js';
 import { MetricsQueries } from '../queries.js';
+import { seriesByRowScan } from '../series-row-scan.js';
 import { StreamIngester } from '../stream-ingester.js';
 import { syntheticStream } from './synthetic-stream.js';
 
@@ -103,29 +106,54 @@ function bare(dir: string, batches: unknown[][][]): Timing {
   return timing;
 }
 
-/** Chart queries over one 1M-point series: min/max/last per pixel column, computed in SQL. */
+/**
+ * Chart queries over one 1M-point series: min/max/last per pixel column from the level-of-detail
+ * summaries, next to the reference scan of every row (which must give the same answer). The points are
+ * written into a database without summaries, which the summaries' migration then backfills.
+ */
 function queryBench(dir: string): void {
-  const { db } = openDatabase(join(dir, `query-${Date.now()}.db`));
-  const runKey = createRun(db, dir);
-  const series = db.prepare("INSERT INTO series (name) VALUES ('train/loss') RETURNING id").pluck().get() as number;
-  const insert = db.prepare('INSERT INTO points (run_key, series_id, step, attempt, value, tokens, time) VALUES (?, ?, ?, 1, ?, ?, ?)');
-  db.transaction(() => {
+  const path = join(dir, `query-${Date.now()}.db`);
+  const all = loadMigrations();
+  const old = openDatabase(path, { migrations: all.slice(0, all.findIndex((m) => m.name.endsWith('_metric_summaries'))) }).db;
+  const runKey = createRun(old, dir);
+  const series = old.prepare("INSERT INTO series (name) VALUES ('train/loss') RETURNING id").pluck().get() as number;
+  const insert = old.prepare('INSERT INTO points (run_key, series_id, step, attempt, value, tokens, time) VALUES (?, ?, ?, 1, ?, ?, ?)');
+  old.transaction(() => {
     for (let step = 1; step <= 1_000_000; step++) insert.run(runKey, series, step, 3 + Math.sin(step / 1000) + (step % 977 === 0 ? 5 : 0), step * 4096, step * 0.05);
   })();
+  old.close();
+  const stopMigration = startTimer();
+  const { db } = openDatabase(path, { keepBackups: 0 });
+  const migration = stopMigration();
+  console.log(`upgrading a database of 1,000,000 points to the summaries (copy before migrating + backfill): ${migration.seconds.toFixed(2)} s (${migration.cpuSeconds.toFixed(2)} CPU s)`);
   const queries = new MetricsQueries(db);
   const time = (label: string, q: Parameters<MetricsQueries['series']>[0]): void => {
-    const runs: number[] = [];
-    let size = 0;
-    for (let i = 0; i < 5; i++) {
-      const t = process.hrtime.bigint();
-      const r = queries.series(q);
-      runs.push(Number(process.hrtime.bigint() - t) / 1e6);
-      size = r.mode === 'raw' ? r.points.length : r.buckets.length;
-    }
-    console.log(`${label.padEnd(46)} ${median(runs).toFixed(1).padStart(7)} ms  (${size} ${size === q.maxPoints ? 'buckets' : 'rows'})`);
+    const measure = (fn: () => ReturnType<MetricsQueries['series']>): { wall: number; cpu: number; answer: string } => {
+      const wall: number[] = [];
+      const cpu: number[] = [];
+      let answer = '';
+      for (let i = 0; i < 5; i++) {
+        const stop = startTimer();
+        const r = fn();
+        const t = stop();
+        wall.push(t.seconds * 1000);
+        cpu.push(t.cpuSeconds * 1000);
+        answer = JSON.stringify(r);
+      }
+      return { wall: median(wall), cpu: median(cpu), answer };
+    };
+    const lod = measure(() => queries.series(q));
+    const scan = measure(() => seriesByRowScan(db, q));
+    if (lod.answer !== scan.answer) throw new Error(`${label.trim()}: the summaries' answer differs from the row scan's`);
+    const r = JSON.parse(lod.answer) as ReturnType<MetricsQueries['series']>;
+    const size = r.mode === 'raw' ? `${r.points.length} rows` : `${r.buckets.length} buckets`;
+    const ms = (x: number): string => x.toFixed(1).padStart(7);
+    console.log(`${label.padEnd(40)} ${ms(lod.wall)} ms ${ms(lod.cpu)} ms   ${ms(scan.wall)} ms ${ms(scan.cpu)} ms   ${size}, same answer`);
   };
-  console.log('metrics:series on one series of 1,000,000 points (median of 5):');
-  time('  whole series -> 1000 buckets (min/max/last)', { runKey, runId, series: 'train/loss', maxPoints: 1000, includeArchived: false });
+  console.log('metrics:series on one series of 1,000,000 points (median of 5; wall clock, CPU):');
+  console.log(`${''.padEnd(40)} ${'summaries (wall, CPU)'.padEnd(23)}  ${'row scan (wall, CPU)'.padEnd(23)}`);
+  time('  whole series -> 1000 buckets', { runKey, runId, series: 'train/loss', maxPoints: 1000, includeArchived: false });
+  time('  whole series -> 3000 buckets', { runKey, runId, series: 'train/loss', maxPoints: 3000, includeArchived: false });
   time('  steps 400k-500k -> 1000 buckets', { runKey, runId, series: 'train/loss', from: 400_000, to: 500_000, maxPoints: 1000, includeArchived: false });
   time('  steps 400k-400.9k raw (900 points)', { runKey, runId, series: 'train/loss', from: 400_000, to: 400_899, maxPoints: 1000, includeArchived: false });
   db.close();
