@@ -480,8 +480,9 @@ def samples_by_step(records):
 
 def mixture_proportions_and_resume(env):
     """--data-mix of a synthetic domain and a token file: the sources are read in
-    the weights' proportions, deterministically, validation reports each source,
-    and a resume in the middle is bit-exact (samples, losses, validation)."""
+    the weights' proportions, validation reports each source, and a resume in the
+    middle is bit-exact (samples, losses, validation), so the draws are a function
+    of the seed and the position."""
     import json
     work = env.fresh_dir("mix-data")
     tokens = write_token_file(os.path.join(work, "tokens.bin"), 200 * 32, 3)
@@ -490,10 +491,7 @@ def mixture_proportions_and_resume(env):
              "--val-tokens=64", "--checkpoint-every=10", "--max-steps=20"]
     straight = env.fresh_dir("mix-straight")
     env.train(straight, *flags)
-    again = env.fresh_dir("mix-again")
-    env.train(again, *flags)
     records = read_records(straight)
-    check(step_values(records) == step_values(read_records(again)), "the same seed gave different steps")
     header = records[0]
     check(header["run"]["train_data"].startswith("mixture synthetic:arithmetic=0.75,"), f"{header['run']}")
     counts = {}
