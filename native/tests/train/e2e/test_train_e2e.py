@@ -543,14 +543,17 @@ def mixture_proportions_and_resume(env):
 
 def phase_switch_at_step(env):
     """--data-mix-phase2 with --phase2-start-steps=N: steps 1..N read phase 1, an
-    event phase_switch marks step N+1, and every later step reads phase 2 only;
-    without a start it defaults to the decay start (plan says where)."""
+    event phase_switch marks step N+1, and every later step reads phase 2 only; a
+    resume before the switch crosses it bit-exactly; without a start it defaults
+    to the decay start (plan says where)."""
     import json
     run_dir = env.fresh_dir("phase")
     p1 = {"synthetic:arithmetic"}
     p2 = {"synthetic:copy", "synthetic:dyck"}
-    env.train(run_dir, "--data-mix=synthetic:arithmetic=1", "--data-mix-phase2=synthetic:copy=1,synthetic:dyck=1",
-              "--phase2-start-steps=5", "--max-steps=10", "--val-every=10", "--val-tokens=32")
+    flags = ["--deterministic", "--data-mix=synthetic:arithmetic=1",
+             "--data-mix-phase2=synthetic:copy=1,synthetic:dyck=1", "--phase2-start-steps=5", "--val-every=10",
+             "--val-tokens=32", "--checkpoint-every=4"]
+    env.train(run_dir, *flags, "--max-steps=10")
     records = read_records(run_dir)
     switches = [e for e in of_type(records, "event") if e["kind"] == "phase_switch"]
     check(len(switches) == 1 and switches[0]["step"] == 6, f"phase_switch events {switches}")
@@ -565,6 +568,15 @@ def phase_switch_at_step(env):
     val = of_type(records, "val")[-1]
     check(set(val["by_source"]) == p1 | p2 and all(math.isfinite(x) for x in val["by_source"].values()),
           f"val by_source {val.get('by_source')}")
+    # A resume from the checkpoint at step 4 crosses the switch exactly like the straight run.
+    split = env.fresh_dir("phase-split")
+    env.train(split, *flags, "--max-steps=10", f"--resume={os.path.join(run_dir, 'checkpoints', 'step-00000004')}")
+    resumed = read_records(split)
+    check(resumed[0]["resume"]["step"] == 4, f"resume {resumed[0]['resume']}")
+    check([e["step"] for e in of_type(resumed, "event") if e["kind"] == "phase_switch"] == [6],
+          "the resumed run did not switch at step 6")
+    straight = step_values(records)
+    check(step_values(resumed) == {s: straight[s] for s in range(5, 11)}, "the run resumed across the switch differs")
     # The default start is the decay start: 10 steps with a 4-step decay switch after step 6.
     plan_flags = [*SMALL_MODEL, *SMALL_TRAIN, "--data-mix-phase2=synthetic:copy=1", "--decay-steps=4", "--max-steps=10"]
     r = env.run("plan", "--json", *plan_flags)
