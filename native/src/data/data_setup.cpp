@@ -171,6 +171,13 @@ DataSetup open_data(const config::RunConfig& c) {
   const auto mixture_phase = [&](const std::string& text, const char* flag) {
     MixPhase phase;
     for (const auto& m : config::parse_data_mix(text, flag)) {
+      if (t.data_mix.empty() && m.name == t.data) {
+        // The plain phase-1 file again: the same source, cursor and order (and one validation part).
+        MixSource s = out.phases[0][0];
+        s.weight = m.weight;
+        phase.push_back(std::move(s));
+        continue;
+      }
       auto it = std::find_if(opened.begin(), opened.end(), [&](const OpenedSource& o) { return o.train.name == m.name; });
       if (it == opened.end()) {
         opened.push_back(open_mix_source(m, flag, c));

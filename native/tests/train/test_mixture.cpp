@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
+#include <fstream>
 #include <functional>
 #include <map>
 #include <set>
@@ -227,6 +228,33 @@ TEST(Mixture, SingleSourcePhaseKeepsThePlainLoaderOrder) {
   DataLoader restored(std::vector<MixPhase>{{MixSource{"synthetic", source, 1.0, 0}}}, 3, 0, 1, 4);
   restored.restore({15, {}});
   EXPECT_EQ(restored.next().tokens, plain.next().tokens);
+}
+
+TEST(Mixture, PlainDataFileInPhaseTwoIsTheSameSource) {
+  const std::string dir = test::make_temp_dir("mix");
+  const std::string path = dir + "/tokens.bin";
+  {
+    std::ofstream out(path, std::ios::binary);
+    for (std::uint16_t t = 0; t < 8 * 20; ++t) out.write(reinterpret_cast<const char*>(&t), 2);
+  }
+  config::RunConfig c;
+  c.model.vocab_size = 256;
+  c.model.max_seq_len = 8;
+  c.train.seq_len = 8;
+  c.train.val_tokens = 8;
+  c.train.data = path;
+  c.train.data_mix_phase2 = path + "=1,synthetic:copy=3";
+  const data::DataSetup d = data::open_data(c);
+  ASSERT_EQ(d.phases.size(), 2u);
+  EXPECT_EQ(d.phases[1][0].source, d.phases[0][0].source) << "phase 2 continues the same windows";
+  EXPECT_EQ(d.phases[1][0].salt, d.phases[0][0].salt) << "in the same order";
+  EXPECT_DOUBLE_EQ(d.phases[1][1].weight, 0.75);
+  ASSERT_EQ(d.val_parts.size(), 2u);
+  EXPECT_EQ(d.val_parts[0].name, path);
+  EXPECT_EQ(d.val_parts[1].name, "synthetic:copy");
+  EXPECT_TRUE(d.by_source);
+  EXPECT_EQ(d.phases[0][0].source->size(), 19) << "one window held out for validation";
+  util::remove_tree(dir);
 }
 
 // ---- retention rules ----
