@@ -46,6 +46,11 @@ int run_eval(const ParsedArgs& args, std::ostream& out) {
     json.key("by_domain").begin_object();
     for (const auto& [name, loss] : r.by_domain) json.key(name).value(loss);
     json.end_object();
+    if (!r.by_source.empty()) {
+      json.key("by_source").begin_object();
+      for (const auto& [name, loss] : r.by_source) json.key(name).value(loss);
+      json.end_object();
+    }
     json.key("data").value(r.data);
     json.key("device").value(r.device);
     json.end_object();
@@ -58,6 +63,11 @@ int run_eval(const ParsedArgs& args, std::ostream& out) {
   out << "checkpoint " << r.checkpoint << "\n" << line << "data: " << r.data << "\n";
   for (const auto& [name, loss] : r.by_domain) {
     std::snprintf(line, sizeof(line), "  %-12s loss %.4f  ppl %.3f\n", name.c_str(), loss, std::exp(loss));
+    out << line;
+  }
+  for (const auto& [name, loss] : r.by_source) {
+    out << "  source " << name;
+    std::snprintf(line, sizeof(line), "  loss %.4f  ppl %.3f\n", loss, std::exp(loss));
     out << line;
   }
   return kExitOk;

@@ -170,6 +170,8 @@ int run_plan(const ParsedArgs& args, std::ostream& out) {
   json.key("decay_start_step").value(static_cast<long long>(plan->schedule.decay_start));
   json.key("decay_steps").value(static_cast<long long>(plan->schedule.decay_steps));
   json.key("decay_form").value(config::to_string(plan->schedule.form));
+  json.key("phase2_start_step");
+  if (plan->phase2_start) json.value(static_cast<long long>(*plan->phase2_start)); else json.null();
   json.end_object();
   json.key("lr_curve").begin_array();
   for (const auto& c : plan->curve) {

@@ -4,12 +4,15 @@
 #include <ATen/ATen.h>
 
 #include <algorithm>
+#include <cmath>
+#include <cstdlib>
 #include <cstdio>
 #include <stdexcept>
 #include <unistd.h>
 
 #include "checkpoint/pt_file.h"
 #include "util/fs.h"
+#include "util/json_writer.h"
 #include "util/kv_text.h"
 #include "util/sha1.h"
 #include "util/strings.h"
@@ -22,6 +25,7 @@ std::string manifest_text(const Manifest& m) {
   out += "step " + std::to_string(m.step) + "\n";
   out += "tokens " + std::to_string(m.tokens) + "\n";
   if (!m.created_by.empty()) out += "created_by " + m.created_by + "\n";
+  if (m.val_loss && std::isfinite(*m.val_loss)) out += "val_loss " + util::format_double(*m.val_loss) + "\n";
   for (const auto& f : m.files) out += "file " + f.name + " " + std::to_string(f.size) + " " + f.sha1 + "\n";
   return out;
 }
@@ -61,6 +65,13 @@ Manifest parse_manifest(const std::string& text, const std::string& origin) {
       has_tokens = true;
     } else if (kv.key == "created_by") {
       m.created_by = kv.value;
+    } else if (kv.key == "val_loss") {
+      char* end = nullptr;
+      const double v = std::strtod(kv.value.c_str(), &end);
+      if (kv.value.empty() || end != kv.value.c_str() + kv.value.size() || !std::isfinite(v)) {
+        throw std::runtime_error(origin + ":" + std::to_string(kv.line) + ": '" + kv.value + "' is not a loss");
+      }
+      m.val_loss = v;
     } else if (kv.key == "file") {
       const auto parts = util::split(kv.value, ' ');
       if (parts.size() != 3 || parts[0].empty() || parts[0].find('/') != std::string::npos || !is_hex40(parts[2])) {
@@ -105,6 +116,7 @@ Written write_checkpoint(const std::string& checkpoints_dir, const Contents& c, 
   manifest.step = c.step;
   manifest.tokens = c.tokens;
   manifest.created_by = created_by;
+  manifest.val_loss = c.val_loss;
   const auto add = [&](const std::string& name, const WrittenFile& f) {
     manifest.files.push_back({name, f.bytes, f.sha1});
     w.bytes += static_cast<std::int64_t>(f.bytes);
@@ -212,15 +224,35 @@ std::vector<std::string> remove_partial(const std::string& checkpoints_dir) {
 }
 
 std::vector<std::string> apply_retention(const std::string& checkpoints_dir, std::int64_t keep) {
-  std::vector<std::string> removed;
-  std::int64_t kept = 0;
+  RetentionPolicy policy;
+  policy.keep_newest = keep;
+  return remove_checkpoints(checkpoints_dir, plan_retention_on_disk(checkpoints_dir, policy, "").deleted);
+}
+
+RetentionPlan plan_retention_on_disk(const std::string& checkpoints_dir, const RetentionPolicy& policy,
+                                     const std::string& just_written) {
+  std::vector<RetentionCandidate> candidates;
   for (const auto& l : list_checkpoints(checkpoints_dir)) {
     if (!l.complete) continue;
-    if (kept < std::max<std::int64_t>(1, keep)) {
-      ++kept;
-      continue;
+    RetentionCandidate c;
+    c.name = l.name;
+    c.step = l.step;
+    try {
+      const Manifest m = parse_manifest(util::read_file(l.dir + "/" + kManifestFile), l.name);
+      c.tokens = m.tokens;
+      c.val_loss = m.val_loss;
+    } catch (const std::exception&) {
+      // Unreadable MANIFEST: only the newest-k rule can keep it.
     }
-    if (util::remove_tree(l.dir)) removed.push_back(l.name);
+    candidates.push_back(std::move(c));
+  }
+  return plan_retention(std::move(candidates), policy, just_written);
+}
+
+std::vector<std::string> remove_checkpoints(const std::string& checkpoints_dir, const std::vector<std::string>& names) {
+  std::vector<std::string> removed;
+  for (const auto& name : names) {
+    if (parse_step_dir_name(name) && util::remove_tree(checkpoints_dir + "/" + name)) removed.push_back(name);
   }
   return removed;
 }

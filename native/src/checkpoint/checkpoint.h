@@ -16,6 +16,8 @@
 #include <utility>
 #include <vector>
 
+#include "checkpoint/retention.h"
+
 namespace moe::checkpoint {
 
 inline constexpr int kFormatVersion = 1;
@@ -40,6 +42,7 @@ struct Manifest {
   std::int64_t step = 0;
   std::int64_t tokens = 0;
   std::string created_by;
+  std::optional<double> val_loss;  // the run's latest validation loss at save (`val_loss`; retention)
   std::vector<FileEntry> files;
 };
 std::string manifest_text(const Manifest& manifest);
@@ -58,6 +61,7 @@ struct Contents {
   std::vector<std::pair<std::string, at::Tensor>> optimizer;  // "<name>.exp_avg", ... and "step"
   c10::impl::GenericDict trainer{c10::StringType::get(), c10::AnyType::get()};  // str -> int/float/str/Tensor
   std::string config_flags;
+  std::optional<double> val_loss;  // recorded in the MANIFEST
 };
 
 struct Written {
@@ -103,6 +107,13 @@ std::vector<std::string> remove_partial(const std::string& checkpoints_dir);
 // Keeps the newest `keep` complete checkpoints (never the newest one) and
 // removes older complete ones; returns the names removed.
 std::vector<std::string> apply_retention(const std::string& checkpoints_dir, std::int64_t keep);
+
+// The retention rules of retention.h applied to the complete checkpoints in
+// `checkpoints_dir` (step, tokens and val_loss from each MANIFEST). Removes nothing.
+RetentionPlan plan_retention_on_disk(const std::string& checkpoints_dir, const RetentionPolicy& policy,
+                                     const std::string& just_written);
+// Removes checkpoints/<name> for each name; returns the names actually removed.
+std::vector<std::string> remove_checkpoints(const std::string& checkpoints_dir, const std::vector<std::string>& names);
 
 // Typed access to trainer.pt entries; throw std::runtime_error when missing or mistyped.
 std::int64_t get_int(const c10::impl::GenericDict& dict, const std::string& key);

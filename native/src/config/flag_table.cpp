@@ -237,6 +237,19 @@ std::vector<FlagSpec> build_table() {
                           "Validation token file (same --token-dtype). Empty: the synthetic validation split, or "
                           "the last --val-tokens tokens of --data, held out from training.",
                           SET_STRING(train.val_data)));
+  t.push_back(string_flag("data-mix", "", true, G::kData,
+                          "Weighted mixture replacing --data: `src=weight,...` with src `synthetic:<domain>` or a "
+                          "token-file path; weights are normalised. Each source holds out its own validation data.",
+                          SET_STRING(train.data_mix)));
+  t.push_back(string_flag("data-mix-phase2", "", true, G::kData,
+                          "The mixture (same syntax as --data-mix) used after the phase-2 start; empty = one phase.",
+                          SET_STRING(train.data_mix_phase2)));
+  t.push_back(int_or_auto_flag("phase2-start-steps", {0, kMaxInt}, G::kData,
+                               "Last step of phase 1 (steps after it read --data-mix-phase2); auto = the decay start.",
+                               SET_INT_OR_AUTO(train.phase2_start_steps)));
+  t.push_back(int_or_auto_flag("phase2-start-tokens", {0, kMaxInt}, G::kData,
+                               "The phase-2 start as a token count (rounded up to whole steps); auto = the decay start.",
+                               SET_INT_OR_AUTO(train.phase2_start_tokens)));
 
   // ---- logging, checkpoints, recovery ----
   t.push_back(int_flag("log-every", "10", {1, kMaxInt}, G::kRun, "Write a metrics record every N steps.",
@@ -249,6 +262,12 @@ std::vector<FlagSpec> build_table() {
                        SET_INT(train.checkpoint_every)));
   t.push_back(int_flag("keep-checkpoints", "3", {1, 1000000}, G::kRun, "Keep the newest N checkpoints.",
                        SET_INT(train.keep_checkpoints)));
+  t.push_back(int_flag("keep-every-tokens", "0", {0, kMaxInt}, G::kRun,
+                       "Also keep the first checkpoint at or after each multiple of N training tokens; 0 = off.",
+                       SET_INT(train.keep_every_tokens)));
+  t.push_back(bool_flag("keep-best-val", "false", G::kRun,
+                        "Also keep the checkpoint with the lowest validation loss at the time it was saved.",
+                        SET_BOOL(train.keep_best_val)));
   t.push_back(string_flag("resume", "auto", false, G::kRun,
                           "auto = continue from the newest complete checkpoint in --run-dir if any; none = "
                           "start fresh; or the path of a checkpoint.",

@@ -4,6 +4,7 @@
 #include <string>
 
 #include "config/config_error.h"
+#include "config/mix_spec.h"
 #include "util/json_writer.h"
 
 namespace moe::config {
@@ -136,7 +137,41 @@ void check_data(const RunConfig& c) {
     throw ConfigError("val-tokens", "validation is on (--val-every=" + num(t.val_every) + ") but --val-tokens=0",
                       "set --val-tokens=N or --val-every=0");
   }
-  if (t.data != "synthetic" && t.token_dtype == TokenDType::kUint16 && c.model.vocab_size > 65536) {
+  const bool mixes_files = [&] {
+    for (const std::string* text : {&t.data_mix, &t.data_mix_phase2}) {
+      if (text->empty()) continue;
+      for (const auto& m : parse_data_mix(*text, text == &t.data_mix ? "data-mix" : "data-mix-phase2")) {
+        if (!m.synthetic) return true;
+      }
+    }
+    return false;
+  }();
+  if (!t.data_mix.empty() && t.data != "synthetic") {
+    throw ConfigError("data-mix", "--data-mix replaces --data, but --data=" + t.data + " is set too",
+                      "drop --data, or add that file to the mixture as " + t.data + "=WEIGHT");
+  }
+  if (t.data_mix_phase2.empty() && (t.phase2_start_steps || t.phase2_start_tokens)) {
+    throw ConfigError(t.phase2_start_steps ? "phase2-start-steps" : "phase2-start-tokens",
+                      "a phase-2 start is set but there is no phase-2 mixture",
+                      "give --data-mix-phase2=src=weight,... or set the start back to auto");
+  }
+  if (t.phase2_start_steps && t.phase2_start_tokens) {
+    throw ConfigError("phase2-start-tokens", "both --phase2-start-steps and --phase2-start-tokens are set",
+                      "set one of them to auto");
+  }
+  if (t.max_steps > 0 && t.phase2_start_steps && *t.phase2_start_steps > t.max_steps) {
+    throw ConfigError("phase2-start-steps",
+                      "--phase2-start-steps=" + num(*t.phase2_start_steps) + " lies after --max-steps=" +
+                          num(t.max_steps),
+                      "start phase 2 within the run (0 = from the first step)");
+  }
+  if (t.train_tokens > 0 && t.phase2_start_tokens && *t.phase2_start_tokens > t.train_tokens) {
+    throw ConfigError("phase2-start-tokens",
+                      "--phase2-start-tokens=" + num(*t.phase2_start_tokens) + " lies after --train-tokens=" +
+                          num(t.train_tokens),
+                      "start phase 2 within the run (0 = from the first step)");
+  }
+  if ((t.data != "synthetic" || mixes_files) && t.token_dtype == TokenDType::kUint16 && c.model.vocab_size > 65536) {
     throw ConfigError("token-dtype",
                       "uint16 token files cannot hold ids of --vocab-size=" + num(c.model.vocab_size),
                       "use --token-dtype=uint32");

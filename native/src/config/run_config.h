@@ -59,12 +59,18 @@ struct TrainConfig {
   std::int64_t val_every = 0;
   std::int64_t val_tokens = 0;
   std::string val_data = "";  // empty: synthetic validation split, or the tail of --data
+  std::string data_mix = "";         // "src=w,src=w"; replaces --data when set
+  std::string data_mix_phase2 = "";  // the mixture from the phase-2 start on
+  std::optional<std::int64_t> phase2_start_steps;   // nullopt = the decay start
+  std::optional<std::int64_t> phase2_start_tokens;  // nullopt = the decay start
 
   // Logging, checkpoints, recovery.
   std::int64_t log_every = 10;
   std::int64_t router_stats_every = 100;
   std::int64_t checkpoint_every = 0;
   std::int64_t keep_checkpoints = 3;
+  std::int64_t keep_every_tokens = 0;  // 0 = off; else keep the first checkpoint at or after each multiple
+  bool keep_best_val = false;          // keep the checkpoint with the lowest validation loss at save
   std::string resume = "auto";
   std::string run_dir = "";
   std::int64_t max_consecutive_nonfinite = 3;

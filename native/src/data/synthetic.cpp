@@ -97,14 +97,16 @@ const std::vector<std::string>& synthetic_domain_names() {
   return names;
 }
 
-SyntheticCorpus::SyntheticCorpus(std::uint64_t seed, std::int64_t seq_len, Split split)
-    : seed_(seed), seq_len_(seq_len), split_(split) {}
+SyntheticCorpus::SyntheticCorpus(std::uint64_t seed, std::int64_t seq_len, Split split, int domain)
+    : seed_(seed), seq_len_(seq_len), split_(split), domain_(domain) {}
 
 const std::vector<std::string>& SyntheticCorpus::domains() const { return synthetic_domain_names(); }
 
 std::string SyntheticCorpus::describe() const {
-  return std::string("synthetic corpus (") + (split_ == Split::kTrain ? "train" : "validation") +
-         " split, 4 domains, byte-level)";
+  const std::string domains = domain_ >= 0 ? "domain " + synthetic_domain_names()[static_cast<std::size_t>(domain_)]
+                                           : std::string("4 domains");
+  return std::string("synthetic corpus (") + (split_ == Split::kTrain ? "train" : "validation") + " split, " +
+         domains + ", byte-level)";
 }
 
 std::string SyntheticCorpus::generate_document(int domain, std::uint64_t key) {
@@ -122,9 +124,10 @@ Split SyntheticCorpus::split_of(const std::string& document) {
 }
 
 int SyntheticCorpus::read(std::int64_t index, std::int64_t* out) const {
-  const std::uint64_t stream = split_ == Split::kTrain ? kTrainStream : kValStream;
+  std::uint64_t stream = split_ == Split::kTrain ? kTrainStream : kValStream;
+  if (domain_ >= 0) stream ^= (static_cast<std::uint64_t>(domain_) + 1) << 40;
   const std::uint64_t key = hash_combine(seed_, stream, static_cast<std::uint64_t>(index));
-  const int domain = static_cast<int>(mix64(key) % kNumDomains);
+  const int domain = domain_ >= 0 ? domain_ : static_cast<int>(mix64(key) % kNumDomains);
   std::int64_t filled = 0;
   for (std::uint64_t doc = 0; filled < seq_len_; ++doc) {
     const std::string text = generate_document(domain, hash_combine(key, doc));

@@ -25,7 +25,10 @@ inline constexpr std::int64_t kSyntheticMinVocab = 128;
 
 class SyntheticCorpus : public SequenceSource {
  public:
-  SyntheticCorpus(std::uint64_t seed, std::int64_t seq_len, Split split);
+  // domain >= 0 restricts every sequence to that domain (one source of a data
+  // mixture, `synthetic:<domain>`); its documents come from a stream of their
+  // own, so they never repeat the unrestricted corpus's sequences.
+  SyntheticCorpus(std::uint64_t seed, std::int64_t seq_len, Split split, int domain = -1);
 
   std::int64_t size() const override { return 0; }
   std::int64_t seq_len() const override { return seq_len_; }
@@ -42,6 +45,7 @@ class SyntheticCorpus : public SequenceSource {
   std::uint64_t seed_;
   std::int64_t seq_len_;
   Split split_;
+  int domain_;
 };
 
 const std::vector<std::string>& synthetic_domain_names();

@@ -16,6 +16,16 @@ void number_or_null(JsonWriter& json, const std::optional<double>& v) {
   if (v) json.value(*v); else json.null();
 }
 
+void kept_object(JsonWriter& json, const std::vector<std::pair<std::string, std::vector<std::string>>>& kept) {
+  json.begin_object();
+  for (const auto& [path, reasons] : kept) {
+    json.key(path).begin_array();
+    for (const auto& reason : reasons) json.value(reason);
+    json.end_array();
+  }
+  json.end_object();
+}
+
 void vector_value(JsonWriter& json, const std::vector<double>& v) {
   json.begin_array();
   for (double x : v) json.value(x);
@@ -46,6 +56,11 @@ std::string step_json(const StepRecord& r) {
   if (r.mem_bytes) json.value(static_cast<long long>(*r.mem_bytes)); else json.null();
   json.key("skipped").value(r.skipped);
   json.key("nonfinite_total").value(static_cast<long long>(r.nonfinite_total));
+  if (!r.samples.empty()) {
+    json.key("samples").begin_object();
+    for (const auto& [name, n] : r.samples) json.key(name).value(static_cast<long long>(n));
+    json.end_object();
+  }
   json.end_object();
   return out.str();
 }
@@ -102,6 +117,11 @@ std::string val_json(const ValRecord& r) {
     for (const auto& [name, loss] : r.by_domain) json.key(name).value(loss);
     json.end_object();
   }
+  if (!r.by_source.empty()) {
+    json.key("by_source").begin_object();
+    for (const auto& [name, loss] : r.by_source) json.key(name).value(loss);
+    json.end_object();
+  }
   json.end_object();
   return out.str();
 }
@@ -120,6 +140,10 @@ std::string checkpoint_json(const CheckpointRecord& r) {
   json.key("val_loss");
   number_or_null(json, r.val_loss);
   json.key("reason").value(r.reason);
+  if (!r.kept.empty()) {
+    json.key("kept");
+    kept_object(json, r.kept);
+  }
   json.end_object();
   return out.str();
 }
@@ -133,6 +157,24 @@ std::string event_json(std::int64_t step, double time, const std::string& kind, 
   json.key("time").value(time);
   json.key("kind").value(kind);
   json.key("message").value(message);
+  json.end_object();
+  return out.str();
+}
+
+std::string retention_event_json(std::int64_t step, double time, const std::string& path, const std::string& message,
+                                 const std::vector<std::pair<std::string, std::vector<std::string>>>& kept) {
+  std::ostringstream out;
+  JsonWriter json(out);
+  json.begin_object();
+  json.key("type").value("event");
+  json.key("step").value(static_cast<long long>(step));
+  json.key("time").value(time);
+  json.key("kind").value("checkpoint_deleted");
+  json.key("message").value(message);
+  json.key("path").value(path);
+  json.key("reason").value("retention");
+  json.key("kept");
+  kept_object(json, kept);
   json.end_object();
   return out.str();
 }

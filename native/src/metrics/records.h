@@ -27,6 +27,8 @@ struct StepRecord {
   std::optional<std::int64_t> mem_bytes;
   bool skipped = false;
   std::int64_t nonfinite_total = 0;
+  // Mixtures only: training sequences read per source since the previous step record.
+  std::vector<std::pair<std::string, std::int64_t>> samples;
 };
 std::string step_json(const StepRecord& r);
 
@@ -49,6 +51,7 @@ struct ValRecord {
   double loss = 0;  // mean next-token cross-entropy (nats), no router terms
   std::int64_t tokens_evaluated = 0;
   std::vector<std::pair<std::string, double>> by_domain;
+  std::vector<std::pair<std::string, double>> by_source;  // mixtures: loss per source
 };
 std::string val_json(const ValRecord& r);
 
@@ -60,10 +63,17 @@ struct CheckpointRecord {
   std::optional<double> loss;
   std::optional<double> val_loss;
   std::string reason;  // interval | signal | final | nonfinite
+  // Checkpoints retention keeps after this save: path -> reasons ("newest", "every_tokens", "best_val").
+  std::vector<std::pair<std::string, std::vector<std::string>>> kept;
 };
 std::string checkpoint_json(const CheckpointRecord& r);
 
 std::string event_json(std::int64_t step, double time, const std::string& kind, const std::string& message);
+
+// A checkpoint_deleted event of retention: the removed `path` and, in `kept`,
+// every checkpoint retention keeps with its reasons.
+std::string retention_event_json(std::int64_t step, double time, const std::string& path, const std::string& message,
+                                 const std::vector<std::pair<std::string, std::vector<std::string>>>& kept);
 
 std::string status_json(const std::string& state, std::int64_t step, std::int64_t tokens, double time,
                         const std::string& message);

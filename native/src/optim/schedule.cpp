@@ -109,4 +109,31 @@ std::vector<std::int64_t> curve_steps(const WsdSchedule& s, std::int64_t total, 
   return steps;
 }
 
+std::optional<std::int64_t> resolve_phase2_start(const config::TrainConfig& t, const RunLength& length,
+                                                 const WsdSchedule& schedule) {
+  if (t.data_mix_phase2.empty()) return std::nullopt;
+  std::int64_t start = 0;
+  const char* flag = "phase2-start-steps";
+  if (t.phase2_start_steps) {
+    start = *t.phase2_start_steps;
+  } else if (t.phase2_start_tokens) {
+    start = ceil_div(*t.phase2_start_tokens, length.tokens_per_step);
+    flag = "phase2-start-tokens";
+  } else if (schedule.decay_steps > 0) {
+    start = schedule.decay_start;
+  } else {
+    throw config::ConfigError("phase2-start-steps",
+                              "--data-mix-phase2 starts with the decay by default, but this run has no decay",
+                              "set --phase2-start-steps=N (or --phase2-start-tokens), or give the run a decay "
+                              "(--decay-steps/--decay-tokens)");
+  }
+  if (start > length.total_steps) {
+    throw config::ConfigError(flag,
+                              "phase 2 would start after step " + num(start) + ", beyond the last step " +
+                                  num(length.total_steps),
+                              "start phase 2 within the run (0 = from the first step)");
+  }
+  return start;
+}
+
 }  // namespace moe::optim

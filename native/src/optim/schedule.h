@@ -5,6 +5,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -49,5 +50,13 @@ WsdSchedule resolve_schedule(const config::TrainConfig& train, const RunLength& 
 // `points` steps spread evenly over [1, total_steps] plus the schedule's
 // breakpoints (W, S, S+D), sorted and unique; every step when total <= points.
 std::vector<std::int64_t> curve_steps(const WsdSchedule& schedule, std::int64_t total_steps, std::int64_t points);
+
+// The last step of data phase 1 when --data-mix-phase2 is set (steps after it
+// read the phase-2 mixture), else nullopt: --phase2-start-steps, or
+// ceil(--phase2-start-tokens / tokens per step), or the decay start. Throws
+// ConfigError when it lies after the last step, or when it defaults to a decay
+// the run does not have.
+std::optional<std::int64_t> resolve_phase2_start(const config::TrainConfig& train, const RunLength& length,
+                                                 const WsdSchedule& schedule);
 
 }  // namespace moe::optim

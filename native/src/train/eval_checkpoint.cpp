@@ -14,7 +14,7 @@ namespace moe::train {
 EvalReport evaluate_checkpoint(const config::RunConfig& c, const std::string& dir) {
   DeviceSetup device = resolve_device(c);
   const data::DataSetup data = data::open_data(c);
-  if (!data.validation || data.val_sequences == 0) {
+  if (data.val_parts.empty()) {
     throw config::ConfigError("val-tokens", "there is no validation data to evaluate on",
                               "set --val-tokens=N (synthetic data or the held-out tail of --data), or --val-data=PATH");
   }
@@ -24,8 +24,8 @@ EvalReport evaluate_checkpoint(const config::RunConfig& c, const std::string& di
   model->to(device.device, device.param_dtype);
   model::load_parameters(*model, loaded.model);
 
-  const EvalResult r = evaluate(model, *data.validation, data.val_sequences, c.train.micro_batch_size, device,
-                                /*interruptible=*/false);
+  const EvalResult r = evaluate_parts(model, data.val_parts, data.by_source, c.train.micro_batch_size, device,
+                                      /*interruptible=*/false);
   EvalReport report;
   report.checkpoint = dir;
   report.step = loaded.manifest.step;
@@ -33,7 +33,8 @@ EvalReport evaluate_checkpoint(const config::RunConfig& c, const std::string& di
   report.loss = r.loss;
   report.tokens_evaluated = r.tokens_evaluated;
   report.by_domain = r.by_domain;
-  report.data = data.validation->describe();
+  report.by_source = r.by_source;
+  report.data = data.val_describe;
   report.device = device.name;
   return report;
 }

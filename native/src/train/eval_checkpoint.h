@@ -17,6 +17,7 @@ struct EvalReport {
   double loss = 0;
   std::int64_t tokens_evaluated = 0;
   std::vector<std::pair<std::string, double>> by_domain;
+  std::vector<std::pair<std::string, double>> by_source;  // mixtures: loss per source
   std::string data;    // description of the evaluated sequences
   std::string device;  // "cpu" or the GPU's name
 };

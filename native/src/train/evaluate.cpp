@@ -4,6 +4,8 @@
 #include <ATen/ATen.h>
 #include <torch/csrc/autograd/grad_mode.h>
 
+#include <algorithm>
+
 #include "data/loader.h"
 #include "train/signals.h"
 
@@ -46,7 +48,47 @@ EvalResult evaluate(model::JetMoeCausalLM& model, const data::SequenceSource& so
   for (std::size_t d = 0; d < domain_names.size(); ++d) {
     if (domain_tokens[d] > 0) {
       result.by_domain.emplace_back(domain_names[d], domain_sum[d] / static_cast<double>(domain_tokens[d]));
+      result.by_domain_tokens.push_back(domain_tokens[d]);
     }
+  }
+  return result;
+}
+
+EvalResult evaluate_parts(model::JetMoeCausalLM& model, const std::vector<data::ValPart>& parts, bool by_source,
+                          std::int64_t micro_batch, const DeviceSetup& device, bool interruptible) {
+  if (parts.size() == 1 && !by_source) {
+    return evaluate(model, *parts[0].source, parts[0].sequences, micro_batch, device, interruptible);
+  }
+  EvalResult result;
+  double total = 0;
+  std::vector<std::string> domain_order;
+  std::vector<double> domain_sum;
+  std::vector<std::int64_t> domain_tokens;
+  for (const auto& part : parts) {
+    const EvalResult r = evaluate(model, *part.source, part.sequences, micro_batch, device, interruptible);
+    if (r.interrupted) {
+      result.interrupted = true;
+      return result;
+    }
+    total += r.loss * static_cast<double>(r.tokens_evaluated);
+    result.tokens_evaluated += r.tokens_evaluated;
+    if (by_source) result.by_source.emplace_back(part.name, r.loss);
+    for (std::size_t i = 0; i < r.by_domain.size(); ++i) {
+      const auto it = std::find(domain_order.begin(), domain_order.end(), r.by_domain[i].first);
+      const std::size_t d = static_cast<std::size_t>(it - domain_order.begin());
+      if (it == domain_order.end()) {
+        domain_order.push_back(r.by_domain[i].first);
+        domain_sum.push_back(0);
+        domain_tokens.push_back(0);
+      }
+      domain_sum[d] += r.by_domain[i].second * static_cast<double>(r.by_domain_tokens[i]);
+      domain_tokens[d] += r.by_domain_tokens[i];
+    }
+  }
+  result.loss = result.tokens_evaluated > 0 ? total / static_cast<double>(result.tokens_evaluated) : 0.0;
+  for (std::size_t d = 0; d < domain_order.size(); ++d) {
+    result.by_domain.emplace_back(domain_order[d], domain_sum[d] / static_cast<double>(domain_tokens[d]));
+    result.by_domain_tokens.push_back(domain_tokens[d]);
   }
   return result;
 }

@@ -33,6 +33,7 @@ Plan make_plan(const config::RunConfig& c, std::int64_t world_size, std::int64_t
   Plan p;
   p.length = optim::resolve_run_length(c.train, world_size);
   p.schedule = optim::resolve_schedule(c.train, p.length);
+  p.phase2_start = optim::resolve_phase2_start(c.train, p.length, p.schedule);
   for (std::int64_t step : optim::curve_steps(p.schedule, p.length.total_steps, curve_points)) {
     p.curve.push_back({step, p.schedule.lr_at(step)});
   }

@@ -24,6 +24,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -55,6 +56,7 @@ struct CurvePoint {
 struct Plan {
   optim::RunLength length;
   optim::WsdSchedule schedule;
+  std::optional<std::int64_t> phase2_start;  // last step of data phase 1; nullopt = one phase
   std::vector<CurvePoint> curve;
   MemoryEstimate memory;
   double flops_per_token = 0;

@@ -29,6 +29,10 @@ c10::impl::GenericDict make_trainer_state(const SavedState& s, const optim::WsdS
   d.insert("last_val_loss", s.train.last_val_loss ? c10::IValue(*s.train.last_val_loss) : c10::IValue());
   d.insert("optimizer_step", s.optimizer_step);
   d.insert("data.cursor", s.loader.cursor);
+  c10::impl::GenericDict sources(c10::StringType::get(), c10::IntType::get());
+  for (const auto& [name, cursor] : s.loader.sources) sources.insert(name, cursor);
+  d.insert("data.sources", sources);
+  d.insert("data.phase", s.data_phase);
   d.insert("data.source", s.data_source);
   d.insert("data.seq_len", s.seq_len);
   d.insert("schedule.peak_lr", schedule.peak_lr);
@@ -58,6 +62,17 @@ SavedState read_trainer_state(const c10::impl::GenericDict& d) {
   }
   s.optimizer_step = checkpoint::get_int(d, "optimizer_step");
   s.loader.cursor = checkpoint::get_int(d, "data.cursor");
+  if (checkpoint::has_key(d, "data.sources")) {  // absent in checkpoints of single-source runs before mixtures
+    const auto it = d.find(c10::IValue(std::string("data.sources")));
+    if (!it->value().isGenericDict()) throw std::runtime_error("trainer.pt entry 'data.sources' is not a dict");
+    for (const auto& entry : it->value().toGenericDict()) {
+      if (!entry.key().isString() || !entry.value().isInt()) {
+        throw std::runtime_error("trainer.pt entry 'data.sources' holds a non-integer cursor");
+      }
+      s.loader.sources[entry.key().toStringRef()] = entry.value().toInt();
+    }
+  }
+  if (checkpoint::has_key(d, "data.phase")) s.data_phase = checkpoint::get_int(d, "data.phase");
   s.data_source = checkpoint::get_string(d, "data.source");
   s.seq_len = checkpoint::get_int(d, "data.seq_len");
   return s;

@@ -29,6 +29,12 @@ StepOutput StepRunner::run(std::int64_t step, double lr) {
   at::Tensor loss_sum, lm_sum, aux_sum, z_sum;
   for (std::int64_t m = 0; m < accum_; ++m) {
     const data::MicroBatch mb = loader_.next();
+    for (int src : mb.sources) {
+      if (src >= 0) {
+        if (static_cast<std::size_t>(src) >= source_counts_.size()) source_counts_.resize(static_cast<std::size_t>(src) + 1, 0);
+        ++source_counts_[static_cast<std::size_t>(src)];
+      }
+    }
     const at::Tensor ids = to_device_ids(mb.tokens, mb.rows, mb.seq_len, device_);  // [B, T]
     model::CausalLMOutput fwd = model_->forward(ids, ids);
     at::Tensor loss = fwd.loss;  // [] fp32

@@ -8,6 +8,8 @@
 
 #include <cstdint>
 #include <set>
+#include <utility>
+#include <vector>
 
 #include "data/loader.h"
 #include "metrics/router_window.h"
@@ -38,6 +40,10 @@ class StepRunner {
 
   StepOutput run(std::int64_t step, double lr);
 
+  // Sequences this rank read per source (index into DataLoader::source_names())
+  // since the last call; resets the counts.
+  std::vector<std::int64_t> take_source_counts() { return std::exchange(source_counts_, {}); }
+
  private:
   model::JetMoeCausalLM model_;
   optim::AdamW& optimizer_;
@@ -47,6 +53,7 @@ class StepRunner {
   std::int64_t accum_;
   double clip_;
   std::set<std::int64_t> inject_;
+  std::vector<std::int64_t> source_counts_;
 };
 
 // Parses MOETRAIN_TEST_INJECT_NONFINITE (comma-separated steps); empty when unset.

@@ -100,6 +100,7 @@ class Trainer {
   std::int64_t world_size_ = 1;
   optim::RunLength length_;
   optim::WsdSchedule schedule_;
+  std::optional<std::int64_t> phase2_start_;  // last step of data phase 1
   DeviceSetup device_;
   data::DataSetup data_;
   std::string checkpoints_dir_;
@@ -149,6 +150,7 @@ void Trainer::check_before_writing() {
   length_ = optim::resolve_run_length(t_, world_size_);
   schedule_ = optim::resolve_schedule(t_, length_);
   device_ = resolve_device(cfg_);
+  phase2_start_ = optim::resolve_phase2_start(t_, length_, schedule_);
   data_ = data::open_data(cfg_);
   checkpoints_dir_ = t_.run_dir + "/checkpoints";
   resume_none_ = t_.resume == "none";
@@ -169,7 +171,7 @@ void Trainer::check_before_writing() {
   // the run directory changes (failing here is exit 1, saying why).
   if (t_.resume != "auto" && !resume_none_) checkpoint::validate_checkpoint(t_.resume, t_.verify_checkpoints);
   if (!t_.fork_from.empty()) checkpoint::validate_checkpoint(t_.fork_from, t_.verify_checkpoints);
-  if (t_.val_every > 0 && !data_.validation) {
+  if (t_.val_every > 0 && data_.val_parts.empty()) {
     throw config::ConfigError("val-every", "validation is on but there is no validation data",
                               "set --val-tokens, give --val-data, or use --val-every=0");
   }
@@ -188,10 +190,10 @@ void Trainer::build() {
   options.weight_decay = t_.weight_decay;
   options.decay_embeddings = t_.decay_embeddings;
   optimizer_ = std::make_unique<optim::AdamW>(std::move(params), options);
-  loader_ = std::make_unique<data::DataLoader>(data_.train, t_.micro_batch_size, /*rank=*/0, world_size_,
+  loader_ = std::make_unique<data::DataLoader>(data_.phases, t_.micro_batch_size, /*rank=*/0, world_size_,
                                                static_cast<std::uint64_t>(t_.seed));
   if (t_.router_stats_every > 0) {
-    router_window_ = std::make_unique<metrics::RouterWindow>(cfg_.model.num_experts, data_.train->domains());
+    router_window_ = std::make_unique<metrics::RouterWindow>(cfg_.model.num_experts, data_.domains);
   }
   runner_ = std::make_unique<StepRunner>(model_, *optimizer_, *loader_, router_window_.get(), device_,
                                          t_.grad_accum_steps, t_.clip_grad);
@@ -220,7 +222,7 @@ void Trainer::restore(const checkpoint::Loaded& loaded, bool full) {
   if (!diffs.empty()) {
     pending_events_.push_back({"warning", "flags changed since the checkpoint: " + util::join(diffs, "; ")});
   }
-  if (saved.seq_len != t_.seq_len || saved.data_source != data_.train->describe()) {
+  if (saved.seq_len != t_.seq_len || saved.data_source != data_.describe) {
     pending_events_.push_back({"warning", "the training data changed since the checkpoint (was " +
                                               saved.data_source + ", seq-len " + std::to_string(saved.seq_len) +
                                               "); its data position is kept"});
@@ -269,8 +271,12 @@ void Trainer::resume_or_fork() {
       optimizer_->load_moments(loaded.optimizer, saved.optimizer_step);
       fork.optimizer = true;
     }
-    // Same data: continue after what the source run has read rather than repeat it.
-    if (saved.data_source == data_.train->describe() && saved.seq_len == t_.seq_len) {
+    // Same data (or sources of the same name): continue after what the source
+    // run has read rather than repeat it.
+    bool shared_source = false;
+    for (const auto& name : loader_->source_names()) shared_source = shared_source || saved.loader.sources.count(name);
+    if (saved.seq_len == t_.seq_len &&
+        (shared_source || (saved.loader.sources.empty() && saved.data_source == data_.describe))) {
       loader_->restore(saved.loader);
       fork.data_position = true;
     }
@@ -326,9 +332,10 @@ void Trainer::write_header() {
   json.key("peak_flops");
   if (peak_.value) json.value(*peak_.value); else json.null();
   json.key("peak_flops_source").value(peak_.source);
-  json.key("train_data").value(data_.train->describe());
+  json.key("train_data").value(data_.describe);
   json.key("val_data");
-  if (data_.validation) json.value(data_.validation->describe()); else json.null();
+  if (!data_.val_parts.empty()) json.value(data_.val_describe); else json.null();
+  if (phase2_start_) json.key("data_phase2_start").value(static_cast<long long>(*phase2_start_));
   json.end_object();
   if (fork_) {
     json.key("fork").begin_object();
@@ -369,6 +376,11 @@ void Trainer::log_step(const StepOutput& out, double lr) {
   r.mem_bytes = memory_bytes(device_);
   r.skipped = out.skipped;
   r.nonfinite_total = state_.nonfinite_total;
+  const std::vector<std::int64_t> counts = runner_->take_source_counts();
+  if (data_.by_source || data_.phases.size() > 1 || !t_.data_mix.empty()) {
+    const auto& names = loader_->source_names();
+    for (std::size_t i = 0; i < names.size(); ++i) r.samples.emplace_back(names[i], i < counts.size() ? counts[i] : 0);
+  }
   metrics_->append(metrics::step_json(r));
   window_seconds_ = 0;
   window_tokens_ = 0;
@@ -385,8 +397,8 @@ void Trainer::write_router_record() {
 bool Trainer::run_validation() {
   const Phase previous_phase = heartbeat_->phase();
   heartbeat_->set_phase(Phase::kEval);
-  const EvalResult r = evaluate(model_, *data_.validation, data_.val_sequences, t_.micro_batch_size, device_,
-                                /*interruptible=*/true);
+  const EvalResult r = evaluate_parts(model_, data_.val_parts, data_.by_source, t_.micro_batch_size, device_,
+                                      /*interruptible=*/true);
   heartbeat_->set_phase(previous_phase);
   if (r.interrupted) return false;
   metrics::ValRecord v;
@@ -395,6 +407,7 @@ bool Trainer::run_validation() {
   v.loss = r.loss;
   v.tokens_evaluated = r.tokens_evaluated;
   v.by_domain = r.by_domain;
+  v.by_source = r.by_source;
   metrics_->append(metrics::val_json(v));
   state_.last_val_loss = r.loss;
   last_val_step_ = state_.step;
@@ -412,8 +425,9 @@ void Trainer::save_checkpoint(const std::string& reason) {
   saved.train = state_;
   saved.loader = loader_->state();
   saved.optimizer_step = optimizer_->step_count();
-  saved.data_source = data_.train->describe();
+  saved.data_source = data_.describe;
   saved.seq_len = t_.seq_len;
+  saved.data_phase = static_cast<std::int64_t>(loader_->phase());
 
   checkpoint::Contents c;
   c.step = state_.step;
@@ -425,6 +439,7 @@ void Trainer::save_checkpoint(const std::string& reason) {
   std::ostringstream flags;
   config::write_flags_text(flags, resolved_);
   c.config_flags = flags.str();
+  c.val_loss = state_.last_val_loss;
   const checkpoint::Written w =
       checkpoint::write_checkpoint(checkpoints_dir_, c, std::string("moetrain ") + build_info::kVersion);
   if (w.replaced) event("checkpoint_deleted", "replaced checkpoints/" + w.name + " from an abandoned history");
@@ -437,13 +452,25 @@ void Trainer::save_checkpoint(const std::string& reason) {
   rec.loss = last_loss_;
   rec.val_loss = state_.last_val_loss;
   rec.reason = reason;
+  checkpoint::RetentionPolicy policy;
+  policy.keep_newest = t_.keep_checkpoints;
+  policy.keep_every_tokens = t_.keep_every_tokens;
+  policy.keep_best_val = t_.keep_best_val;
+  const checkpoint::RetentionPlan plan = checkpoint::plan_retention_on_disk(checkpoints_dir_, policy, w.name);
+  std::string kept_text;
+  for (const auto& k : plan.kept) {
+    rec.kept.emplace_back("checkpoints/" + k.name, k.reasons);
+    kept_text += (kept_text.empty() ? "" : ", ") + k.name + " (" + util::join(k.reasons, "+") + ")";
+  }
   metrics_->append(metrics::checkpoint_json(rec));
   log_ << "checkpoint " << rec.path << " (" << util::si_format(static_cast<double>(w.bytes)) << "B, " << reason << ")"
        << std::endl;
   last_checkpoint_step_ = state_.step;
-  for (const auto& name : checkpoint::apply_retention(checkpoints_dir_, t_.keep_checkpoints)) {
-    event("checkpoint_deleted", "removed checkpoints/" + name + " (--keep-checkpoints=" +
-                                    std::to_string(t_.keep_checkpoints) + ")");
+  for (const auto& name : checkpoint::remove_checkpoints(checkpoints_dir_, plan.deleted)) {
+    const std::string message = "removed checkpoints/" + name + " (retention; kept " + kept_text + ")";
+    metrics_->append(
+        metrics::retention_event_json(state_.step, util::unix_time(), "checkpoints/" + name, message, rec.kept));
+    log_ << "[checkpoint_deleted] " << message << std::endl;
   }
   heartbeat_->set_phase(previous_phase);
 }
@@ -454,6 +481,10 @@ int Trainer::train_loop() {
     if (stop_signal() != 0) break;
     const double step_start = util::monotonic_seconds();
     ++state_.step;
+    if (phase2_start_ && state_.step > *phase2_start_ && loader_->phase() == 0) {
+      loader_->set_phase(1);
+      event("phase_switch", "data phase 2 from step " + std::to_string(state_.step) + ": " + t_.data_mix_phase2);
+    }
     const double lr = schedule_.lr_at(state_.step);
     const StepOutput out = runner_->run(state_.step, lr);
     state_.tokens += length_.tokens_per_step;
@@ -530,9 +561,10 @@ int Trainer::run() {
     log_ << "moetrain " << build_info::kVersion << ": " << model::count_parameters(cfg_.model).total
          << " parameters on " << device_.name << " (" << dtype_name(device_.param_dtype) << ", "
          << device_.cpu_threads << " threads), " << length_.total_steps << " steps of " << length_.tokens_per_step
-         << " tokens, data: " << data_.train->describe()
+         << " tokens, data: " << data_.describe
          << (resumed_ ? ", resumed from " + resumed_->second : std::string(", fresh start")) << std::endl;
     heartbeat_->set_phase(Phase::kTrain);
+    if (phase2_start_ && state_.step > *phase2_start_) loader_->set_phase(1);  // resumed inside phase 2
     const int rc = train_loop();
     heartbeat_->stop();
     return rc;

@@ -61,6 +61,10 @@ TEST(Manifest, RoundTripsAndRejectsDamage) {
   ASSERT_EQ(back.files.size(), 2u);
   EXPECT_EQ(back.files[1].name, "config.flags");
   EXPECT_EQ(back.files[1].size, 3u);
+  EXPECT_FALSE(back.val_loss) << "no validation yet: no val_loss line";
+  m.val_loss = 1.2345678901234567;
+  EXPECT_EQ(parse_manifest(manifest_text(m), "MANIFEST").val_loss, m.val_loss) << "val_loss round-trips exactly";
+  EXPECT_THROW(parse_manifest(manifest_text(m) + "val_loss abc\n", "M"), std::runtime_error);
   EXPECT_THROW(parse_manifest("format 1\nstep 1\n", "M"), std::runtime_error);
   EXPECT_THROW(parse_manifest("format 1\nstep x\ntokens 0\nfile a 1 " + std::string(40, 'a'), "M"), std::runtime_error);
   EXPECT_THROW(parse_manifest("format 1\nstep 1\ntokens 0\nfile ../a 1 " + std::string(40, 'a'), "M"), std::runtime_error);

@@ -1,6 +1,7 @@
 // The metrics stream: whole-line appends, repair of a torn last line, header
 // counting across attempts, the single-writer lock, router windows (loads sum
-// to 1, per-domain loads, dead experts) and the peak-FLOPs table.
+// to 1, per-domain loads, dead experts), the peak-FLOPs table and the optional
+// mixture and retention fields of the records.
 #include <gtest/gtest.h>
 
 #include <ATen/ATen.h>
@@ -107,6 +108,28 @@ TEST(Records, NonFiniteNumbersBecomeNull) {
   EXPECT_EQ(json.rfind("{\"type\":\"step\"", 0), 0u) << json;
   EXPECT_NE(json.find("\"loss\":null"), std::string::npos) << json;
   EXPECT_NE(json.find("\"mfu\":null"), std::string::npos) << json;
+}
+
+TEST(Records, MixtureAndRetentionFieldsAppearOnlyWhenSet) {
+  StepRecord s;
+  EXPECT_EQ(step_json(s).find("samples"), std::string::npos);
+  s.samples = {{"synthetic:copy", 3}, {"/d/a.bin", 1}};
+  EXPECT_NE(step_json(s).find("\"samples\":{\"synthetic:copy\":3,\"/d/a.bin\":1}"), std::string::npos)
+      << step_json(s);
+  ValRecord v;
+  v.by_source = {{"synthetic:copy", 1.5}};
+  EXPECT_NE(val_json(v).find("\"by_source\":{\"synthetic:copy\":1.5}"), std::string::npos) << val_json(v);
+  CheckpointRecord c;
+  EXPECT_EQ(checkpoint_json(c).find("kept"), std::string::npos);
+  c.kept = {{"checkpoints/step-00000004", {"newest", "best_val"}}};
+  EXPECT_NE(checkpoint_json(c).find("\"kept\":{\"checkpoints/step-00000004\":[\"newest\",\"best_val\"]}"),
+            std::string::npos)
+      << checkpoint_json(c);
+  const std::string e = retention_event_json(5, 1.0, "checkpoints/step-00000001", "removed", c.kept);
+  EXPECT_NE(e.find("\"kind\":\"checkpoint_deleted\""), std::string::npos) << e;
+  EXPECT_NE(e.find("\"path\":\"checkpoints/step-00000001\",\"reason\":\"retention\",\"kept\":{"),
+            std::string::npos)
+      << e;
 }
 
 }  // namespace

@@ -463,10 +463,240 @@ def tiny_preset_learns(env):
           f"validation loss {vals[-1]['loss']:.3f} after {budget} steps is not below {threshold}")
 
 
+# ---------------------------------------------------------------------------
+# Data mixtures, the phase switch, resuming from an older checkpoint, retention
+
+
+def write_token_file(path, count, seed):
+    rng = random.Random(seed)
+    with open(path, "wb") as f:
+        f.write(struct.pack(f"<{count}H", *[rng.randrange(256) for _ in range(count)]))
+    return path
+
+
+def samples_by_step(records):
+    return {s["step"]: s.get("samples") for s in of_type(records, "step")}
+
+
+def mixture_proportions_and_resume(env):
+    """--data-mix of a synthetic domain and a token file: the sources are read in
+    the weights' proportions, validation reports each source, and a resume in the
+    middle is bit-exact (samples, losses, validation), so the draws are a function
+    of the seed and the position."""
+    import json
+    work = env.fresh_dir("mix-data")
+    tokens = write_token_file(os.path.join(work, "tokens.bin"), 200 * 32, 3)
+    mix = f"--data-mix=synthetic:arithmetic=3,{tokens}=1"
+    flags = ["--deterministic", mix, "--micro-batch-size=8", "--grad-accum-steps=2", "--val-every=10",
+             "--val-tokens=64", "--checkpoint-every=10", "--max-steps=20"]
+    straight = env.fresh_dir("mix-straight")
+    env.train(straight, *flags)
+    records = read_records(straight)
+    header = records[0]
+    check(header["run"]["train_data"].startswith("mixture synthetic:arithmetic=0.75,"), f"{header['run']}")
+    counts = {}
+    for step, samples in samples_by_step(records).items():
+        check(samples is not None and set(samples) == {"synthetic:arithmetic", tokens}, f"step {step}: {samples}")
+        check(sum(samples.values()) == 16, f"step {step} read {sum(samples.values())} sequences, not 16")
+        for name, n in samples.items():
+            counts[name] = counts.get(name, 0) + n
+    share = counts["synthetic:arithmetic"] / 320
+    check(abs(share - 0.75) < 0.1, f"synthetic:arithmetic is {share:.3f} of the samples, weight 0.75")
+    for v in of_type(records, "val"):
+        check(set(v["by_source"]) == {"synthetic:arithmetic", tokens}, f"val by_source {v.get('by_source')}")
+        check(all(math.isfinite(x) and x > 0 for x in v["by_source"].values()), f"{v['by_source']}")
+        check(v["tokens_evaluated"] == 2 * 2 * 31, f"tokens_evaluated {v['tokens_evaluated']}")
+        want = (v["by_source"]["synthetic:arithmetic"] + v["by_source"][tokens]) / 2  # equal token counts
+        check(abs(v["loss"] - want) < 1e-9, f"val loss {v['loss']} is not the mean of its sources {want}")
+        check(set(v["by_domain"]) == {"arithmetic"}, f"by_domain {v['by_domain']}")
+    trainer = load_pt(os.path.join(straight, "checkpoints", "step-00000020", "trainer.pt"))
+    check(trainer["data.cursor"] == 320 and sum(trainer["data.sources"].values()) == 320,
+          f"trainer.pt data.cursor {trainer['data.cursor']}, data.sources {trainer['data.sources']}")
+    check(trainer["data.sources"]["synthetic:arithmetic"] == counts["synthetic:arithmetic"], "data.sources")
+    r = env.run("eval", f"--checkpoint={os.path.join(straight, 'checkpoints', 'step-00000020')}", "--json")
+    check(r.returncode == 0, f"eval failed: {r.stderr}")
+    ev = json.loads(r.stdout)
+    last_val = of_type(records, "val")[-1]
+    check(ev["by_source"].keys() == last_val["by_source"].keys(), f"eval by_source {ev.get('by_source')}")
+    for name, loss in ev["by_source"].items():
+        check(abs(loss - last_val["by_source"][name]) < 1e-6, f"eval {name} {loss} vs val {last_val['by_source'][name]}")
+    # Resume in the middle: 10 steps, then 10 more from the checkpoint.
+    resumed = env.fresh_dir("mix-resumed")
+    env.train(resumed, *flags[:-1], "--max-steps=10")
+    env.train(resumed, *flags)
+    runs = attempts(read_records(resumed))
+    check(len(runs) == 2 and runs[1][0]["resume"]["step"] == 10, f"resume {runs[-1][0]['resume']}")
+    merged = {**step_values([r for r in runs[0][1]]), **step_values(runs[1][1])}
+    a = step_values(records)
+    check(sorted(merged) == sorted(a), f"steps {sorted(merged)}")
+    for step in a:
+        check(a[step] == merged[step], f"step {step} differs after the resume:\n {a[step]}\n {merged[step]}")
+    vals = {v["step"]: v for v in of_type(read_records(resumed), "val")}
+    check(vals[20] == {v["step"]: v for v in of_type(records, "val")}[20], "validation differs after the resume")
+    # Bad mixtures are refused before anything is written.
+    for bad, flag in [("--data-mix=synthetic:arithmetc=1", "--data-mix"), ("--data-mix=/nonexistent.bin=1", "--data-mix"),
+                      ("--data-mix-phase2=synthetic:copy=0", "--data-mix-phase2")]:
+        bad_dir = os.path.join(env.work_dir, "never")
+        r = env.run("train", f"--run-dir={bad_dir}", *SMALL_MODEL, *SMALL_TRAIN, "--max-steps=3", bad)
+        check(r.returncode == 2 and flag in r.stderr and not os.path.exists(bad_dir), f"{bad}: {r.returncode} {r.stderr}")
+
+
+def phase_switch_at_step(env):
+    """--data-mix-phase2 with --phase2-start-steps=N: steps 1..N read phase 1, an
+    event phase_switch marks step N+1, and every later step reads phase 2 only; a
+    resume before the switch crosses it bit-exactly; without a start it defaults
+    to the decay start (plan says where)."""
+    import json
+    run_dir = env.fresh_dir("phase")
+    p1 = {"synthetic:arithmetic"}
+    p2 = {"synthetic:copy", "synthetic:dyck"}
+    flags = ["--deterministic", "--data-mix=synthetic:arithmetic=1",
+             "--data-mix-phase2=synthetic:copy=1,synthetic:dyck=1", "--phase2-start-steps=5", "--val-every=10",
+             "--val-tokens=32", "--checkpoint-every=4"]
+    env.train(run_dir, *flags, "--max-steps=10")
+    records = read_records(run_dir)
+    switches = [e for e in of_type(records, "event") if e["kind"] == "phase_switch"]
+    check(len(switches) == 1 and switches[0]["step"] == 6, f"phase_switch events {switches}")
+    check(records[0]["run"]["data_phase2_start"] == 5, f"header run {records[0]['run']}")
+    for step, samples in samples_by_step(records).items():
+        used = {name for name, n in samples.items() if n > 0}
+        want = p1 if step <= 5 else p2
+        check(used <= want and used, f"step {step} read {samples}, expected only {want}")
+        check(sum(samples.values()) == 4, f"step {step}: {samples}")
+    after = [samples_by_step(records)[s] for s in range(6, 11)]
+    check(all(sum(s[n] for n in p2) == 4 for s in after), f"phase 2 samples {after}")
+    val = of_type(records, "val")[-1]
+    check(set(val["by_source"]) == p1 | p2 and all(math.isfinite(x) for x in val["by_source"].values()),
+          f"val by_source {val.get('by_source')}")
+    # A resume from the checkpoint at step 4 crosses the switch exactly like the straight run.
+    split = env.fresh_dir("phase-split")
+    env.train(split, *flags, "--max-steps=10", f"--resume={os.path.join(run_dir, 'checkpoints', 'step-00000004')}")
+    resumed = read_records(split)
+    check(resumed[0]["resume"]["step"] == 4, f"resume {resumed[0]['resume']}")
+    check([e["step"] for e in of_type(resumed, "event") if e["kind"] == "phase_switch"] == [6],
+          "the resumed run did not switch at step 6")
+    straight = step_values(records)
+    check(step_values(resumed) == {s: straight[s] for s in range(5, 11)}, "the run resumed across the switch differs")
+    # The default start is the decay start: 10 steps with a 4-step decay switch after step 6.
+    plan_flags = [*SMALL_MODEL, *SMALL_TRAIN, "--data-mix-phase2=synthetic:copy=1", "--decay-steps=4", "--max-steps=10"]
+    r = env.run("plan", "--json", *plan_flags)
+    check(r.returncode == 0 and json.loads(r.stdout)["schedule"]["phase2_start_step"] == 6, r.stdout + r.stderr)
+    default_dir = env.fresh_dir("phase-default")
+    env.train(default_dir, "--data-mix-phase2=synthetic:copy=1", "--decay-steps=4", "--max-steps=10")
+    switches = [e for e in of_type(read_records(default_dir), "event") if e["kind"] == "phase_switch"]
+    check([e["step"] for e in switches] == [7], f"default phase switch {switches}")
+    # No decay and no start: an error naming the flag, nothing written.
+    r = env.run("plan", "--json", *SMALL_MODEL, *SMALL_TRAIN, "--data-mix-phase2=synthetic:copy=1", "--max-steps=10")
+    check(r.returncode == 2 and json.loads(r.stdout)["errors"][0]["flag"] == "phase2-start-steps", r.stdout)
+    r = env.run("train", f"--run-dir={os.path.join(env.work_dir, 'never')}", *SMALL_MODEL, *SMALL_TRAIN,
+                "--max-steps=10", "--phase2-start-steps=3")
+    check(r.returncode == 2 and "--phase2-start-steps" in r.stderr, r.stderr)
+
+
+def fork_and_anneal_into_phase2(env):
+    """Fork a stable-phase checkpoint into a decay with a phase-2 mixture: the lr
+    decays from the fork point (strictly, from below the peak down to --min-lr)
+    and every sample comes from the new mixture."""
+    source = env.fresh_dir("anneal-source")
+    env.train(source, "--max-steps=10", "--checkpoint-every=10")
+    ckpt = os.path.join(source, "checkpoints", "step-00000010")
+    fork = env.fresh_dir("anneal")
+    n = 8
+    env.train(fork, f"--fork-from={ckpt}", "--warmup-steps=0", "--decay-start-steps=0", f"--decay-steps={n}",
+              f"--max-steps={n}", "--lr=3e-3", "--min-lr=3e-4", "--data-mix-phase2=synthetic:grammar=1",
+              "--val-every=8", "--val-tokens=64")
+    records = read_records(fork)
+    header = records[0]
+    check(header["fork"]["step"] == 10 and header["run"]["data_phase2_start"] == 0, f"{header}")
+    lrs = [s["lr"] for s in of_type(records, "step")]
+    check(len(lrs) == n and lrs[0] < 3e-3 and all(a > b for a, b in zip(lrs, lrs[1:])), f"lr {lrs}")
+    check(abs(lrs[-1] - 3e-4) < 1e-15, f"the last lr {lrs[-1]} is not --min-lr")
+    switches = [e for e in of_type(records, "event") if e["kind"] == "phase_switch"]
+    check([e["step"] for e in switches] == [1], f"phase_switch {switches}")
+    for step, samples in samples_by_step(records).items():
+        check(samples.get("synthetic:grammar") == 4 and sum(samples.values()) == 4, f"step {step}: {samples}")
+    val = of_type(records, "val")[-1]
+    check(set(val["by_source"]) == {"synthetic", "synthetic:grammar"}, f"by_source {val['by_source']}")
+    check(val["by_source"]["synthetic:grammar"] < val["by_source"]["synthetic"],
+          f"annealing on grammar did not make grammar easier than the whole corpus: {val['by_source']}")
+
+
+def resume_from_older_checkpoint(env):
+    """--resume PATH of a checkpoint older than the newest continues the curve from
+    there: the first step is that checkpoint's step + 1 and the losses equal the
+    straight run's (deterministic mode)."""
+    flags = ["--deterministic", "--checkpoint-every=4", "--keep-checkpoints=10", "--max-steps=12",
+             "--router-stats-every=4"]
+    run_dir = env.fresh_dir("older")
+    env.train(run_dir, *flags)
+    straight = step_values(read_records(run_dir))
+    older = os.path.join(run_dir, "checkpoints", "step-00000004")
+    env.train(run_dir, *flags, f"--resume={older}")
+    runs = attempts(read_records(run_dir))
+    header, body = runs[-1]
+    check(header["resume"] == {"step": 4, "checkpoint": older}, f"resume {header['resume']}")
+    steps = [r["step"] for r in body if r["type"] == "step"]
+    check(steps == list(range(5, 13)), f"the resumed attempt trained steps {steps}")
+    again = step_values(body)
+    for step in steps:
+        check(again[step] == straight[step], f"step {step} differs:\n straight {straight[step]}\n resumed  {again[step]}")
+    replaced = [e for e in body if e["type"] == "event" and e["kind"] == "checkpoint_deleted"]
+    check(len(replaced) == 2, f"the abandoned checkpoints 8 and 12 were not replaced: {replaced}")
+    check([s for s, _, c in checkpoints(run_dir) if c] == [4, 8, 12], f"{checkpoints(run_dir)}")
+
+
+def retention_rules(env):
+    """--keep-checkpoints, --keep-every-tokens and --keep-best-val: replaying the
+    documented rules over the run's saves gives exactly the deletions the trainer
+    made; the newest complete checkpoint is never deleted."""
+    every = 3 * 128 + 64  # multiples 448, 896, 1344 -> first checkpoint at or after: steps 4, 7, 11
+    run_dir = env.fresh_dir("retention")
+    env.train(run_dir, "--checkpoint-every=1", "--keep-checkpoints=2", f"--keep-every-tokens={every}",
+              "--keep-best-val", "--val-every=1", "--val-tokens=32", "--max-steps=14", "--lr=2e-2")
+    records = read_records(run_dir)
+    val_at = {v["step"]: v["loss"] for v in of_type(records, "val")}
+    on_disk = {}  # step -> (tokens, val loss at save)
+    deletions = []
+    for c in of_type(records, "checkpoint"):
+        check(c["val_loss"] == val_at[c["step"]], f"checkpoint {c['step']} val_loss {c['val_loss']}")
+        on_disk[c["step"]] = (c["tokens"], c["val_loss"])
+        steps = sorted(on_disk)
+        keep = {}
+        for s in steps[-2:]:
+            keep.setdefault(s, []).append("newest")
+        previous = None
+        for s in steps:
+            t = on_disk[s][0]
+            if t >= every and t // every > (previous // every if previous is not None else 0):
+                keep.setdefault(s, []).append("every_tokens")
+            previous = t
+        best = min(steps, key=lambda s: (on_disk[s][1], s))
+        keep.setdefault(best, []).append("best_val")
+        want_kept = {f"checkpoints/step-{s:08d}": sorted(r) for s, r in keep.items()}
+        got_kept = {p: sorted(r) for p, r in c["kept"].items()}
+        check(got_kept == want_kept, f"after saving step {c['step']}: kept {got_kept}, rules say {want_kept}")
+        check(c["path"] in got_kept and "newest" in got_kept[c["path"]], f"the new checkpoint is not kept: {c}")
+        for s in steps:
+            if s not in keep:
+                deletions.append(f"checkpoints/step-{s:08d}")
+                del on_disk[s]
+    events = [e for e in of_type(records, "event") if e["kind"] == "checkpoint_deleted"]
+    check([e["path"] for e in events] == deletions, f"deleted {[e['path'] for e in events]}, rules say {deletions}")
+    for e in events:
+        check(e["reason"] == "retention" and e["path"] not in e["kept"] and e["kept"], f"event {e}")
+    left = [s for s, _, complete in checkpoints(run_dir) if complete]
+    check(left == sorted(on_disk), f"on disk {left}, rules say {sorted(on_disk)}")
+    check(14 in left and {4, 7, 11} <= set(left), f"on disk {left}")
+    for s in left:
+        verify_manifest(os.path.join(run_dir, "checkpoints", f"step-{s:08d}"))
+
+
 SCENARIOS = {f.__name__: f for f in (
     bad_flags_write_nothing, overfit_one_batch, metrics_stream_is_valid, plan_matches_train_schedule,
     nonfinite_skip_and_stop, sigterm_checkpoints_and_stops, resume_is_bit_exact_after_kill,
-    kill_during_checkpoint_writes, corrupt_checkpoint_falls_back, fork_and_eval, tiny_preset_learns)}
+    kill_during_checkpoint_writes, corrupt_checkpoint_falls_back, fork_and_eval, tiny_preset_learns,
+    mixture_proportions_and_resume, phase_switch_at_step, fork_and_anneal_into_phase2, resume_from_older_checkpoint,
+    retention_rules)}
 
 
 def main():
