@@ -2,6 +2,7 @@ import { Command, InvalidArgumentError, Option } from 'commander';
 import { WorkbenchError } from '../contract/errors.js';
 import type { MetricsAppended } from '../contract/metrics.js';
 import { isFinalState, type RunSummary } from '../contract/runs.js';
+import { addCheckpointCommands, addEvalEveryOptions, checkpointId, evalEveryFrom } from './checkpoint-commands.js';
 import type { CliClient } from './client.js';
 import { deploymentLine, nodeReport, nodesTable, runDetail, runsTable } from './format.js';
 import { exportCsv } from './export.js';
@@ -134,8 +135,8 @@ export function buildProgram(io: CliIo, defaults: GlobalOptions, version: string
       }
     }));
 
-  program
-    .command('launch')
+  addEvalEveryOptions(program
+    .command('launch'))
     .description('launch a run: resolve and validate the configuration with the trainer, then start it detached')
     .requiredOption('--preset <name>', 'a preset from resources/presets, e.g. jetmoe-tiny')
     .option('--node <node>', 'node id or name', 'local')
@@ -145,7 +146,7 @@ export function buildProgram(io: CliIo, defaults: GlobalOptions, version: string
     .option('--notes <text>', 'notes')
     .option('--follow', 'stay and print metrics until the run ends (the run keeps going if you quit)')
     .option('--json', 'print the run as JSON')
-    .action(withClient(async (c, o: { preset: string; node: string; set: Record<string, string>; name?: string; tag: string[]; notes?: string; follow?: boolean; json?: boolean }) => {
+    .action(withClient(async (c, o: { preset: string; node: string; set: Record<string, string>; name?: string; tag: string[]; notes?: string; follow?: boolean; json?: boolean } & EvalEveryOpts) => {
       const { run, warnings } = await c.call('runs:launch', {
         nodeId: await nodeId(c, o.node),
         preset: o.preset,
@@ -153,6 +154,7 @@ export function buildProgram(io: CliIo, defaults: GlobalOptions, version: string
         ...(o.name ? { name: o.name } : {}),
         tags: o.tag,
         notes: o.notes ?? '',
+        ...evalEveryFrom(o),
       });
       for (const w of warnings) io.err(`warning: ${w}\n`);
       if (o.json) json(run);
@@ -188,7 +190,6 @@ export function buildProgram(io: CliIo, defaults: GlobalOptions, version: string
   for (const [verb, channel, what] of [
     ['stop', 'runs:stop', 'stop a run: SIGTERM, the trainer writes a checkpoint and exits'],
     ['kill', 'runs:kill', "kill a run's processes (SIGKILL; no checkpoint)"],
-    ['resume', 'runs:resume', 'start a new attempt of a stopped or failed run from its newest checkpoint'],
   ] as const) {
     runs
       .command(`${verb} <run>`)
@@ -198,6 +199,50 @@ export function buildProgram(io: CliIo, defaults: GlobalOptions, version: string
         io.out(`${run.id}: ${run.state}${run.stateMessage ? ` (${run.stateMessage})` : ''}\n`);
       }));
   }
+
+  runs
+    .command('resume <run>')
+    .description('start a new attempt of a stopped or failed run from its newest checkpoint (or --checkpoint)')
+    .option('--checkpoint <checkpoint>', 'resume from the checkpoint of this step (or id:N); later ones are set aside')
+    .action(withClient(async (c, runId: string, o: { checkpoint?: string }) => {
+      const run = await c.call('runs:resume', { runId, ...(o.checkpoint !== undefined ? { checkpointId: await checkpointId(c, o.checkpoint, runId) } : {}) });
+      io.out(`${run.id}: ${run.state}${run.stateMessage ? ` (${run.stateMessage})` : ''}\n`);
+    }));
+  addEvalEveryOptions(runs
+    .command('fork <run>'))
+    .description('a new run from a checkpoint of this one (--fork-from), optionally annealing from there')
+    .requiredOption('--checkpoint <checkpoint>', 'the step of one of the run\'s checkpoints (or id:N)')
+    .option('--name <name>', 'a name for the new run')
+    .option('--set <flag=value>', 'override a trainer flag (repeatable)', keyValue, {})
+    .option('--no-fork-optimizer', 'start the AdamW moments from zero instead of taking them over')
+    .option('--anneal-steps <n>', 'anneal: decay from --lr to --min-lr over N steps from the fork point', positiveInt)
+    .option('--anneal-tokens <n>', 'anneal: the same over N tokens', positiveInt)
+    .option('--decay-form <form>', 'anneal decay shape: exponential, linear, cosine, 1-sqrt', 'exponential')
+    .option('--min-lr <lr>', 'anneal: the learning rate at the end', Number)
+    .option('--data-mix <mix>', "the fork's data mixture (when the node's trainer has --data-mix)")
+    .option('--tag <tag>', 'a tag (repeatable)', collect, [])
+    .option('--json', 'print the run as JSON')
+    .action(withClient(async (c, parent: string, o: ForkOpts) => {
+      const annealing = o.annealSteps !== undefined || o.annealTokens !== undefined;
+      if (annealing && o.minLr === undefined) throw new WorkbenchError({ code: 'invalid_request', message: 'An anneal needs --min-lr.', hint: 'Add --min-lr, e.g. 10% of the run\'s --lr.' });
+      const { run, warnings } = await c.call('runs:fork', {
+        runId: parent,
+        checkpointId: await checkpointId(c, o.checkpoint, parent),
+        overrides: o.set,
+        forkOptimizer: o.forkOptimizer,
+        tags: o.tag,
+        ...(o.name ? { name: o.name } : {}),
+        ...(annealing
+          ? { anneal: { ...(o.annealSteps ? { decaySteps: o.annealSteps } : { decayTokens: o.annealTokens as number }), form: o.decayForm as 'exponential', minLr: o.minLr as number, ...(o.dataMix ? { dataMixPhase2: o.dataMix } : {}) } }
+          : o.dataMix ? { dataMix: o.dataMix } : {}),
+        ...evalEveryFrom(o),
+      });
+      for (const w of warnings) io.err(`warning: ${w}\n`);
+      if (o.json) json(run);
+      else io.out(`forked ${run.id} (${run.name}) from ${parent}: ${run.state}\n  run directory: ${run.remoteDir}\n`);
+    }));
+
+  addCheckpointCommands(program, io, withClient, json);
 
   const metrics = program.command('metrics').description('metrics of runs');
   metrics
@@ -227,6 +272,12 @@ export function buildProgram(io: CliIo, defaults: GlobalOptions, version: string
     }));
   return program;
 }
+
+type EvalEveryOpts = { evalEveryTokens?: number; evalKind: string; evalTasks: string[]; evalLimit?: number; evalLocalTasks?: string };
+type ForkOpts = {
+  checkpoint: string; name?: string; set: Record<string, string>; forkOptimizer: boolean; annealSteps?: number; annealTokens?: number;
+  decayForm: string; minLr?: number; dataMix?: string; tag: string[]; json?: boolean;
+} & EvalEveryOpts;
 
 async function nodeId(c: CliClient, nameOrId: string): Promise<string> {
   const nodes = await c.call('nodes:list', {});

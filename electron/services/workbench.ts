@@ -1,14 +1,20 @@
 import { existsSync, mkdirSync } from 'node:fs';
 import { homedir, userInfo } from 'node:os';
-import { dirname, join } from 'node:path';
+import { dirname, join, posix } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { AppInfo } from '../contract/app.js';
 import { appHandlers } from './app-handlers.js';
+import { CheckpointService } from './checkpoints/checkpoint-service.js';
+import { CheckpointStore } from './checkpoints/checkpoint-store.js';
+import { checkpointsHandlers } from './checkpoints/handlers.js';
 import { configHandlers } from './config/handlers.js';
 import { openDatabase } from './db/database.js';
 import { Deployer, type LocalDeployMode } from './deploy/deployer.js';
 import { DeploymentStore } from './deploy/deployment-store.js';
 import { deployHandlers } from './deploy/handlers.js';
+import { EvalService } from './evals/eval-service.js';
+import { EvalStore } from './evals/eval-store.js';
+import { evalsHandlers } from './evals/handlers.js';
 import { historyHandlers } from './history/handlers.js';
 import { HistoryQueries } from './history/history-queries.js';
 import { metricsHandlers } from './metrics/handlers.js';
@@ -53,6 +59,8 @@ export interface WorkbenchOptions {
   watchRuns?: boolean;
   /** Poll timings of the run monitor. */
   monitorTiming?: Partial<MonitorTiming>;
+  /** Python with lm-evaluation-harness for This machine (default: the managed venv, else python3). */
+  evalPython?: string;
 }
 
 /** The assembled services: request handlers, push events, and shutdown. */
@@ -109,6 +117,15 @@ export function createWorkbench(options: WorkbenchOptions): Workbench {
   });
   const monitor = new RunMonitor(runs, pool, writer, events, options.monitorTiming);
   const changed = (id: string): void => events.emit('runs:changed', { run: toSummary(runs.get(id)) });
+  const checkpoints = new CheckpointStore(db);
+  const checkpointService = new CheckpointService({
+    store: checkpoints,
+    runs,
+    pool,
+    dataDir: options.dataDir,
+    onProgress: (p) => events.emit('checkpoints:progress', p),
+    onChanged: (checkpoint) => events.emit('checkpoints:changed', { checkpoint }),
+  });
   const launcher = new Launcher({
     runs,
     nodes,
@@ -116,9 +133,33 @@ export function createWorkbench(options: WorkbenchOptions): Workbench {
     deployments,
     deployer,
     monitor,
+    checkpoints,
     dataDir: options.dataDir,
     localTrainer: options.trainerPath,
     onChanged: (run) => events.emit('runs:changed', { run }),
+  });
+  const evalStore = new EvalStore(db);
+  const evals = new EvalService({
+    store: evalStore,
+    checkpoints,
+    runs,
+    pool,
+    tools: async (node) => {
+      const binary = (await launcher.trainer(node)).binary;
+      const lmEvalScript =
+        node.kind === 'local'
+          ? join(sourceRoot, 'native', 'scripts', 'lm_eval_run.py')
+          : posix.join(posix.dirname(posix.dirname(posix.dirname(binary))), 'native', 'scripts', 'lm_eval_run.py');
+      const python = node.kind === 'local' ? (options.evalPython ?? null) : nodes.get(node.id).python;
+      return { trainer: binary, lmEvalScript, python };
+    },
+    referencePath: join(sourceRoot, 'resources', 'eval-reference.json'),
+    onProgress: (p) => events.emit('evals:progress', p),
+    onChanged: (job) => events.emit('evals:changed', { job }),
+  });
+  // A checkpoint record that crosses a multiple of a run's evalEvery tokens queues an evaluation.
+  events.on('metrics:appended', (p) => {
+    if ((p.records.checkpoint ?? 0) > 0) evals.schedule(p.runId);
   });
   const handlers: Handlers = {
     ...appHandlers(options),
@@ -126,6 +167,8 @@ export function createWorkbench(options: WorkbenchOptions): Workbench {
     ...deployHandlers(deployer, deployments, nodes, pool),
     ...runsHandlers(runs, launcher, monitor, changed),
     ...metricsHandlers(queries, runs, writer, pool),
+    ...checkpointsHandlers(checkpoints, checkpointService, runs),
+    ...evalsHandlers(evals, evalStore, runs),
     ...configHandlers({ trainerPath: options.trainerPath, sourceRoot }),
     ...historyHandlers(new HistoryQueries(db, runs)),
     ...settingsHandlers(new SettingsStore(options.dataDir), events),
@@ -139,6 +182,7 @@ export function createWorkbench(options: WorkbenchOptions): Workbench {
     close: () =>
       (closing ??= (async () => {
         await monitor.close();
+        await evals.close();
         await pool.close();
         if (ssh) await (await ssh).close();
         db.close();

@@ -26,6 +26,12 @@ const metaKeys = new Set(['type', 'step', 'tokens', 'time']);
 
 class Malformed extends Error {}
 
+/** Why the trainer keeps a checkpoint beyond retention (`kept`: a string or an array of strings), as JSON. */
+function keptReasons(v: unknown): string {
+  const list = typeof v === 'string' ? [v] : Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string') : [];
+  return JSON.stringify(list);
+}
+
 /** A series as the applier knows it, with its newest point in the chunk being applied. */
 interface SeriesEntry {
   id: number;
@@ -92,8 +98,8 @@ export class RecordApplier {
          ON CONFLICT (run_id, attempt) DO UPDATE SET state = excluded.state, message = excluded.message, ended_at = excluded.ended_at`,
       ),
       checkpoint: db.prepare(
-        `INSERT INTO checkpoints (run_id, attempt, step, tokens, bytes, path, loss, val_loss, reason, created_at)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`,
+        `INSERT INTO checkpoints (run_id, attempt, step, tokens, bytes, path, loss, val_loss, reason, created_at, kept)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`,
       ),
       checkpointDeleted: db.prepare("UPDATE checkpoints SET status = 'deleted' WHERE run_id = ? AND path = ?"),
       runLastStep: db.prepare('UPDATE runs SET last_step = ? WHERE key = ?'),
@@ -181,7 +187,7 @@ export class RecordApplier {
         const path = str(rec.path);
         if (path === null) throw new Malformed('"path" must be a string');
         this.stmts.checkpoint.run(runId, s.attempt, step, num(rec.tokens), num(rec.bytes), path, num(rec.loss),
-          num(rec.val_loss), str(rec.reason), num(rec.time));
+          num(rec.val_loss), str(rec.reason), num(rec.time), keptReasons(rec.kept));
         return undefined;
       }
       case 'header': {

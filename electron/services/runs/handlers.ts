@@ -5,7 +5,7 @@ import { toSummary, type RunStore } from './run-store.js';
 
 type RunsHandlers = Pick<
   Handlers,
-  'runs:launch' | 'runs:stop' | 'runs:kill' | 'runs:resume' | 'runs:list' | 'runs:get' | 'runs:update' | 'runs:refresh'
+  'runs:launch' | 'runs:stop' | 'runs:kill' | 'runs:resume' | 'runs:fork' | 'runs:list' | 'runs:get' | 'runs:update' | 'runs:refresh'
 >;
 
 /** Handlers of the `runs` domain. */
@@ -14,7 +14,8 @@ export function runsHandlers(runs: RunStore, launcher: Launcher, monitor: RunMon
     'runs:launch': async (req) => launcher.launch(req),
     'runs:stop': async ({ runId }) => launcher.stop(runId),
     'runs:kill': async ({ runId }) => launcher.kill(runId),
-    'runs:resume': async ({ runId }) => launcher.resume(runId),
+    'runs:resume': async ({ runId, checkpointId }) => launcher.resume(runId, checkpointId),
+    'runs:fork': async (req) => launcher.fork(req),
     'runs:list': async ({ nodeId, limit }) => runs.list(nodeId ?? null, limit).map(toSummary),
     'runs:get': async ({ runId }) => runs.detail(runId),
     'runs:update': async ({ runId, ...patch }) => {

@@ -50,13 +50,20 @@ mkdir -p attempts
 n=1
 while [ -e "attempts/$n.json" ]; do n=$((n + 1)); done
 
-log "attempt $n: starting $TRAINER"
-"$TRAINER" train --run-dir "$D" --run-id "$RUN_ID" --flags-file "$D/run.flags" --resume auto >>trainer.log 2>&1 &
+# resume.next (written by the workbench for "resume from this checkpoint") names the checkpoint of this
+# attempt only; later attempts resume from the newest complete checkpoint.
+resume=auto
+if [ -f resume.next ]; then
+  resume=$(cat resume.next)
+  rm -f resume.next
+fi
+log "attempt $n: starting $TRAINER (resume $resume)"
+"$TRAINER" train --run-dir "$D" --run-id "$RUN_ID" --flags-file "$D/run.flags" --resume "$resume" >>trainer.log 2>&1 &
 pid=$!
 [ -n "$stop" ] && kill -TERM "$pid" 2>/dev/null
 echo "$pid" >trainer.pid.tmp && mv -f trainer.pid.tmp trainer.pid
-printf '{"attempt": %d, "pid": %d, "boot_id": "%s", "started_at": %s, "resume": "auto"}\\n' \\
-  "$n" "$pid" "$boot" "$(date +%s)" >"attempts/$n.json.tmp" && mv -f "attempts/$n.json.tmp" "attempts/$n.json"
+printf '{"attempt": %d, "pid": %d, "boot_id": "%s", "started_at": %s, "resume": "%s"}\\n' \\
+  "$n" "$pid" "$boot" "$(date +%s)" "$resume" >"attempts/$n.json.tmp" && mv -f "attempts/$n.json.tmp" "attempts/$n.json"
 
 wait "$pid"
 # wait returns early when a trapped signal arrives; keep waiting until the trainer is gone.

@@ -2,7 +2,8 @@ import { randomBytes } from 'node:crypto';
 import { posix } from 'node:path';
 import type { EvalEverySetting } from '../../contract/evals.js';
 import type { RunSummary } from '../../contract/runs.js';
-import { isFinalState, type LaunchRequest } from '../../contract/runs.js';
+import { isFinalState, type ForkRequest, type LaunchRequest } from '../../contract/runs.js';
+import type { CheckpointStore } from '../checkpoints/checkpoint-store.js';
 import type { Deployer } from '../deploy/deployer.js';
 import type { DeploymentStore } from '../deploy/deployment-store.js';
 import { ServiceError } from '../errors.js';
@@ -10,6 +11,7 @@ import { logindScript, logindWarning, parseKeyValues } from '../nodes/logind.js'
 import type { NodeHandle } from '../nodes/node.js';
 import type { NodePool } from '../nodes/node-pool.js';
 import type { NodeStore } from '../nodes/node-store.js';
+import { annealFlags, dataMixFlags, trainerFlagNames, type ParsedAnneal } from './fork.js';
 import { detachCommand, launchScript } from './launch-script.js';
 import { observe, type Observation } from './liveness.js';
 import type { RunMonitor } from './monitor.js';
@@ -24,6 +26,7 @@ export interface LauncherDeps {
   deployments: DeploymentStore;
   deployer: Deployer | null;
   monitor: RunMonitor;
+  checkpoints: CheckpointStore;
   /** Local runs live in `<dataDir>/runs/<run_id>`. */
   dataDir: string;
   /** The trainer binary This machine runs. */
@@ -41,15 +44,37 @@ export function newRunId(now = new Date()): string {
 export type ParsedLaunch = Required<Omit<LaunchRequest, 'name' | 'evalEvery'>> & {
   name?: string;
   overrides: Record<string, string>;
-  evalEvery?: EvalEverySetting;
+  evalEvery?: EvalEveryInput;
 };
+
+/** The evalEvery option as the request schema delivers it. */
+export type EvalEveryInput = Omit<EvalEverySetting, 'limit' | 'localTasksDir'> & { limit?: number; localTasksDir?: string };
+
+/** Parsed request of runs:fork (defaults applied). */
+export type ParsedFork = Required<Omit<ForkRequest, 'name' | 'anneal' | 'dataMix' | 'evalEvery'>> & {
+  name?: string;
+  overrides: Record<string, string>;
+  anneal?: ParsedAnneal;
+  dataMix?: string;
+  evalEvery?: EvalEveryInput;
+};
+
+/** A fork's origin, recorded on the new run. */
+interface Lineage {
+  parentRunId: string;
+  parentCheckpointId: number;
+}
+
+function evalSetting(e: EvalEveryInput | undefined): EvalEverySetting | null {
+  return e ? { tokens: e.tokens, kind: e.kind, tasks: e.tasks, limit: e.limit ?? null, localTasksDir: e.localTasksDir ?? null } : null;
+}
 
 /** Launches, stops, kills and resumes runs on their nodes. */
 export class Launcher {
   constructor(private readonly d: LauncherDeps) {}
 
   /** Validates, writes the run directory, starts the wrapper detached and starts watching. */
-  async launch(req: ParsedLaunch): Promise<{ run: RunSummary; warnings: string[] }> {
+  async launch(req: ParsedLaunch, lineage?: Lineage): Promise<{ run: RunSummary; warnings: string[] }> {
     const profile = this.d.nodes.get(req.nodeId);
     const node = await this.d.pool.get(profile.id);
     const trainer = await this.trainer(node);
@@ -94,6 +119,9 @@ export class Launcher {
       remoteDir: runDir,
       tags: req.tags,
       notes: req.notes,
+      parentRunId: lineage?.parentRunId ?? null,
+      parentCheckpointId: lineage?.parentCheckpointId ?? null,
+      evalEvery: evalSetting(req.evalEvery),
     });
     const warnings = await this.logindWarnings(node, profile.name);
     await this.start(node, this.d.runs.get(runId));
@@ -142,8 +170,12 @@ export class Launcher {
     return toSummary(changed);
   }
 
-  /** Starts a new attempt of a stopped or failed run; the trainer resumes from its newest complete checkpoint. */
-  async resume(runId: string): Promise<RunSummary> {
+  /**
+   * Starts a new attempt of a stopped or failed run: from the given checkpoint of the run (`--resume
+   * PATH`; newer checkpoints of the abandoned history are set aside as `checkpoints/abandoned-step-N-<time>`
+   * so no later `--resume auto` can pick them), or from the newest complete one.
+   */
+  async resume(runId: string, checkpointId?: number): Promise<RunSummary> {
     const { run, node, seen } = await this.look(runId);
     if (!isFinalState(run.state) || seen.trainer === 'match' || seen.wrapper === 'match') {
       throw new ServiceError('conflict', `Run ${runId} is still ${run.state === 'failed' ? 'alive on its node' : run.state}.`, 'Stop it first.');
@@ -151,17 +183,95 @@ export class Launcher {
     if (run.state === 'completed') {
       throw new ServiceError('conflict', `Run ${runId} completed its planned steps.`, 'Launch a new run (or fork this one) to train further.');
     }
+    let from: string | null = null;
+    if (checkpointId !== undefined) {
+      const c = this.usableCheckpoint(runId, checkpointId);
+      if ((await node.stat(posix.join(c.remotePath, 'COMPLETE'))) === null) {
+        throw new ServiceError('conflict', `Checkpoint step ${c.step} is not complete on the node (${c.remotePath}).`, 'Verify it (`moewb checkpoints verify`) or pick another checkpoint.');
+      }
+      await this.setAsideNewer(node, run.remoteDir, c.step, runId);
+      from = c.remotePath;
+    }
     // The previous attempt's exit code and pids must not be read as this attempt's.
-    const stale = ['exit_code', 'trainer.pid', 'wrapper.pid'].map((f) => posix.join(run.remoteDir, f));
+    const stale = ['exit_code', 'trainer.pid', 'wrapper.pid', 'resume.next'].map((f) => posix.join(run.remoteDir, f));
     const cleared = await node.exec(['rm', '-f', '--', ...stale]);
     if (cleared.code !== 0) throw new ServiceError('remote_failed', `Cannot clear the previous exit code: ${cleared.stderr.toString('utf8')}`);
+    if (from !== null) {
+      // Runs launched by an older workbench have a wrapper that does not read resume.next.
+      const wrapper = posix.join(run.remoteDir, 'launch.sh');
+      if (!(await node.readFile(wrapper)).toString('utf8').includes('resume.next')) {
+        await node.writeFileAtomic(wrapper, launchScript({ runDir: run.remoteDir, runId, trainer: (await this.trainer(node)).binary }), 0o755);
+      }
+      await node.writeFileAtomic(posix.join(run.remoteDir, 'resume.next'), `${from}\n`);
+    }
     this.d.runs.setState(run.id, { state: 'launching', message: null, stopRequested: false, endedAt: null, exitCode: null });
     await this.start(node, this.d.runs.get(runId));
     return toSummary(this.d.runs.get(runId));
   }
 
+  /** A new run on the same node from a checkpoint of `req.runId`: `--fork-from`, lineage, optional anneal. */
+  async fork(req: ParsedFork): Promise<{ run: RunSummary; warnings: string[] }> {
+    const parent = this.d.runs.get(req.runId);
+    const c = this.usableCheckpoint(req.runId, req.checkpointId);
+    const node = await this.d.pool.get(parent.nodeId);
+    if ((await node.stat(posix.join(c.remotePath, 'COMPLETE'))) === null) {
+      throw new ServiceError('conflict', `Checkpoint step ${c.step} is not complete on the node (${c.remotePath}).`, 'Pick another checkpoint of the run.');
+    }
+    if (parent.preset === null) throw new ServiceError('conflict', `Run ${parent.id} has no preset to fork from.`, 'Launch a new run instead.');
+    const wantsMix = req.dataMix !== undefined || req.anneal?.dataMixPhase2 !== undefined;
+    const mix = wantsMix ? dataMixFlags(await trainerFlagNames(node, (await this.trainer(node)).binary), req.dataMix, req.anneal?.dataMixPhase2) : {};
+    const overrides: Record<string, string> = {
+      ...parent.overrides,
+      ...req.overrides,
+      ...(req.anneal ? annealFlags(req.anneal) : {}),
+      ...mix,
+      'fork-from': c.remotePath,
+      'fork-optimizer': String(req.forkOptimizer),
+    };
+    const what = req.anneal ? 'anneal' : 'fork';
+    return this.launch(
+      {
+        nodeId: parent.nodeId,
+        preset: parent.preset,
+        overrides,
+        name: req.name ?? `${parent.name} ${what} @${c.step}`,
+        tags: req.tags,
+        notes: req.notes,
+        ...(req.evalEvery ? { evalEvery: req.evalEvery } : {}),
+      },
+      { parentRunId: parent.id, parentCheckpointId: c.id },
+    );
+  }
+
+  /** A complete checkpoint of the run, or a clear error. */
+  private usableCheckpoint(runId: string, checkpointId: number): ReturnType<CheckpointStore['get']> {
+    const c = this.d.checkpoints.get(checkpointId);
+    if (c.runId !== runId) {
+      throw new ServiceError('invalid_request', `Checkpoint ${checkpointId} belongs to run ${c.runId}, not ${runId}.`, `List the checkpoints of ${runId} (\`moewb checkpoints list ${runId}\`).`);
+    }
+    if (c.status !== 'complete') {
+      throw new ServiceError('conflict', `Checkpoint step ${c.step} of run ${runId} is ${c.status}.`, 'Pick a complete checkpoint (`moewb checkpoints list`).');
+    }
+    return c;
+  }
+
+  /** Renames the run's step directories after `step` so `--resume auto` never returns to that history. */
+  private async setAsideNewer(node: NodeHandle, remoteDir: string, step: number, runId: string): Promise<void> {
+    const dir = posix.join(remoteDir, 'checkpoints');
+    const stamp = Math.floor(Date.now() / 1000);
+    for (const name of await node.list(dir)) {
+      const m = /^step-(\d+)$/.exec(name);
+      if (!m || Number(m[1]) <= step) continue;
+      const r = await node.exec(['mv', '--', posix.join(dir, name), posix.join(dir, `abandoned-${name}-${stamp}`)]);
+      if (r.code !== 0) throw new ServiceError('remote_failed', `Cannot set aside ${name}: ${r.stderr.toString('utf8').trim()}`, 'Check the permissions of the run directory.');
+    }
+    for (const c of this.d.checkpoints.list(runId)) {
+      if (c.step > step && c.status === 'complete') this.d.checkpoints.setStatus(c.id, 'deleted');
+    }
+  }
+
   /** The binary and source hash the node runs. */
-  private async trainer(node: NodeHandle): Promise<{ binary: string; hash: string | null; deploymentId: number | null }> {
+  async trainer(node: NodeHandle): Promise<{ binary: string; hash: string | null; deploymentId: number | null }> {
     if (node.kind === 'local') {
       const ready = this.d.deployments.latestReady(node.id);
       let hash = ready?.trainerHash ?? null;

@@ -1,3 +1,4 @@
+import type { EvalEverySetting } from '../../contract/evals.js';
 import type { CheckpointRecord, IngestStatus, RunAttempt, RunDetail, RunEvent, RunState, RunSummary } from '../../contract/runs.js';
 import type { Db } from '../db/database.js';
 import { ServiceError } from '../errors.js';
@@ -27,6 +28,7 @@ interface RunRow {
   notes: string;
   parent_run_id: string | null;
   parent_checkpoint_id: number | null;
+  eval_every: string | null;
   attempt: number | null;
 }
 
@@ -51,6 +53,10 @@ export interface NewRun {
   remoteDir: string;
   tags: string[];
   notes: string;
+  /** Lineage of a fork: the run and checkpoint it started from. */
+  parentRunId?: string | null;
+  parentCheckpointId?: number | null;
+  evalEvery?: EvalEverySetting | null;
 }
 
 /** State changes with the facts that come with them. */
@@ -89,6 +95,7 @@ function toStored(row: RunRow): StoredRun {
     notes: row.notes,
     parentRunId: row.parent_run_id,
     parentCheckpointId: row.parent_checkpoint_id,
+    evalEvery: row.eval_every ? (JSON.parse(row.eval_every) as EvalEverySetting) : null,
     stopRequested: row.stop_requested === 1,
     deploymentId: row.deployment_id,
   };
@@ -108,9 +115,9 @@ export class RunStore {
     this.stmts = {
       insert: db.prepare(
         `INSERT INTO runs (id, name, node_id, deployment_id, trainer_hash, preset, overrides, flags, config, state, remote_dir,
-           created_at, tags, notes)
+           created_at, tags, notes, parent_run_id, parent_checkpoint_id, eval_every)
          VALUES (@id, @name, @nodeId, @deploymentId, @trainerHash, @preset, @overrides, @flags, @config, 'launching', @remoteDir,
-           @now, @tags, @notes)`,
+           @now, @tags, @notes, @parentRunId, @parentCheckpointId, @evalEvery)`,
       ),
       get: db.prepare(`${selectRun} WHERE runs.id = ?`),
       list: db.prepare(`${selectRun} WHERE (@nodeId IS NULL OR node_id = @nodeId) ORDER BY created_at DESC, key DESC LIMIT @limit`),
@@ -140,6 +147,9 @@ export class RunStore {
       ),
       cursor: db.prepare("SELECT * FROM ingest_cursors WHERE run_id = ? AND stream = 'metrics'"),
       config: db.prepare('SELECT config FROM runs WHERE id = ?').pluck(),
+      device: db
+        .prepare("SELECT json_extract(header, '$.trainer.device') FROM attempts WHERE run_id = ? AND header IS NOT NULL ORDER BY attempt DESC LIMIT 1")
+        .pluck(),
     };
   }
 
@@ -150,6 +160,9 @@ export class RunStore {
       overrides: JSON.stringify(run.overrides),
       config: JSON.stringify(run.config),
       tags: JSON.stringify(run.tags),
+      parentRunId: run.parentRunId ?? null,
+      parentCheckpointId: run.parentCheckpointId ?? null,
+      evalEvery: run.evalEvery ? JSON.stringify(run.evalEvery) : null,
       now: Date.now() / 1000,
     });
     return this.get(run.id);
@@ -216,6 +229,11 @@ export class RunStore {
   configOf(id: string): Record<string, unknown> {
     const text = this.stmts.config.get(id) as string | undefined;
     return text ? (JSON.parse(text) as Record<string, unknown>) : {};
+  }
+
+  /** The device the run's newest attempt trained on (`cpu`, `cuda`), from its header record. */
+  deviceOf(id: string): string | null {
+    return (this.stmts.device.get(id) as string | null | undefined) ?? null;
   }
 
   /** Everything about a run. */

@@ -12,7 +12,7 @@ export interface Migration {
 }
 
 /** Every migration this build knows, in order. Add new files here; never edit an applied one. */
-export const migrationFiles = ['0001_init.sql', '0002_metrics.sql'] as const;
+export const migrationFiles = ['0001_init.sql', '0002_metrics.sql', '0003_checkpoints_evals.sql'] as const;
 
 /**
  * Finds the `.sql` files: next to this module in the source tree (vitest, tsx) or, for the compiled
