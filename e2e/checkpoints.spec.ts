@@ -37,14 +37,14 @@ test('the ledger of a training run; stop, resume from a middle checkpoint, and t
   await page.goto(workbench.url);
   await page.goto(`${workbench.origin}/runs/${run.id}/checkpoints`);
   const ledger = page.getByRole('table', { name: 'Checkpoint ledger' });
-  await expect(ledger.getByRole('button', { name: 'Verify step 3' })).toBeVisible();
+  await expect(ledger.getByRole('button', { name: 'Verify step 3', exact: true })).toBeVisible();
 
   // While it trains, the newest complete checkpoint cannot be deleted, and the row says why.
   const newest = ledger.locator('tr', { has: page.getByText('newest', { exact: true }) });
   await expect(newest.getByRole('button', { name: /^Delete step \d+/ })).toBeDisabled();
   await expect(newest.getByText(/this newest complete checkpoint is the one it would resume from/)).toBeVisible();
-  await expect(ledger.getByRole('button', { name: 'Delete step 3…' })).toBeEnabled();
-  await expect(ledger.getByRole('button', { name: 'Resume from step 3' })).toHaveCount(0);
+  await expect(ledger.getByRole('button', { name: 'Delete step 3…', exact: true })).toBeEnabled();
+  await expect(ledger.getByRole('button', { name: 'Resume from step 3', exact: true })).toHaveCount(0);
 
   await page.getByRole('button', { name: 'Stop', exact: true }).click();
   await expect(page.getByTestId('run-page')).toHaveAttribute('data-state', 'stopped', { timeout: 120_000 });
@@ -52,10 +52,14 @@ test('the ledger of a training run; stop, resume from a middle checkpoint, and t
   expect(stoppedAt).toBeGreaterThan(3);
   await saveScreenshot(page, 'run-checkpoints');
 
-  // Resume from the first checkpoint: a second attempt that continues the same curve past where it stopped.
-  await ledger.getByRole('button', { name: 'Resume from step 3' }).click();
+  // Resume from a middle checkpoint (the one before the checkpoint written on stop): a second attempt
+  // that continues the same curve past where the run stopped.
+  const done = await completeCheckpoints(workbench, run.id);
+  const middle = done.sort((a, b) => a.step - b.step).at(-2)!.step;
+  expect(middle).toBeLessThan(stoppedAt);
+  await ledger.getByRole('button', { name: `Resume from step ${middle}`, exact: true }).click();
   await expect(page.getByRole('link', { name: 'Training' })).toHaveAttribute('aria-current', 'page');
-  await expect(page.getByRole('region', { name: 'Lineage' }).getByText('resumed at step 3')).toBeVisible({ timeout: 60_000 });
+  await expect(page.getByRole('region', { name: 'Lineage' }).getByText(`resumed at step ${middle}`, { exact: true })).toBeVisible({ timeout: 60_000 });
   const loss = page.getByRole('figure', { name: 'Loss chart', exact: true });
   await expect.poll(async () => Number(await loss.getAttribute('data-last-step')), { timeout: 180_000 }).toBeGreaterThan(stoppedAt);
   const drawn = await loss.evaluate((el) => ({ last: Number(el.getAttribute('data-last-step')), points: Number(el.getAttribute('data-points')), dup: el.getAttribute('data-duplicates') }));
@@ -81,14 +85,14 @@ test('a completed run: verify a checkpoint, anneal from it, find the lineage in 
   await expect.poll(() => runState(workbench, run.id), { timeout: 180_000 }).toBe('completed');
   await page.goto(`${workbench.origin}/runs/${run.id}/checkpoints`);
   const ledger = page.getByRole('table', { name: 'Checkpoint ledger' });
-  for (const step of [4, 8, 12]) await expect(ledger.getByRole('button', { name: `Verify step ${step}` })).toBeVisible();
+  for (const step of [4, 8, 12]) await expect(ledger.getByRole('button', { name: `Verify step ${step}`, exact: true })).toBeVisible();
   // A completed run is not resumed (it is forked instead).
   await expect(ledger.getByRole('button', { name: /^Resume from/ })).toHaveCount(0);
-  await ledger.getByRole('button', { name: 'Verify step 8' }).click();
+  await ledger.getByRole('button', { name: 'Verify step 8', exact: true }).click();
   await expect(ledger.getByText(/^Verified: /)).toBeVisible({ timeout: 60_000 });
 
   // Anneal from step 8: the trainer's plan draws the decay the fork will follow.
-  await ledger.getByRole('button', { name: 'Anneal from step 8…' }).click();
+  await ledger.getByRole('button', { name: 'Anneal from step 8…', exact: true }).click();
   const dialog = page.getByRole('dialog', { name: 'Anneal from step 8' });
   await dialog.getByLabel('Name of the new run').fill('base anneal');
   await dialog.getByLabel('Decay length', { exact: true }).fill('8');
@@ -122,7 +126,7 @@ test('a completed run: verify a checkpoint, anneal from it, find the lineage in 
 
   // A native evaluation of the parent's last checkpoint lands in the leaderboard.
   await row.getByRole('link', { name: 'Parent run base run' }).click();
-  await page.getByRole('table', { name: 'Checkpoint ledger' }).getByRole('button', { name: 'Evaluate step 12…' }).click();
+  await page.getByRole('table', { name: 'Checkpoint ledger' }).getByRole('button', { name: 'Evaluate step 12…', exact: true }).click();
   const evaluate = page.getByRole('dialog', { name: 'Evaluate step 12' });
   await expect(evaluate.getByRole('checkbox', { name: /Held-out loss/ })).toBeChecked();
   await evaluate.getByLabel('Limit').fill('1024');

@@ -1,12 +1,22 @@
 import type { EvalJob, Leaderboard, LeaderboardColumn } from '../../../../electron/contract/evals.js';
 import { useRequest } from '../../app/api-context.js';
-import { useEvent, useNow } from '../../app/hooks.js';
+import { useEvent, useNow, useRuns } from '../../app/hooks.js';
 import { Link } from '../../app/router.js';
 import { ErrorNotice } from '../../components/ErrorNotice.js';
 import { formatAge, formatInteger, formatPercent } from '../../lib/format.js';
 import { columnKey, referenceLines } from '../../lib/leaderboard.js';
 import { EvalChart } from './EvalChart.js';
 import { LeaderboardTable } from './LeaderboardTable.js';
+
+/**
+ * The columns worth a chart: every benchmark score, and the overall native loss (perplexity is a
+ * function of it, and the per-domain losses stay in the table).
+ */
+function chartColumns(columns: LeaderboardColumn[]): LeaderboardColumn[] {
+  const bench = columns.filter((c) => !c.task.startsWith('native') && !c.metric.endsWith('_stderr'));
+  const native = columns.filter((c) => c.task === 'native' && c.metric === 'loss');
+  return [...bench, ...native].slice(0, 12);
+}
 
 /** The model whose published scores are drawn on the charts. */
 const referenceModel = 'JetMoE-8B';
@@ -21,6 +31,7 @@ function ColumnChart({ board, column }: { board: Leaderboard; column: Leaderboar
 
 function JobList({ jobs }: { jobs: EvalJob[] }) {
   const now = useNow();
+  const { runs } = useRuns();
   if (!jobs.length) return null;
   return (
     <section className="card" aria-labelledby="jobs-h">
@@ -39,7 +50,7 @@ function JobList({ jobs }: { jobs: EvalJob[] }) {
           {jobs.map((j) => (
             <tr key={j.id} data-job-state={j.state}>
               <td>
-                <Link to={`/runs/${encodeURIComponent(j.runId)}/checkpoints`}>{j.runId}</Link>
+                <Link to={`/runs/${encodeURIComponent(j.runId)}/checkpoints`}>{runs?.find((r) => r.id === j.runId)?.name ?? j.runId}</Link>
               </td>
               <td className="num">{formatInteger(j.step)}</td>
               <td>{j.kind === 'native' ? 'native loss' : j.tasks.join(', ')}{j.trigger === 'schedule' ? <span className="muted small"> (scheduled)</span> : null}</td>
@@ -97,9 +108,7 @@ export function EvaluationsPage() {
           <section aria-label="Scores by training tokens" className="overview-section">
             <h2>By training tokens</h2>
             <div className="chart-grid">
-              {board.value.columns
-                .filter((c) => !c.metric.endsWith('_stderr'))
-                .slice(0, 12)
+              {chartColumns(board.value.columns)
                 .map((c) => (
                   <ColumnChart key={columnKey(c)} board={board.value} column={c} />
                 ))}
@@ -109,7 +118,8 @@ export function EvaluationsPage() {
       )}
       {board.status === 'ok' && board.value.reference.models.length > 0 && (
         <details className="card reference-card">
-          <summary>Published scores ({board.value.reference.source})</summary>
+          <summary>Published scores for comparison</summary>
+          <p className="hint small">{board.value.reference.source}</p>
           <table className="table compact" aria-label="Published scores">
             <thead>
               <tr>

@@ -172,26 +172,7 @@ export function EvaluateDialog({ checkpoint, runName, onClose }: { checkpoint: C
             ))}
           </ul>
           {error && <ErrorNotice error={error} />}
-          {results.length > 0 && (
-            <table className="table compact" aria-label="Evaluation results">
-              <thead>
-                <tr>
-                  <th scope="col">Task</th>
-                  <th scope="col">Metric</th>
-                  <th scope="col" className="num">Value</th>
-                </tr>
-              </thead>
-              <tbody>
-                {results.map((r) => (
-                  <tr key={r.id}>
-                    <td className="mono">{r.task}</td>
-                    <td>{r.metric}</td>
-                    <td className="num">{formatValue(r.value)}</td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          )}
+          {results.length > 0 && <ResultTable results={results} />}
           <div className="dialog-actions">
             <Link className="button" to="/evaluations">
               Open the leaderboard
@@ -203,5 +184,38 @@ export function EvaluateDialog({ checkpoint, runName, onClose }: { checkpoint: C
         </div>
       )}
     </Dialog>
+  );
+}
+
+/** Scores of one checkpoint: a row per task, a column per metric. */
+function ResultTable({ results }: { results: EvalResult[] }) {
+  const metrics = [...new Set(results.map((r) => r.metric))].filter((m) => !m.endsWith('_stderr'));
+  const tasks = [...new Set(results.map((r) => r.task))];
+  const value = (task: string, metric: string): number | null | undefined => results.find((r) => r.task === task && r.metric === metric)?.value;
+  return (
+    <table className="table compact" aria-label="Evaluation results">
+      <thead>
+        <tr>
+          <th scope="col">Task</th>
+          {metrics.map((m) => (
+            <th key={m} scope="col" className="num">
+              {m}
+            </th>
+          ))}
+        </tr>
+      </thead>
+      <tbody>
+        {tasks.map((t) => (
+          <tr key={t}>
+            <td className="mono">{t}</td>
+            {metrics.map((m) => (
+              <td key={m} className="num">
+                {formatValue(value(t, m))}
+              </td>
+            ))}
+          </tr>
+        ))}
+      </tbody>
+    </table>
   );
 }

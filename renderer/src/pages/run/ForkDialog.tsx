@@ -182,7 +182,9 @@ export function ForkDialog({ detail, checkpoint, mode, onClose }: { detail: RunD
             )}
             <label className="check">
               <input id={ids.opt} type="checkbox" checked={forkOptimizer} onChange={(e) => setForkOptimizer(e.target.checked)} />
-              Take over the optimizer state (AdamW moments) <code className="field-flag">--fork-optimizer</code>
+              <span>
+                Take over the optimizer state (AdamW moments) <code className="field-flag">--fork-optimizer</code>
+              </span>
             </label>
           </div>
           <div className="fork-side">
