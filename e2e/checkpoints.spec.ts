@@ -90,6 +90,16 @@ test('a completed run: verify a checkpoint, anneal from it, find the lineage in 
   await expect(ledger.getByRole('button', { name: /^Resume from/ })).toHaveCount(0);
   await ledger.getByRole('button', { name: 'Verify step 8', exact: true }).click();
   await expect(ledger.getByText(/^Verified: /)).toBeVisible({ timeout: 60_000 });
+  // Download: a checked copy on this machine.
+  await ledger.getByRole('button', { name: 'Download step 8', exact: true }).click();
+  await expect(ledger.getByText(/^Downloaded \d+ files .* every SHA-1 matches the MANIFEST/)).toBeVisible({ timeout: 60_000 });
+  await expect(ledger.locator('tr[data-step="8"]').getByText('yes', { exact: true })).toBeVisible();
+  // Delete asks first, then the row stays as deleted and offers nothing to derive from it.
+  await ledger.getByRole('button', { name: 'Delete step 4…', exact: true }).click();
+  const confirm = page.getByRole('dialog', { name: 'Delete this checkpoint?' });
+  await confirm.getByRole('button', { name: 'Delete the checkpoint' }).click();
+  await expect(ledger.locator('tr[data-step="4"]')).toHaveAttribute('data-status', 'deleted');
+  await expect(ledger.getByRole('button', { name: 'Fork from step 4…', exact: true })).toBeDisabled();
 
   // Anneal from step 8: the trainer's plan draws the decay the fork will follow.
   await ledger.getByRole('button', { name: 'Anneal from step 8…', exact: true }).click();

@@ -34,7 +34,9 @@ export function EvalChart({ column, series, references }: { column: LeaderboardC
     <figure className="chart" aria-label={`${title} chart`} data-points={points} data-references={references.length}>
       <figcaption className="chart-title">
         <span>{title}</span>
-        <span className="muted small">{column.higherIsBetter ? 'higher is better' : 'lower is better'}</span>
+        <span className="muted small">
+          by {byTokens ? 'training tokens' : 'step'} · {column.higherIsBetter ? 'higher is better' : 'lower is better'}
+        </span>
         {series.length > 1 && (
           <span className="chart-legend" aria-label="Lines">
             {series.map((s, i) => (
@@ -62,7 +64,6 @@ export function EvalChart({ column, series, references }: { column: LeaderboardC
                 tickFormatter={(v: number) => formatCount(v)}
                 stroke={palette.muted}
                 tick={{ fill: palette.muted, fontSize: 11 }}
-                label={{ value: byTokens ? 'tokens' : 'step', position: 'insideBottomRight', offset: -2, fill: palette.muted, fontSize: 11 }}
               />
               <YAxis domain={[lo - pad, hi + pad]} tickFormatter={(v: number) => formatValue(v, 3)} stroke={palette.muted} tick={{ fill: palette.muted, fontSize: 11 }} width={56} />
               <Tooltip
