@@ -85,6 +85,33 @@ describe('moewb', () => {
     expect(unknown.err).toMatch(/has no series nope/);
   });
 
+  it('lists checkpoints, refuses what it must with the reason, and prints the leaderboard', async () => {
+    const dir = tempDir('moewb-cli-');
+    const runId = 'r-20261129-c6c6c6';
+    const runDir = join(dir, 'runs', runId);
+    mkdirSync(runDir, { recursive: true });
+    writeFileSync(join(runDir, 'metrics.jsonl'), [...syntheticStream({ runId, steps: 8, checkpointEvery: 4 })].join('\n') + '\n');
+    const { db } = openDatabase(join(dir, 'workbench.db'));
+    insertRun(db, runId, runDir);
+    db.close();
+    await moewb(dir, 'metrics', 'ingest', runId);
+    const list = await moewb(dir, 'checkpoints', 'list', runId);
+    expect(list.code).toBe(0);
+    expect(list.out.split('\n')[0]).toMatch(/^id\s+step\s+tokens\s+size\s+att\s+loss\s+val\s+status/);
+    expect(list.out).toMatch(/^2\s+8\s+32768\s+10\.5 MB\s+1\s+\S+\s+-\s+complete\*\s+interval/m);
+    const newest = await moewb(dir, 'checkpoints', 'delete', `${runId}@8`);
+    expect(newest.code).toBe(1);
+    expect(newest.err).toMatch(/^error: Checkpoint step 8 is the newest complete checkpoint of run .*, which is running.*\nhint: Wait for the run/m);
+    const missing = await moewb(dir, 'checkpoints', 'verify', `${runId}@5`);
+    expect(missing.err).toBe(`error: Run ${runId} has no checkpoint at step 5.\nhint: See \`moewb checkpoints list ${runId}\`.\n`);
+    const anneal = await moewb(dir, 'runs', 'fork', runId, '--checkpoint', '4', '--anneal-steps', '100');
+    expect(anneal.err).toMatch(/^error: An anneal needs --min-lr\.\nhint: /);
+    const board = await moewb(dir, 'evals', 'leaderboard', '--json');
+    const parsed = JSON.parse(board.out) as { rows: unknown[]; reference: { models: { model: string; scores: Record<string, number> }[] } };
+    expect(parsed.rows).toEqual([]);
+    expect(parsed.reference.models.find((m) => m.model === 'JetMoE-8B')?.scores).toMatchObject({ mmlu: 0.492, gsm8k: 0.278 });
+  });
+
   it('shows an unknown host key and trusts it only with the matching fingerprint', async () => {
     const dir = tempDir('moewb-cli-');
     const client = clientSide();

@@ -1,6 +1,5 @@
 import { existsSync, mkdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
-import { posix } from 'node:path';
+import { dirname, join, posix, resolve } from 'node:path';
 import type {
   CheckpointDownloadResult,
   CheckpointFileCheck,

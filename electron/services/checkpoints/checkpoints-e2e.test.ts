@@ -100,7 +100,7 @@ describe('checkpoints, resume and fork with the real trainer', { timeout: 120_00
     // Same size, one byte changed: only the SHA-1 can tell.
     const model = join(second!.remotePath, 'model.pt');
     const bytes = readFileSync(model);
-    bytes[bytes.length - 10] ^= 0xff;
+    bytes.writeUInt8(bytes.readUInt8(bytes.length - 10) ^ 0xff, bytes.length - 10);
     writeFileSync(model, bytes);
     const dest = join(tempDir('moewb-dl-'), 'copy');
     const err = await refused('checkpoints:download', { checkpointId: second!.id, dest });
@@ -113,7 +113,7 @@ describe('checkpoints, resume and fork with the real trainer', { timeout: 120_00
     expect(verified).toMatchObject({ ok: false, checkpoint: { status: 'corrupt' } });
     expect(verified.message).toMatch(/model\.pt does not match its SHA-1/);
     expect(verified.files.find((f) => f.name === 'model.pt')).toMatchObject({ ok: false, actualBytes: bytes.length });
-    bytes[bytes.length - 10] ^= 0xff;
+    bytes.writeUInt8(bytes.readUInt8(bytes.length - 10) ^ 0xff, bytes.length - 10);
     writeFileSync(model, bytes);
     expect(await call('checkpoints:verify', { checkpointId: second!.id })).toMatchObject({ ok: true, checkpoint: { status: 'complete' } });
   });

@@ -1,10 +1,19 @@
--- user_version 2
+-- user_version 3
 
 -- index checkpoints_by_run_step
 CREATE INDEX checkpoints_by_run_step ON checkpoints (run_id, step);
 
 -- index deployments_by_node
 CREATE INDEX deployments_by_node ON deployments (node_id, id);
+
+-- index eval_jobs_by_run
+CREATE INDEX eval_jobs_by_run ON eval_jobs (run_id, id);
+
+-- index eval_jobs_scheduled
+CREATE UNIQUE INDEX eval_jobs_scheduled ON eval_jobs (run_id, kind, trigger_tokens) WHERE origin = 'schedule';
+
+-- index evaluations_by_task
+CREATE INDEX evaluations_by_task ON evaluations (task, metric);
 
 -- index runs_by_created
 CREATE INDEX runs_by_created ON runs (created_at);
@@ -43,7 +52,7 @@ CREATE TABLE checkpoints (
   val_loss   REAL,
   reason     TEXT,
   status     TEXT NOT NULL DEFAULT 'complete' CHECK (status IN ('complete', 'deleted', 'corrupt')),
-  created_at REAL,
+  created_at REAL, kept TEXT NOT NULL DEFAULT '[]', verified_at REAL, verify_message TEXT, downloaded_path TEXT,
   UNIQUE (run_id, attempt, step)
 );
 
@@ -64,6 +73,25 @@ CREATE TABLE deployments (
   facts          TEXT
 );
 
+-- table eval_jobs
+CREATE TABLE eval_jobs (
+  id             INTEGER PRIMARY KEY,
+  checkpoint_id  INTEGER NOT NULL REFERENCES checkpoints (id) ON DELETE CASCADE,
+  run_id         TEXT NOT NULL REFERENCES runs (id) ON DELETE CASCADE,
+  kind           TEXT NOT NULL CHECK (kind IN ('native', 'lm-eval')),
+  tasks          TEXT NOT NULL DEFAULT '[]',
+  eval_limit     INTEGER,
+  local_tasks    TEXT,
+  state          TEXT NOT NULL CHECK (state IN ('queued', 'running', 'done', 'failed')),
+  message        TEXT,
+  origin         TEXT NOT NULL CHECK (origin IN ('manual', 'schedule')),
+  trigger_tokens INTEGER,
+  output         TEXT,
+  created_at     REAL NOT NULL,
+  started_at     REAL,
+  ended_at       REAL
+);
+
 -- table evaluations
 CREATE TABLE evaluations (
   id            INTEGER PRIMARY KEY,
@@ -71,7 +99,7 @@ CREATE TABLE evaluations (
   task          TEXT NOT NULL,
   metric        TEXT NOT NULL,
   value         REAL,
-  created_at    REAL NOT NULL,
+  created_at    REAL NOT NULL, kind TEXT NOT NULL DEFAULT 'lm-eval', job_id INTEGER REFERENCES eval_jobs (id) ON DELETE SET NULL,
   UNIQUE (checkpoint_id, task, metric)
 );
 
@@ -194,7 +222,7 @@ CREATE TABLE runs (
   notes                TEXT NOT NULL DEFAULT '',
   parent_run_id        TEXT REFERENCES runs (id) ON DELETE SET NULL,
   parent_checkpoint_id INTEGER REFERENCES checkpoints (id) ON DELETE SET NULL
-);
+, eval_every TEXT);
 
 -- table schema_migrations
 CREATE TABLE schema_migrations (

@@ -113,7 +113,8 @@ export class EvalService {
     if (!stored) return null;
     this.d.onChanged(publicJob(stored));
     this.progress(stored, 'queued', 'waiting for earlier evaluations');
-    const finished = this.chain.then(() => this.execute(stored.id));
+    // execute() records its own failures; a store that is gone (closing) must not stop the queue.
+    const finished = this.chain.then(() => this.execute(stored.id)).catch(() => undefined);
     this.chain = finished;
     this.done.set(stored.id, finished);
     void finished.finally(() => this.done.delete(stored.id));
