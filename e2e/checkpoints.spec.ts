@@ -154,5 +154,12 @@ test('a completed run: verify a checkpoint, anneal from it, find the lineage in 
   await expect(entry.locator('td[data-column="native/loss"]')).toHaveText(/^\d+\.\d+/);
   await expect(page.getByRole('figure', { name: 'native loss chart' })).toHaveAttribute('data-points', '1');
   await saveScreenshot(page, 'evaluations');
+  // Sorted best first by its first score (lowest loss), and a click on that header reverses it.
+  await expect(board.getByRole('columnheader', { name: /^native loss/ })).toHaveAttribute('aria-sort', 'ascending');
+  await board.getByRole('button', { name: /^native loss/ }).click();
+  await expect(board.getByRole('columnheader', { name: /^native loss/ })).toHaveAttribute('aria-sort', 'descending');
+  await page.getByRole('radio', { name: 'Dark' }).click();
+  await expect(page.locator('html')).toHaveAttribute('data-theme', 'dark');
+  await saveScreenshot(page, 'evaluations-dark');
   expect(await violations()).toEqual([]);
 });
