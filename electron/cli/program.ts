@@ -220,7 +220,9 @@ export function buildProgram(io: CliIo, defaults: GlobalOptions, version: string
     .option('--decay-form <form>', 'anneal decay shape: exponential, linear, cosine, 1-sqrt', 'exponential')
     .option('--min-lr <lr>', 'anneal: the learning rate at the end', Number)
     .option('--data-mix <mix>', "the fork's data mixture (when the node's trainer has --data-mix)")
+    .option('--data-mix-phase2 <mix>', "anneal: the phase-2 mixture every step of the fork reads (--data-mix-phase2)")
     .option('--tag <tag>', 'a tag (repeatable)', collect, [])
+    .option('--follow', 'stay and print metrics until the new run ends')
     .option('--json', 'print the run as JSON')
     .action(withClient(async (c, parent: string, o: ForkOpts) => {
       const annealing = o.annealSteps !== undefined || o.annealTokens !== undefined;
@@ -233,13 +235,15 @@ export function buildProgram(io: CliIo, defaults: GlobalOptions, version: string
         tags: o.tag,
         ...(o.name ? { name: o.name } : {}),
         ...(annealing
-          ? { anneal: { ...(o.annealSteps ? { decaySteps: o.annealSteps } : { decayTokens: o.annealTokens as number }), form: o.decayForm as 'exponential', minLr: o.minLr as number, ...(o.dataMix ? { dataMixPhase2: o.dataMix } : {}) } }
-          : o.dataMix ? { dataMix: o.dataMix } : {}),
+          ? { anneal: { ...(o.annealSteps ? { decaySteps: o.annealSteps } : { decayTokens: o.annealTokens as number }), form: o.decayForm as 'exponential', minLr: o.minLr as number, ...(o.dataMixPhase2 ? { dataMixPhase2: o.dataMixPhase2 } : {}) } }
+          : {}),
+        ...(o.dataMix ? { dataMix: o.dataMix } : {}),
         ...evalEveryFrom(o),
       });
       for (const w of warnings) io.err(`warning: ${w}\n`);
       if (o.json) json(run);
       else io.out(`forked ${run.id} (${run.name}) from ${parent}: ${run.state}\n  run directory: ${run.remoteDir}\n`);
+      if (o.follow) await follow(c, io, run.id);
     }));
 
   addCheckpointCommands(program, io, withClient, json);
@@ -276,7 +280,7 @@ export function buildProgram(io: CliIo, defaults: GlobalOptions, version: string
 type EvalEveryOpts = { evalEveryTokens?: number; evalKind: string; evalTasks: string[]; evalLimit?: number; evalLocalTasks?: string };
 type ForkOpts = {
   checkpoint: string; name?: string; set: Record<string, string>; forkOptimizer: boolean; annealSteps?: number; annealTokens?: number;
-  decayForm: string; minLr?: number; dataMix?: string; tag: string[]; json?: boolean;
+  decayForm: string; minLr?: number; dataMix?: string; dataMixPhase2?: string; tag: string[]; follow?: boolean; json?: boolean;
 } & EvalEveryOpts;
 
 async function nodeId(c: CliClient, nameOrId: string): Promise<string> {

@@ -7,7 +7,7 @@ export interface CheckpointInfo extends CheckpointRecord {
   runId: string;
   /** Absolute path of the checkpoint directory on the run's node. */
   remotePath: string;
-  /** Why the trainer keeps it beyond `--keep-checkpoints` (e.g. `every-tokens`, `best-val`), when it says so. */
+  /** The retention rules that keep it (`newest`, `every_tokens`, `best_val`), as the trainer last reported them. */
   keptReasons: string[];
   /** True for the newest complete checkpoint of its run (the one `--resume auto` would load). */
   newest: boolean;

@@ -145,7 +145,10 @@ export const evalOptionsSchema = z.object({
 });
 
 /** The launch/fork option that schedules evaluations during a run. */
-export const evalEverySchema = evalOptionsSchema.extend({ tokens: z.number().int().min(1) }).strict();
+export const evalEverySchema = evalOptionsSchema
+  .extend({ tokens: z.number().int().min(1) })
+  .strict()
+  .refine((r) => r.kind !== 'lm-eval' || r.tasks.length > 0, { message: 'lm-eval needs at least one task', path: ['tasks'] });
 
 const runRequest = evalOptionsSchema
   .extend({

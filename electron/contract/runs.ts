@@ -150,7 +150,7 @@ const annealOptions = z
     decayTokens: z.number().int().min(1).optional(),
     form: z.enum(decayForms).default('exponential'),
     minLr: z.number().positive().max(10),
-    /** Data mixture for the anneal (JetMoE's phase 2), passed as the fork's `--data-mix`. */
+    /** Data mixture of the anneal (JetMoE's phase 2), passed as `--data-mix-phase2` (read from the fork's first step). */
     dataMixPhase2: z.string().min(1).optional(),
   })
   .strict()

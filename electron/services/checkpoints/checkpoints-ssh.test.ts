@@ -79,7 +79,8 @@ beforeAll(async () => {
   ];
   for (const step of [4, 8]) {
     const { bytes } = writeCheckpoint(step);
-    records.push({ type: 'checkpoint', step, tokens: step * 256, path: `checkpoints/step-${String(step).padStart(8, '0')}`, bytes, loss: 3 - step / 10, val_loss: null, reason: 'interval', kept: ['best-val'] } as never);
+    records.push({ type: 'checkpoint', step, tokens: step * 256, path: `checkpoints/step-${String(step).padStart(8, '0')}`, bytes, loss: 3 - step / 10, val_loss: null, reason: 'interval',
+      kept: Object.fromEntries([4, 8].filter((s) => s <= step).map((s) => [`checkpoints/step-${String(s).padStart(8, '0')}`, s === step ? ['newest'] : ['newest', 'best_val']])) } as never);
   }
   writeFileSync(join(runDir, 'metrics.jsonl'), records.map((r) => JSON.stringify(r)).join('\n') + '\n');
   const db = new Database(join(dataDir, 'workbench.db'));
@@ -96,7 +97,7 @@ afterAll(async () => {
 describe('checkpoints on an SSH node', { timeout: 60_000 }, () => {
   it('lists the ledger from the checkpoint records', async () => {
     const list = await call('checkpoints:list', { runId });
-    expect(list.map((c) => [c.step, c.status, c.newest, c.keptReasons])).toEqual([[4, 'complete', false, ['best-val']], [8, 'complete', true, ['best-val']]]);
+    expect(list.map((c) => [c.step, c.status, c.newest, c.keptReasons])).toEqual([[4, 'complete', false, ['newest', 'best_val']], [8, 'complete', true, ['newest']]]);
     expect(list[0]?.remotePath).toBe(join(runDir, 'checkpoints', 'step-00000004'));
   });
 

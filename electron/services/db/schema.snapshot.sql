@@ -86,6 +86,7 @@ CREATE TABLE eval_jobs (
   message        TEXT,
   origin         TEXT NOT NULL CHECK (origin IN ('manual', 'schedule')),
   trigger_tokens INTEGER,
+  worker         INTEGER,
   output         TEXT,
   created_at     REAL NOT NULL,
   started_at     REAL,

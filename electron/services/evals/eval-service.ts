@@ -32,8 +32,18 @@ export interface EvalOptions {
 }
 
 function publicJob(job: StoredJob): EvalJob {
-  const { localTasksDir: _dir, ...rest } = job;
+  const { localTasksDir: _dir, worker: _worker, ...rest } = job;
   return rest;
+}
+
+/** True while the process with this pid exists on this machine. */
+function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
 }
 
 /** Queues evaluations and runs them one at a time; results go to the store. */
@@ -45,8 +55,10 @@ export class EvalService {
   private reference: EvalReference | null = null;
 
   constructor(private readonly d: EvalServiceDeps) {
-    // Jobs of a workbench that closed mid-way cannot be followed; say so rather than leave them "running".
+    // Jobs of a workbench process that is gone cannot be followed; say so rather than leave them
+    // "running". Another live process (the app while `moewb` runs) keeps its own.
     for (const job of d.store.unfinished()) {
+      if (job.worker !== null && job.worker !== process.pid && processAlive(job.worker)) continue;
       d.store.setState(job.id, 'failed', 'the workbench closed before this evaluation finished; run it again');
     }
   }
@@ -61,7 +73,7 @@ export class EvalService {
       throw new ServiceError('invalid_request', 'lm-eval needs at least one task.', 'Name tasks, e.g. --tasks arc_easy,hellaswag.');
     }
     const job = this.queue({ checkpointId, runId: checkpoint.runId, kind: options.kind, tasks: options.kind === 'native' ? [] : options.tasks,
-      limit: options.limit ?? null, localTasksDir: options.localTasksDir ?? null, origin: 'manual' }) as StoredJob;
+      limit: options.limit ?? null, localTasksDir: options.localTasksDir ?? null, origin: 'manual', worker: process.pid }) as StoredJob;
     if (wait) await this.done.get(job.id);
     return publicJob(this.d.store.get(job.id));
   }
@@ -81,7 +93,7 @@ export class EvalService {
       const multiple = Math.floor(c.tokens / every.tokens) * every.tokens;
       if (c.status === 'complete' && multiple > 0 && multiple > previous) {
         const job = this.queue({ checkpointId: c.id, runId, kind: every.kind, tasks: every.kind === 'native' ? [] : every.tasks,
-          limit: every.limit, localTasksDir: every.localTasksDir, origin: 'schedule', triggerTokens: multiple });
+          limit: every.limit, localTasksDir: every.localTasksDir, origin: 'schedule', triggerTokens: multiple, worker: process.pid });
         if (job) queued.push(publicJob(job));
       }
       previous = Math.max(previous, c.tokens);
@@ -148,7 +160,9 @@ export class EvalService {
       job = this.d.store.setState(jobId, 'done', outcome.message, outcome.output);
       progress('done', outcome.message);
     } catch (err) {
-      const message = err instanceof ServiceError && err.hint ? `${err.message} ${err.hint}` : (err as Error).message;
+      const message = this.closed
+        ? 'the workbench closed during this evaluation; run it again'
+        : err instanceof ServiceError && err.hint ? `${err.message} ${err.hint}` : (err as Error).message;
       job = this.d.store.setState(jobId, 'failed', message);
       progress('failed', message);
     }

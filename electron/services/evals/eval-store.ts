@@ -22,6 +22,7 @@ interface JobRow {
   state: EvalJobState;
   message: string | null;
   origin: 'manual' | 'schedule';
+  worker: number | null;
   created_at: number;
   started_at: number | null;
   ended_at: number | null;
@@ -30,6 +31,8 @@ interface JobRow {
 /** A job with the options it runs with. */
 export interface StoredJob extends EvalJob {
   localTasksDir: string | null;
+  /** Pid of the workbench process that runs it. */
+  worker: number | null;
 }
 
 /** Fields of a new job. */
@@ -43,6 +46,8 @@ export interface NewJob {
   origin: 'manual' | 'schedule';
   /** For scheduled jobs: the multiple of the run's evalEvery.tokens it is for (each is queued once). */
   triggerTokens?: number;
+  /** Pid of the workbench process that queues and runs it. */
+  worker: number;
 }
 
 /** One score to store. */
@@ -71,6 +76,7 @@ function toJob(r: JobRow): StoredJob {
     startedAt: r.started_at,
     endedAt: r.ended_at,
     localTasksDir: r.local_tasks,
+    worker: r.worker,
   };
 }
 
@@ -117,8 +123,8 @@ export class EvalStore {
   constructor(private readonly db: Db) {
     this.stmts = {
       insert: db.prepare(
-        `INSERT INTO eval_jobs (checkpoint_id, run_id, kind, tasks, eval_limit, local_tasks, state, origin, trigger_tokens, created_at)
-         VALUES (@checkpointId, @runId, @kind, @tasks, @limit, @localTasksDir, 'queued', @origin, @triggerTokens, @now)
+        `INSERT INTO eval_jobs (checkpoint_id, run_id, kind, tasks, eval_limit, local_tasks, state, origin, trigger_tokens, worker, created_at)
+         VALUES (@checkpointId, @runId, @kind, @tasks, @limit, @localTasksDir, 'queued', @origin, @triggerTokens, @worker, @now)
          ON CONFLICT DO NOTHING`,
       ),
       get: db.prepare(`${jobSelect} WHERE j.id = ?`),

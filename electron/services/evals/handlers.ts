@@ -15,10 +15,10 @@ export function evalsHandlers(service: EvalService, store: EvalStore, runs: RunS
       service.run(checkpointId, { kind, tasks, limit, localTasksDir }, wait),
     'evals:jobs': async ({ runId, limit }) => {
       if (runId) runs.get(runId);
-      return store.jobs(runId ?? null, limit).map(({ localTasksDir: _dir, ...job }) => job);
+      return store.jobs(runId ?? null, limit).map(({ localTasksDir: _dir, worker: _worker, ...job }) => job);
     },
     'evals:job': async ({ jobId }) => {
-      const { localTasksDir: _dir, ...job } = store.get(jobId);
+      const { localTasksDir: _dir, worker: _worker, ...job } = store.get(jobId);
       return job;
     },
     'evals:list': async (filter) => {

@@ -78,7 +78,7 @@ describe('lm-evaluation-harness on an exported checkpoint', { timeout: 300_000 }
   it('records the score the harness reports', async () => {
     const { run } = await call('runs:launch', {
       preset: 'jetmoe-tiny',
-      overrides: { 'micro-batch-size': '4', 'seq-len': '64', 'max-steps': '6', 'val-every': '0', 'router-stats-every': '0' },
+      overrides: { 'micro-batch-size': '4', 'seq-len': '64', 'max-steps': '6', 'warmup-steps': '2', 'decay-steps': '2', 'val-every': '0', 'router-stats-every': '0' },
     });
     await waitFor('the run to complete', async () => isFinalState((await call('runs:refresh', { runId: run.id })).state), 120_000, 200);
     const [checkpoint] = await call('checkpoints:list', { runId: run.id });
@@ -109,15 +109,5 @@ describe('lm-evaluation-harness on an exported checkpoint', { timeout: 300_000 }
     expect(board.rows).toEqual([expect.objectContaining({ checkpointId: checkpoint!.id, scores: { 'wb_mc/acc': acc!.value } })]);
     const series = await call('evals:series', { runIds: [run.id], task: 'wb_mc', metric: 'acc' });
     expect(series[0]?.points).toEqual([{ checkpointId: checkpoint!.id, step: 6, tokens: 6 * 256, value: acc!.value }]);
-  });
-
-  it('fails a job with the harness\'s reason when a task does not exist', async () => {
-    const [run] = await call('runs:list', {});
-    const [checkpoint] = await call('checkpoints:list', { runId: run!.id });
-    const tasks = join(tempDir('moewb-tasks-'), 'none');
-    mkdirSync(tasks);
-    const job = await call('evals:run', { checkpointId: checkpoint!.id, kind: 'lm-eval', tasks: ['no_such_task'], localTasksDir: tasks, wait: true });
-    expect(job.state).toBe('failed');
-    expect(job.message).toMatch(/lm-evaluation-harness exited with \d+: .*no_such_task/s);
   });
 });

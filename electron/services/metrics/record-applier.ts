@@ -26,10 +26,16 @@ const metaKeys = new Set(['type', 'step', 'tokens', 'time']);
 
 class Malformed extends Error {}
 
-/** Why the trainer keeps a checkpoint beyond retention (`kept`: a string or an array of strings), as JSON. */
-function keptReasons(v: unknown): string {
-  const list = typeof v === 'string' ? [v] : Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string') : [];
-  return JSON.stringify(list);
+/**
+ * The `kept` map of a checkpoint record or retention event (every checkpoint retention keeps, with
+ * the rules that keep it: `newest`, `every_tokens`, `best_val`), as [path, JSON list] pairs.
+ */
+function keptEntries(v: unknown): [string, string][] {
+  if (typeof v !== 'object' || v === null || Array.isArray(v)) return [];
+  return Object.entries(v as Rec).map(([path, reasons]) => [
+    path,
+    JSON.stringify(Array.isArray(reasons) ? reasons.filter((x): x is string => typeof x === 'string') : []),
+  ]);
 }
 
 /** A series as the applier knows it, with its newest point in the chunk being applied. */
@@ -98,9 +104,10 @@ export class RecordApplier {
          ON CONFLICT (run_id, attempt) DO UPDATE SET state = excluded.state, message = excluded.message, ended_at = excluded.ended_at`,
       ),
       checkpoint: db.prepare(
-        `INSERT INTO checkpoints (run_id, attempt, step, tokens, bytes, path, loss, val_loss, reason, created_at, kept)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`,
+        `INSERT INTO checkpoints (run_id, attempt, step, tokens, bytes, path, loss, val_loss, reason, created_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`,
       ),
+      checkpointKept: db.prepare("UPDATE checkpoints SET kept = ? WHERE run_id = ? AND path = ? AND status = 'complete'"),
       checkpointDeleted: db.prepare("UPDATE checkpoints SET status = 'deleted' WHERE run_id = ? AND path = ?"),
       runLastStep: db.prepare('UPDATE runs SET last_step = ? WHERE key = ?'),
       runId: db.prepare('SELECT id FROM runs WHERE key = ?').pluck(),
@@ -187,7 +194,8 @@ export class RecordApplier {
         const path = str(rec.path);
         if (path === null) throw new Malformed('"path" must be a string');
         this.stmts.checkpoint.run(runId, s.attempt, step, num(rec.tokens), num(rec.bytes), path, num(rec.loss),
-          num(rec.val_loss), str(rec.reason), num(rec.time), keptReasons(rec.kept));
+          num(rec.val_loss), str(rec.reason), num(rec.time));
+        for (const [kept, reasons] of keptEntries(rec.kept)) this.stmts.checkpointKept.run(reasons, runId, kept);
         return undefined;
       }
       case 'header': {
@@ -210,6 +218,7 @@ export class RecordApplier {
         if (kind === 'checkpoint_deleted') {
           const path = str(rec.path) ?? /checkpoints\/step-\d+/.exec(message ?? '')?.[0] ?? null;
           if (path) this.stmts.checkpointDeleted.run(runId, path);
+          for (const [kept, reasons] of keptEntries(rec.kept)) this.stmts.checkpointKept.run(reasons, runId, kept);
         }
         return undefined;
       }

@@ -35,9 +35,11 @@ describe('anneal flags', () => {
 
 describe('data mixtures of a fork', () => {
   it('pass through only when the trainer has --data-mix', () => {
-    expect(dataMixFlags(new Set(['data-mix']), undefined, 'web:0.5,code:0.5')).toEqual({ 'data-mix': 'web:0.5,code:0.5' });
-    expect(dataMixFlags(new Set(['data-mix']), 'web:1', undefined)).toEqual({ 'data-mix': 'web:1' });
+    const both = new Set(['data-mix', 'data-mix-phase2']);
+    expect(dataMixFlags(both, undefined, '/d/web.u16=0.5,/d/code.u16=0.5')).toEqual({ 'data-mix-phase2': '/d/web.u16=0.5,/d/code.u16=0.5' });
+    expect(dataMixFlags(both, '/d/web.u16=1', '/d/code.u16=1')).toEqual({ 'data-mix': '/d/web.u16=1', 'data-mix-phase2': '/d/code.u16=1' });
     expect(dataMixFlags(new Set(), undefined, undefined)).toEqual({});
-    expect(() => dataMixFlags(new Set(['data']), undefined, 'web:1')).toThrow(/has no --data-mix flag/);
+    expect(() => dataMixFlags(new Set(['data']), undefined, '/d/web.u16=1')).toThrow(/has no --data-mix-phase2 flag/);
+    expect(() => dataMixFlags(new Set(['data']), '/d/web.u16=1', undefined)).toThrow(/has no --data-mix flag/);
   });
 });

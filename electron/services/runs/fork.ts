@@ -32,18 +32,25 @@ export async function trainerFlagNames(node: NodeHandle, binary: string): Promis
 }
 
 /**
- * Data-mixture flags for a fork, only when the deployed trainer has them: a fork's `dataMix`, or an
- * anneal's phase-2 mixture (the whole fork is the anneal phase, so it is the fork's `--data-mix`).
+ * Data-mixture flags for a fork, only when the deployed trainer has them: the fork's `--data-mix`,
+ * and an anneal's phase-2 mixture as `--data-mix-phase2` (its phase-2 start defaults to the decay
+ * start, which an anneal puts at step 0, so every step of the fork reads it).
  */
 export function dataMixFlags(known: Set<string>, dataMix: string | undefined, phase2: string | undefined): Record<string, string> {
-  const mix = phase2 ?? dataMix;
-  if (mix === undefined) return {};
-  if (!known.has('data-mix')) {
-    throw new ServiceError(
-      'invalid_request',
-      `The trainer deployed on this node has no --data-mix flag, so the ${phase2 !== undefined ? 'anneal\'s phase-2 mixture' : 'data mixture'} cannot be applied.`,
-      'Deploy a trainer with data mixtures to the node, or fork without a mixture.',
-    );
+  const out: Record<string, string> = {};
+  for (const [flag, value, what] of [
+    ['data-mix', dataMix, 'data mixture'],
+    ['data-mix-phase2', phase2, "anneal's phase-2 mixture"],
+  ] as const) {
+    if (value === undefined) continue;
+    if (!known.has(flag)) {
+      throw new ServiceError(
+        'invalid_request',
+        `The trainer deployed on this node has no --${flag} flag, so the ${what} cannot be applied.`,
+        'Deploy a trainer with data mixtures to the node, or fork without a mixture.',
+      );
+    }
+    out[flag] = value;
   }
-  return { 'data-mix': mix };
+  return out;
 }

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "cli.h"
+#include "process_setup.h"
 #include "config/config_error.h"
 #include "util/error_text.h"
 #include "util/strings.h"
@@ -66,6 +67,7 @@ int main(int argc, char** argv) {
     cli::print_subcommand_help(*cmd, std::cout);
     return cli::kExitOk;
   }
+  cli::prepare_compute_process(cmd->name, argv);
 
   try {
     const cli::ParsedArgs parsed = cli::parse_args(*cmd, {args.begin() + 1, args.end()});

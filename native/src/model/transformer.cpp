@@ -74,10 +74,14 @@ CausalLMOutput JetMoeCausalLMImpl::forward(const at::Tensor& input_ids, const at
   if (labels.defined()) {
     TORCH_CHECK(labels.sizes() == input_ids.sizes(), "JetMoeCausalLM: labels must have the shape of input_ids");
     const std::int64_t V = out.logits.size(-1);
-    // Position t predicts labels[t+1]; the last position has no target.
-    const at::Tensor shift_logits = out.logits.narrow(1, 0, T - 1).to(at::kFloat).reshape({-1, V});  // [B*(T-1), V]
-    const at::Tensor shift_labels = labels.narrow(1, 1, T - 1).reshape({-1});                        // [B*(T-1)]
-    out.lm_loss = at::cross_entropy_loss(shift_logits, shift_labels, /*weight=*/{}, at::Reduction::Mean,
+    // Position t predicts labels[t+1]; the last position has no target. The
+    // labels are shifted (and the last one ignored) rather than the logits, so
+    // the [B, T, V] logits are used in place instead of copied.
+    const at::Tensor shift_labels =
+        at::constant_pad_nd(labels.narrow(1, 1, T - 1), {0, 1}, static_cast<double>(kIgnoreIndex))
+            .reshape({-1});                                                 // [B*T]
+    const at::Tensor flat_logits = out.logits.to(at::kFloat).reshape({-1, V});  // [B*T, V]
+    out.lm_loss = at::cross_entropy_loss(flat_logits, shift_labels, /*weight=*/{}, at::Reduction::Mean,
                                          kIgnoreIndex);
     out.num_label_tokens = shift_labels.ne(kIgnoreIndex).sum();
     out.loss = out.lm_loss + out.router_loss;

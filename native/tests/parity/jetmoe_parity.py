@@ -13,6 +13,12 @@ state dict and a batch with torch.save, runs the C++ test program
   - per-router expert counts, and that every expert of every router got tokens.
 Everything reference-side is computed at test time; no numbers are stored.
 
+With --dtype bfloat16 (and --device cuda on a GPU node) both models run in
+bf16 on that device from the same weights, and the checks become relative and
+loose (kernels accumulate in different orders): logits, losses and gradients
+within a few percent in relative L2 norm, routing allowed to differ on a few
+near-tied tokens.
+
 Exit status 0 = parity holds, 1 = a comparison failed, 2 = setup problem.
 """
 
@@ -33,6 +39,13 @@ except ImportError as exc:  # pragma: no cover - reported as a setup problem
 TOL_OUTPUT = 1e-4
 TOL_GRAD = 1e-4
 TOL_ROUTER = 1e-5
+# bf16 (8-bit mantissa) on both sides: relative L2 errors. Measured on the CPU
+# (torch 2.13): logits 0.06, losses < 1e-3, gradients 0.19 at worst (a router
+# weight; the rest < 0.05). A wrong expert, head order or gradient is off by ~1.
+TOL_BF16_OUTPUT = 0.15
+TOL_BF16_LOSS = 1e-2
+TOL_BF16_GRAD = 0.4
+TOL_BF16_ROUTED_AWAY = 0.03  # share of (token, slot) assignments that may differ per router
 
 # Small config: H=64, G=2, D=16 (A=32 != H), E=4, k=2, I=96, L=2, V=128.
 # The final norm eps differs from the fixed block eps (1e-6) so that using the
@@ -57,7 +70,7 @@ VARIANTS = ["eager", "sdpa", "eager-untied", "sdpa-grouped"]
 BATCH, SEQ = 4, 48
 
 
-def trainer_flags(tied: bool, backend: str) -> list:
+def trainer_flags(tied: bool, backend: str, device: str = "cpu", dtype: str = "float32") -> list:
     return [
         f"--vocab-size={ARCH['vocab_size']}",
         f"--hidden-size={ARCH['hidden_size']}",
@@ -74,7 +87,8 @@ def trainer_flags(tied: bool, backend: str) -> list:
         f"--aux-loss-coef={ARCH['aux_loss_coef']}",
         f"--z-loss-coef={Z_LOSS_COEF}",
         f"--tie-embeddings={'true' if tied else 'false'}",
-        "--dtype=float32",
+        f"--dtype={dtype}",
+        f"--device={device}",
         f"--expert-backend={backend}",
     ]
 
@@ -131,16 +145,20 @@ def reference_router_loss(captured, num_experts: int, top_k: int):
 
 
 def hf_run(model, input_ids, labels, with_router_loss: bool):
+    """HF forward and backward on the model's device; results in fp32 on the CPU."""
+    device = next(model.parameters()).device
     model.zero_grad(set_to_none=True)
     captured, handles = capture_router_logits(model)
-    out = model(input_ids=input_ids, labels=labels)
+    out = model(input_ids=input_ids.to(device), labels=labels.to(device))
     for h in handles:
         h.remove()
     router = reference_router_loss(captured, ARCH["num_local_experts"], ARCH["num_experts_per_tok"])
     loss = out.loss + router if with_router_loss else out.loss
     loss.backward()
-    grads = {n: p.grad.detach().clone() for n, p in model.named_parameters()}
-    return out, router.detach(), captured, grads
+    grads = {n: p.grad.detach().float().cpu() for n, p in model.named_parameters()}
+    out = argparse.Namespace(logits=out.logits.detach().float().cpu(), loss=out.loss.detach().float().cpu())
+    captured = [(layer, kind, logits.detach().float().cpu()) for layer, kind, logits in captured]
+    return out, router.detach().float().cpu(), captured, grads
 
 
 def main() -> int:
@@ -148,7 +166,11 @@ def main() -> int:
     parser.add_argument("--runner", required=True, help="path of jetmoe_parity_runner")
     parser.add_argument("--variant", choices=VARIANTS, default="eager")
     parser.add_argument("--work-dir", required=True)
+    parser.add_argument("--device", choices=["cpu", "cuda"], default="cpu", help="where moetrain's model runs")
+    parser.add_argument("--dtype", choices=["float32", "bfloat16"], default="float32",
+                        help="moetrain's precision; bfloat16 switches to loose relative tolerances")
     args = parser.parse_args()
+    loose = args.dtype == "bfloat16"
 
     attn = "sdpa" if args.variant.startswith("sdpa") else "eager"
     tied = "untied" not in args.variant
@@ -176,7 +198,7 @@ def main() -> int:
     if os.path.exists(out_path):
         os.remove(out_path)
 
-    cmd = [args.runner, "--weights", weights_path, "--batch", batch_path, "--out", out_path] + trainer_flags(tied, backend)
+    cmd = [args.runner, "--weights", weights_path, "--batch", batch_path, "--out", out_path] + trainer_flags(tied, backend, args.device, args.dtype)
     proc = subprocess.run(cmd, capture_output=True, text=True)
     if proc.returncode != 0:
         print("runner failed:", " ".join(cmd))
@@ -184,24 +206,41 @@ def main() -> int:
         return 1
     with torch.serialization.safe_globals([torch.jit._pickle.restore_type_tag]):
         ours = torch.load(out_path)
+    ours = {n: t.float() if t.is_floating_point() else t for n, t in ours.items()}
 
     failures = []
 
     def check(what, value, tol):
         status = "ok" if value <= tol else "FAIL"
-        print(f"  {status:4s} {what:72s} {value:.3e} (tol {tol:.0e})")
+        print(f"  {status:4s} {what:72s} {value:.3e} (tol {tol:.2g})")
         if value > tol:
             failures.append(what)
 
+    def rel(ref, mine):
+        """Relative L2 error of mine against ref."""
+        return ((mine - ref).norm() / ref.norm().clamp_min(1e-12)).item()
+
     print(f"JetMoe parity: transformers attention={attn}, tied embeddings={tied}, "
-          f"moetrain expert backend={backend}, batch {BATCH}x{SEQ}")
+          f"moetrain expert backend={backend}, device {args.device}, {args.dtype}, batch {BATCH}x{SEQ}")
+
+    if loose:
+        # Like for like: the reference runs in bf16 on the same device, from the
+        # same fp32 weights rounded the same way (moetrain casts them on load).
+        model = model.to(device=args.device, dtype=torch.bfloat16)
 
     # Pass 1: LM loss only.
     out, router_ref, captured, grads_lm = hf_run(model, input_ids, labels, with_router_loss=False)
-    check("logits max |diff|", (out.logits.detach() - ours["logits"]).abs().max().item(), TOL_OUTPUT)
-    check("lm loss |diff|", abs(out.loss.item() - ours["lm_loss"].item()), TOL_OUTPUT)
-    check("router loss |diff| vs reference from HF router logits",
-          abs(router_ref.item() - ours["router_loss"].item()), TOL_ROUTER)
+    if loose:
+        check("logits relative L2 error", rel(out.logits.detach(), ours["logits"]), TOL_BF16_OUTPUT)
+        check("lm loss relative error", abs(out.loss.item() - ours["lm_loss"].item()) / out.loss.item(),
+              TOL_BF16_LOSS)
+        check("router loss relative error vs reference from HF router logits",
+              abs(router_ref.item() - ours["router_loss"].item()) / router_ref.item(), TOL_BF16_LOSS)
+    else:
+        check("logits max |diff|", (out.logits.detach() - ours["logits"]).abs().max().item(), TOL_OUTPUT)
+        check("lm loss |diff|", abs(out.loss.item() - ours["lm_loss"].item()), TOL_OUTPUT)
+        check("router loss |diff| vs reference from HF router logits",
+              abs(router_ref.item() - ours["router_loss"].item()), TOL_ROUTER)
 
     # Routing: same counts, and every expert of every router used.
     assert len(captured) == 2 * ARCH["num_hidden_layers"], f"expected {2 * ARCH['num_hidden_layers']} routers"
@@ -211,7 +250,16 @@ def main() -> int:
         chosen = logits.topk(ARCH["num_experts_per_tok"], dim=-1).indices.reshape(-1)
         counts = torch.bincount(chosen, minlength=ARCH["num_local_experts"])
         mine = ours[f"counts/{layer}/{kind}"]
-        if not torch.equal(counts, mine):
+        if loose:
+            # bf16 rounding may flip near-tied choices: each flip moves one
+            # assignment, so half the L1 distance counts the moved ones.
+            moved = (counts - mine).abs().sum().item() / 2 / counts.sum().item()
+            if moved > TOL_BF16_ROUTED_AWAY:
+                mismatched += 1
+                failures.append(f"counts layer {layer} {kind}")
+                print(f"  FAIL counts layer {layer} {kind}: {moved:.1%} of assignments differ "
+                      f"(tol {TOL_BF16_ROUTED_AWAY:.0%}): HF {counts.tolist()} moetrain {mine.tolist()}")
+        elif not torch.equal(counts, mine):
             mismatched += 1
             failures.append(f"counts layer {layer} {kind}")
             print(f"  FAIL counts layer {layer} {kind}: HF {counts.tolist()} moetrain {mine.tolist()}")
@@ -223,7 +271,8 @@ def main() -> int:
     else:
         print(f"  ok   every expert of all {len(captured)} routers received tokens")
     if not mismatched:
-        print(f"  ok   per-expert token counts of all {len(captured)} routers match")
+        print(f"  ok   per-expert token counts of all {len(captured)} routers match"
+              + (f" (within {TOL_BF16_ROUTED_AWAY:.0%} of assignments)" if loose else ""))
 
     names = [n for n, _ in model.named_parameters()]
     if tied:
@@ -232,13 +281,17 @@ def main() -> int:
     if missing:
         print("  FAIL moetrain did not report gradients for:", missing)
         failures.extend(missing)
-    worst = max(((grads_lm[n] - ours[f"grad_lm/{n}"]).abs().max().item(), n) for n in names if n not in missing)
-    check(f"LM-loss grads, {len(names)} params, worst {worst[1]}", worst[0], TOL_GRAD)
+    def grad_error(ref, mine):
+        return rel(ref, mine) if loose else (ref - mine).abs().max().item()
+
+    grad_tol, grad_what = (TOL_BF16_GRAD, "relative L2") if loose else (TOL_GRAD, "max |diff|")
+    worst = max((grad_error(grads_lm[n], ours[f"grad_lm/{n}"]), n) for n in names if n not in missing)
+    check(f"LM-loss grads {grad_what}, {len(names)} params, worst {worst[1]}", worst[0], grad_tol)
 
     # Pass 2: LM loss + router loss.
     _, _, _, grads_total = hf_run(model, input_ids, labels, with_router_loss=True)
-    worst = max(((grads_total[n] - ours[f"grad_total/{n}"]).abs().max().item(), n) for n in names if n not in missing)
-    check(f"LM+router grads, worst {worst[1]}", worst[0], TOL_GRAD)
+    worst = max((grad_error(grads_total[n], ours[f"grad_total/{n}"]), n) for n in names if n not in missing)
+    check(f"LM+router grads {grad_what}, worst {worst[1]}", worst[0], grad_tol)
     router_grad = max(
         (grads_total[n] - grads_lm[n]).abs().max().item() for n in names if "router" in n
     )

@@ -4,6 +4,8 @@
 //
 // usage: jetmoe_parity_runner --weights W.pt --batch B.pt --out O.pt [--forward-only]
 //                             [--flags-file F] [model flags...]
+//   --device=cpu|cuda and --dtype=float32|bfloat16 (the trainer's own flags)
+//   choose where and in which precision the model runs; results come back on the CPU.
 //   W.pt is a dict of HF names -> tensors (a checkpoint's model.pt works, with
 //   its config.flags as --flags-file).
 //   B.pt holds {"input_ids": [B,T] int64, "labels": [B,T] int64}.
@@ -17,6 +19,7 @@
 #include "config/flags.h"
 #include "model/transformer.h"
 #include "model/weights_io.h"
+#include "train/device.h"
 
 namespace {
 
@@ -71,11 +74,12 @@ int main(int argc, char** argv) {
     const config::ResolvedConfig resolved = config::resolve_config(request);
     model::JetMoeCausalLM model(resolved.config.model);
     model::load_parameters(*model, model::load_tensor_dict(weights));
-    model->to(model::resolve_dtype(resolved.config.model.dtype, at::Device(at::kCPU)));
+    const train::DeviceSetup device = train::resolve_device(resolved.config);
+    model->to(device.device, device.param_dtype);
 
     const model::TensorDict inputs = model::load_tensor_dict(batch);
-    const at::Tensor ids = inputs.at("input_ids");
-    const at::Tensor labels = inputs.at("labels");
+    const at::Tensor ids = inputs.at("input_ids").to(device.device);     // [B, T]
+    const at::Tensor labels = inputs.at("labels").to(device.device);  // [B, T]
 
     std::vector<std::pair<std::string, at::Tensor>> results;
     model::CausalLMOutput out = model->forward(ids, labels);

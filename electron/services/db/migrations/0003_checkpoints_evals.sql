@@ -12,8 +12,9 @@ ALTER TABLE checkpoints ADD COLUMN downloaded_path TEXT;
 ALTER TABLE runs ADD COLUMN eval_every TEXT;
 
 -- One evaluation of one checkpoint (`origin`: evals:run or the run's schedule). `trigger_tokens` is
--- the multiple of eval_every.tokens a scheduled
--- job was queued for, so each multiple is evaluated once.
+-- the multiple of eval_every.tokens a scheduled job was queued for, so each multiple is evaluated
+-- once. `worker` is the pid of the workbench process that queued and runs it (the app and `moewb`
+-- share the database; only a job whose process is gone is marked failed).
 CREATE TABLE eval_jobs (
   id             INTEGER PRIMARY KEY,
   checkpoint_id  INTEGER NOT NULL REFERENCES checkpoints (id) ON DELETE CASCADE,
@@ -26,6 +27,7 @@ CREATE TABLE eval_jobs (
   message        TEXT,
   origin         TEXT NOT NULL CHECK (origin IN ('manual', 'schedule')),
   trigger_tokens INTEGER,
+  worker         INTEGER,
   output         TEXT,
   created_at     REAL NOT NULL,
   started_at     REAL,
