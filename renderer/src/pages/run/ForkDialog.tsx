@@ -9,7 +9,7 @@ import { Dialog } from '../../components/Dialog.js';
 import { ErrorNotice } from '../../components/ErrorNotice.js';
 import { annealPlanFlags, parseLength } from '../../lib/anneal.js';
 import { asWorkbenchError } from '../../lib/errors.js';
-import { formatCount, formatInteger } from '../../lib/format.js';
+import { firstSentence, formatCount, formatInteger } from '../../lib/format.js';
 import { FlagField } from '../launch/FlagField.js';
 import { binder, type FormState } from '../launch/flag-form.js';
 import { LrCurve } from '../launch/LrCurve.js';
@@ -45,14 +45,16 @@ export function ForkDialog({ detail, checkpoint, mode, onClose }: { detail: RunD
   const ids = { name: useId(), len: useId(), unit: useId(), form: useId(), minLr: useId(), mix: useId(), opt: useId() };
 
   const specs = useMemo(() => new Map<string, FlagSpec>((flagsReq.status === 'ok' ? flagsReq.value : []).map((f) => [f.name, f])), [flagsReq]);
-  const hasMix = specs.has('data-mix');
+  // The fork's mixture is --data-mix; an anneal's phase-2 mixture is --data-mix-phase2 (read from its first step).
+  const mixFlag = mode === 'anneal' ? 'data-mix-phase2' : 'data-mix';
+  const hasMix = specs.has(mixFlag);
   const length = parseLength(lengthText);
   const minLr = Number(minLrText);
   const minLrOk = minLrText.trim() !== '' && Number.isFinite(minLr) && minLr > 0 && minLr <= 10;
   const anneal = mode === 'anneal' && length !== null && minLrOk ? { unit, length, form, minLr } : null;
 
   const base = Object.fromEntries(Object.entries(detail.overrides).filter(([k]) => !lineageFlags.has(k)));
-  const planOverrides = { ...base, ...changes, ...(anneal ? annealPlanFlags(anneal) : {}) };
+  const planOverrides = { ...base, ...changes, ...(anneal ? annealPlanFlags(anneal) : {}), ...(hasMix && mix.trim() ? { [mixFlag]: mix.trim() } : {}) };
   const { plan, pending, error: planError } = usePlan(detail.preset, planOverrides, 1);
   useEffect(() => {
     if (plan?.ok) setLastOk(plan);
@@ -174,9 +176,9 @@ export function ForkDialog({ detail, checkpoint, mode, onClose }: { detail: RunD
             {hasMix && (
               <div className="field">
                 <label htmlFor={ids.mix}>{mode === 'anneal' ? 'Phase-2 data mixture' : 'Data mixture'}</label>
-                <input id={ids.mix} value={mix} placeholder={String(parentFlags['data-mix'] ?? '')} onChange={(e) => setMix(e.target.value)} />
+                <input id={ids.mix} value={mix} placeholder={String(parentFlags[mixFlag] ?? parentFlags['data-mix'] ?? '')} onChange={(e) => setMix(e.target.value)} />
                 <p className="field-help">
-                  <code className="field-flag">--data-mix</code> {specs.get('data-mix')?.help ?? ''}
+                  <code className="field-flag">--{mixFlag}</code> {firstSentence(specs.get(mixFlag)?.help ?? '')}
                 </p>
               </div>
             )}
