@@ -48,4 +48,40 @@ test('reloading mid-run shows every stored point exactly once', async ({ page, w
   const afterReload = Number(await loss.getAttribute('data-last-step'));
   await expect.poll(async () => Number(await loss.getAttribute('data-last-step')), { timeout: 240_000 }).toBeGreaterThan(afterReload);
   await chartMatchesStore();
+
+  // Drag across the middle of the chart to zoom: it asks for that step range and stops following.
+  async function storedLastStep(): Promise<number> {
+    const stored = await rpc<Raw>(workbench, 'metrics:series', { runId: run.id, series: 'train/loss', maxPoints: 100_000 });
+    return stored.points.at(-1)?.step ?? 0;
+  }
+  const box = (await loss.locator('.recharts-surface').boundingBox())!;
+  const y = box.y + box.height / 2;
+  await page.mouse.move(box.x + box.width * 0.25, y);
+  await page.mouse.down();
+  // Few intermediate moves: each one redraws the selection, which is slow on a loaded machine.
+  await page.mouse.move(box.x + box.width * 0.45, y, { steps: 2 });
+  await page.mouse.move(box.x + box.width * 0.6, y, { steps: 2 });
+  await page.mouse.up();
+  await expect(loss.getByRole('button', { name: 'Reset zoom' })).toBeVisible();
+  // The run goes on while the mouse moves, so compare with the store, not with a step read before the drag.
+  await expect.poll(async () => Number(await loss.getAttribute('data-last-step')) < (await storedLastStep())).toBe(true);
+  const zoomed = await loss.evaluate((el) => ({
+    last: Number(el.getAttribute('data-last-step')),
+    points: Number(el.getAttribute('data-points')),
+    mode: el.getAttribute('data-mode'),
+  }));
+  expect(zoomed.mode).toBe('raw');
+  expect(zoomed.points).toBeGreaterThan(0);
+  // A middle slice: fewer points than its last step (it does not start at the first step).
+  expect(zoomed.points).toBeLessThan(zoomed.last);
+  // Zoomed, the chart holds its range while new points arrive.
+  const storedAtZoom = await storedLastStep();
+  await expect.poll(storedLastStep, { timeout: 120_000 }).toBeGreaterThan(storedAtZoom);
+  expect(Number(await loss.getAttribute('data-last-step'))).toBe(zoomed.last);
+  // Double-click resets to the whole run, following it live again.
+  const newest = await storedLastStep();
+  await loss.dblclick();
+  await expect(loss.getByRole('button', { name: 'Reset zoom' })).toHaveCount(0);
+  await expect.poll(async () => Number(await loss.getAttribute('data-last-step'))).toBeGreaterThanOrEqual(newest);
+  await chartMatchesStore();
 });

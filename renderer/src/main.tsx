@@ -8,6 +8,7 @@ import { RouterProvider } from './app/router.js';
 import { ThemeProvider } from './app/theme-context.js';
 import { NoTokenPage } from './pages/NoTokenPage.js';
 import './styles/app.css';
+import './styles/lineage-evals.css';
 
 const api = createApi();
 const root = createRoot(document.getElementById('root')!);

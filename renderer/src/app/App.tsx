@@ -2,6 +2,7 @@ import { useEffect, useState } from 'react';
 import { Dialog } from '../components/Dialog.js';
 import { isLive } from '../components/StateBadge.js';
 import { ComparePage } from '../pages/compare/ComparePage.js';
+import { EvaluationsPage } from '../pages/evals/EvaluationsPage.js';
 import { HistoryPage } from '../pages/history/HistoryPage.js';
 import { LaunchPage } from '../pages/launch/LaunchPage.js';
 import { NodesPage } from '../pages/nodes/NodesPage.js';
@@ -16,6 +17,7 @@ const navItems: { to: string; label: string; key: string; match: (p: string) => 
   { to: '/', label: 'Overview', key: 'o', match: (p) => p === '/' },
   { to: '/launch', label: 'Launch', key: 'l', match: (p) => p.startsWith('/launch') },
   { to: '/history', label: 'Runs', key: 'r', match: (p) => p.startsWith('/history') || p.startsWith('/runs') || p.startsWith('/compare') },
+  { to: '/evaluations', label: 'Evaluations', key: 'e', match: (p) => p.startsWith('/evaluations') },
   { to: '/nodes', label: 'Nodes', key: 'n', match: (p) => p.startsWith('/nodes') },
 ];
 
@@ -26,6 +28,8 @@ function Page() {
   if ((m = matchPath('/runs/:id', path))) return <RunPage runId={m.id!} tab="training" />;
   if ((m = matchPath('/runs/:id/experts', path))) return <RunPage runId={m.id!} tab="experts" />;
   if ((m = matchPath('/runs/:id/details', path))) return <RunPage runId={m.id!} tab="details" />;
+  if ((m = matchPath('/runs/:id/checkpoints', path))) return <RunPage runId={m.id!} tab="checkpoints" />;
+  if (path === '/evaluations') return <EvaluationsPage />;
   if (path === '/launch') return <LaunchPage key={location.query.toString()} />;
   if (path === '/history') return <HistoryPage />;
   if (path === '/compare') return <ComparePage runIds={(location.query.get('runs') ?? '').split(',').filter(Boolean)} />;

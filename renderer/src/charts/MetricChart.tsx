@@ -149,7 +149,8 @@ export function MetricChart({ title, lines, view, xRange, onZoom, onReset, heigh
                 if (onZoom && s?.activeLabel !== undefined) setDrag({ a: Number(s.activeLabel), b: Number(s.activeLabel) });
               }}
               onMouseMove={(s) => {
-                if (drag && s?.activeLabel !== undefined) setDrag({ ...drag, b: Number(s.activeLabel) });
+                // Only a new x redraws the selection (mouse moves within one point's column are frequent).
+                if (drag && s?.activeLabel !== undefined && Number(s.activeLabel) !== drag.b) setDrag({ ...drag, b: Number(s.activeLabel) });
               }}
               onMouseUp={() => {
                 if (drag && onZoom && drag.a !== drag.b) onZoom(Math.min(drag.a, drag.b), Math.max(drag.a, drag.b));

@@ -10,12 +10,15 @@ export function Dialog({
   onClose,
   children,
   tone,
+  wide,
 }: {
   open: boolean;
   title: string;
   onClose: () => void;
   children: React.ReactNode;
   tone?: 'danger';
+  /** For dialogs with a form and a chart side by side. */
+  wide?: boolean;
 }) {
   const ref = useRef<HTMLDialogElement>(null);
   const titleId = useId();
@@ -28,7 +31,7 @@ export function Dialog({
   return (
     <dialog
       ref={ref}
-      className={`dialog${tone === 'danger' ? ' dialog-danger' : ''}`}
+      className={`dialog${tone === 'danger' ? ' dialog-danger' : ''}${wide ? ' dialog-wide' : ''}`}
       aria-labelledby={titleId}
       onClose={onClose}
       onCancel={(e) => {

@@ -44,6 +44,9 @@ describe('formatting', () => {
     expect(formatValue(null)).toBe('—');
     expect(formatValue(Number.NaN)).toBe('NaN');
     expect(formatPercent(0.0213)).toBe('2.13%');
+    expect(formatPercent(1, 2)).toBe('100%');
+    expect(formatPercent(0.456, 2)).toBe('46%');
+    expect(formatPercent(12.5, 3)).toBe('1250%');
   });
 
   it('ages', () => {

@@ -91,7 +91,9 @@ export function formatValue(v: number | null | undefined, digits = 4): string {
 /** A percentage: 0.0213 → "2.13%". */
 export function formatPercent(fraction: number | null | undefined, digits = 3): string {
   if (fraction === null || fraction === undefined || !Number.isFinite(fraction)) return dash;
-  return `${trimZeros((fraction * 100).toPrecision(digits))}%`;
+  const pct = fraction * 100;
+  // toPrecision switches to exponent form once the integer part has more digits than asked for (100 -> "1.0e+2").
+  return `${Math.abs(pct) >= 10 ** digits ? pct.toFixed(0) : trimZeros(pct.toPrecision(digits))}%`;
 }
 
 /** Unix seconds as a local date and time, "2026-11-29 14:05". */

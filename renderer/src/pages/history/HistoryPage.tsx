@@ -4,6 +4,7 @@ import { runStates, type RunState } from '../../../../electron/contract/runs.js'
 import { useApi } from '../../app/api-context.js';
 import { useEvent, useNodes, useNow } from '../../app/hooks.js';
 import { Link, useRouter } from '../../app/router.js';
+import { LineageBadge } from '../../components/LineageBadge.js';
 import { StateBadge } from '../../components/StateBadge.js';
 import { formatAge, formatCount, formatDateTime, formatInteger, formatValue } from '../../lib/format.js';
 import { defaultQuery, filterRuns, type RunQuery, type SortKey } from '../../lib/run-filter.js';
@@ -196,6 +197,7 @@ export function HistoryPage() {
                     {r.name}
                   </Link>
                   <div className="mono muted small">{r.id}</div>
+                  <LineageBadge run={r} parentName={runs?.find((p) => p.id === r.parentRunId)?.name} />
                 </td>
                 <td>
                   <StateBadge state={r.state} />

@@ -8,13 +8,15 @@ import { ErrorNotice } from '../../components/ErrorNotice.js';
 import { isLive, StateBadge } from '../../components/StateBadge.js';
 import { formatDateTime } from '../../lib/format.js';
 import { ExpertsView } from './ExpertsView.js';
+import { CheckpointsTab } from './CheckpointsTab.js';
 import { RunDetails } from './RunDetails.js';
+import { RunLineage } from './RunLineage.js';
 import { RunNotes } from './RunNotes.js';
 import { RunStats } from './RunStats.js';
 import { TrainingCharts } from './TrainingCharts.js';
 import { useRun } from './use-run.js';
 
-type Tab = 'training' | 'experts' | 'details';
+type Tab = 'training' | 'experts' | 'checkpoints' | 'details';
 
 /** One run: live charts, the MoE views and its record. */
 export function RunPage({ runId, tab }: { runId: string; tab: Tab }) {
@@ -86,6 +88,7 @@ export function RunPage({ runId, tab }: { runId: string; tab: Tab }) {
         </div>
       </header>
       {actionError && <ErrorNotice error={actionError} />}
+      <RunLineage detail={detail} />
       <RunStats detail={detail} facts={facts} />
       <nav className="tabs" aria-label="Run views">
         <Link to={base} aria-current={tab === 'training' ? 'page' : undefined}>
@@ -94,12 +97,16 @@ export function RunPage({ runId, tab }: { runId: string; tab: Tab }) {
         <Link to={`${base}/experts`} aria-current={tab === 'experts' ? 'page' : undefined}>
           Experts
         </Link>
+        <Link to={`${base}/checkpoints`} aria-current={tab === 'checkpoints' ? 'page' : undefined}>
+          Checkpoints
+        </Link>
         <Link to={`${base}/details`} aria-current={tab === 'details' ? 'page' : undefined}>
           Details
         </Link>
       </nav>
       {tab === 'training' && <TrainingCharts runId={runId} live={live} {...(maxPoints ? { maxPointsOverride: maxPoints } : {})} />}
       {tab === 'experts' && <ExpertsView runId={runId} live={live} />}
+      {tab === 'checkpoints' && <CheckpointsTab detail={detail} onResumed={reload} />}
       {tab === 'details' && (
         <>
           <RunNotes run={detail} />
