@@ -15,6 +15,8 @@ test('a two-source mixture with a phase 2 is planned, launched and switched to',
 
   await page.getByLabel('Run name').fill('mixture run');
   await page.getByLabel('Optimizer steps').fill('12');
+  await page.getByLabel('Warmup', { exact: true }).fill('2');
+  await page.getByLabel('Decay length').fill('4');
   await page.getByLabel('Log every').fill('1');
 
   // Phase 1: arithmetic and grammar, 3:1.
@@ -34,15 +36,19 @@ test('a two-source mixture with a phase 2 is planned, launched and switched to',
   await phase1.getByLabel('Source 2 weight').fill('1');
   await expect(status).toHaveAttribute('data-state', 'ok');
 
-  // Phase 2: copy and dyck from step 6 on.
+  // Phase 2: copy and dyck from step 6 on (steps 1..5 read phase 1).
   await page.getByLabel('Switch to a second mixture (phase 2) later in the run').check();
   const phase2 = page.getByRole('group', { name: 'Phase 2 mixture' });
+  // It starts as a copy of phase 1.
+  await expect(phase2.getByLabel('Source 1 weight')).toHaveValue('3');
   await phase2.getByLabel('Source 1 domain').selectOption('copy');
+  await phase2.getByLabel('Source 1 weight').fill('1');
   await phase2.getByLabel('Source 2 domain').selectOption('dyck');
   await page.getByLabel('Phase 2 starts at').selectOption('steps');
   await page.getByLabel('Phase 2 start step').fill('5');
   await expect(status).toHaveAttribute('data-state', 'ok');
   await expect(page.getByTestId('lr-curve')).toHaveAttribute('data-phase2-start', '5');
+  await page.screenshot({ path: test.info().outputPath('launch-mixture.png'), fullPage: true });
 
   // Retention fields reach the trainer too.
   await page.getByLabel('Also keep the best by validation loss').check();
