@@ -1,5 +1,5 @@
 /// <reference lib="dom" />
-import { expect, test } from './fixtures.js';
+import { expect, rpc, test } from './fixtures.js';
 
 // The launch wizard builds a two-source data mixture with a second phase, the trainer checks it (and names
 // a bad weight at the mixture), the lr chart marks the switch, and the run really switches mixtures.
@@ -54,9 +54,20 @@ test('a two-source mixture with a phase 2 is planned, launched and switched to',
   await page.getByLabel('Also keep the best by validation loss').check();
   await expect(status).toHaveAttribute('data-state', 'ok');
 
+  // Evaluate every N tokens: a bad count is named with its fix and blocks the launch.
+  const evalEvery = page.getByLabel('Evaluate every', { exact: true });
+  await evalEvery.fill('soon');
+  await expect(page.getByRole('group', { name: 'Evaluate during the run' }).getByRole('alert')).toContainText('not a token count');
+  await expect(page.getByRole('button', { name: 'Launch on This machine' })).toBeDisabled();
+  await evalEvery.fill('1M');
+  await expect(page.getByRole('button', { name: 'Launch on This machine' })).toBeEnabled();
+
   await page.getByRole('button', { name: 'Launch on This machine' }).click();
   await expect(page.getByRole('heading', { name: /mixture run/ })).toBeVisible({ timeout: 120_000 });
   await expect(page.getByTestId('run-page')).toHaveAttribute('data-state', 'completed', { timeout: 420_000 });
+  const runId = await page.getByTestId('run-page').getAttribute('data-run-id');
+  const run = await rpc<{ evalEvery?: { tokens: number; kind: string } | null }>(workbench, 'runs:get', { runId });
+  expect(run.evalEvery).toMatchObject({ tokens: 1_000_000, kind: 'native' });
 
   await page.getByRole('navigation', { name: 'Run views' }).getByRole('link', { name: 'Details' }).click();
   const flags = page.getByRole('table', { name: 'Resolved flags' });

@@ -48,7 +48,7 @@ export function DataSection({ bind, set, issues, extraData }: DataSectionProps) 
   return (
     <fieldset className="card">
       <legend>Data</legend>
-      <div className="field">
+      <div className="field data-mode">
         <span className="field-label" id="data-mode">
           Training data from
         </span>
