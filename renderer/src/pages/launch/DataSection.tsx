@@ -33,8 +33,10 @@ export function DataSection({ bind, set, issues, extraData }: DataSectionProps) 
   const phase2 = bind('data-mix-phase2', 'Phase 2 mixture').value;
   const stepsStart = bind('phase2-start-steps', 'Phase 2 start').value;
   const tokensStart = bind('phase2-start-tokens', 'Phase 2 start').value;
-  const initialUnit: StartUnit = tokensStart && tokensStart !== 'auto' ? 'tokens' : stepsStart && stepsStart !== 'auto' ? 'steps' : 'auto';
-  const [unit, setUnit] = useState<StartUnit>(initialUnit);
+  // A start given as a value decides the unit (also when "launch similar" fills it in); else the user's choice.
+  const valueUnit: StartUnit | null = tokensStart && tokensStart !== 'auto' ? 'tokens' : stepsStart && stepsStart !== 'auto' ? 'steps' : null;
+  const [chosenUnit, setUnit] = useState<StartUnit>('auto');
+  const unit = valueUnit ?? chosenUnit;
   const mixed = mix !== '';
   const synthetic = data.value === 'synthetic';
   const startValue = unit === 'tokens' ? tokensStart : unit === 'steps' ? stepsStart : '';
