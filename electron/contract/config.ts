@@ -53,6 +53,8 @@ export interface SchedulePlan {
   decayStartStep: number;
   decaySteps: number;
   decayForm: string;
+  /** The last step of data phase 1 (`--data-mix-phase2`); null without a phase 2. */
+  phase2StartStep?: number | null;
 }
 
 /** What the trainer computed for a configuration: everything the launch wizard shows. */

@@ -91,6 +91,7 @@ export function parsePlan(raw: Json): PlanResult {
           decayStartStep: num(schedule.decay_start_step) ?? 0,
           decaySteps: num(schedule.decay_steps) ?? 0,
           decayForm: str(schedule.decay_form) ?? '',
+          phase2StartStep: num(schedule.phase2_start_step),
         }
       : null,
     lrCurve: curve,

@@ -7,20 +7,24 @@ import { useRouter } from '../../app/router.js';
 import { ErrorNotice } from '../../components/ErrorNotice.js';
 import { firstSentence } from '../../lib/format.js';
 import { TagEditor } from '../../components/TagEditor.js';
+import { DataSection, dataFlags } from './DataSection.js';
 import { Estimate } from './Estimate.js';
+import { evalEveryOff, evalEveryRequest, type EvalEveryForm } from './eval-every.js';
+import { EvalEveryFields } from './EvalEveryFields.js';
 import { FlagField } from './FlagField.js';
 import { binder, workbenchFlags, type FormState } from './flag-form.js';
 import { LrCurve } from './LrCurve.js';
 import { Issues, PlanFigures } from './PlanSummary.js';
 import { usePlan } from './use-plan.js';
+import './launch.css';
 
 /** Fields the wizard lays out itself; every other flag of the registry is under "All flags". */
 const shown = new Set([
   'num-layers', 'hidden-size', 'num-experts', 'top-k', 'num-kv-heads', 'head-dim', 'intermediate-size', 'vocab-size', 'max-seq-len', 'dtype',
   'micro-batch-size', 'grad-accum-steps', 'seq-len', 'max-steps', 'train-tokens',
   'lr', 'min-lr', 'warmup-steps', 'decay-form', 'decay-steps', 'decay-start-steps',
-  'data', 'token-dtype', 'val-every', 'val-tokens', 'val-data',
-  'log-every', 'router-stats-every', 'checkpoint-every', 'keep-checkpoints', 'seed',
+  ...dataFlags,
+  'log-every', 'router-stats-every', 'checkpoint-every', 'keep-checkpoints', 'keep-every-tokens', 'keep-best-val', 'seed',
 ]);
 
 /** The launch wizard: where, what model, how long, on what data, at what cost; checked by the trainer. */
@@ -40,6 +44,7 @@ export function LaunchPage() {
   const [launching, setLaunching] = useState(false);
   const [launchError, setLaunchError] = useState<WorkbenchError | null>(null);
   const [lastOk, setLastOk] = useState<PlanOk | null>(null);
+  const [evalForm, setEvalForm] = useState<EvalEveryForm>(evalEveryOff);
   const nameId = useId();
   const notesId = useId();
   const from = location.query.get('from');
@@ -54,6 +59,7 @@ export function LaunchPage() {
         setTags(r.tags);
         setNodeId(r.nodeId);
         setName(`${r.name} (again)`);
+        if (r.evalEvery) setEvalForm({ tokens: String(r.evalEvery.tokens), kind: r.evalEvery.kind, tasks: r.evalEvery.tasks.join(', '), limit: r.evalEvery.limit ? String(r.evalEvery.limit) : '' });
       },
       () => undefined,
     );
@@ -86,8 +92,7 @@ export function LaunchPage() {
     });
   const bind = binder(form, set);
   const byTokens = !['0', ''].includes(bind('train-tokens', '').value);
-  const dataValue = bind('data', '').value;
-  const synthetic = dataValue === 'synthetic';
+  const evalEvery = evalEveryRequest(evalForm);
   const gpus = node?.kind === 'ssh' ? 1 : 0;
 
   const otherFlags = [...specs.values()].filter((f) => !shown.has(f.name) && !workbenchFlags.has(f.name));
@@ -95,14 +100,14 @@ export function LaunchPage() {
   const advanced = otherFlags.filter((f) => f.group !== 'data');
   const fieldFlags = new Set([...shown, ...otherFlags.map((f) => f.name)]);
   const looseIssues = issues.filter((i) => !i.flag || !fieldFlags.has(i.flag) || (i.flag === 'train-tokens' && !byTokens) || (i.flag === 'max-steps' && byTokens));
-  const canLaunch = !!plan?.ok && !pending && !launching && !!presetName;
+  const canLaunch = !!plan?.ok && !pending && !launching && !!presetName && !evalEvery.error;
 
   const launch = (): void => {
     if (!presetName) return;
     setLaunching(true);
     setLaunchError(null);
     api
-      .invoke('runs:launch', { nodeId, preset: presetName, overrides, ...(name.trim() ? { name: name.trim() } : {}), tags, notes })
+      .invoke('runs:launch', { nodeId, preset: presetName, overrides, ...(name.trim() ? { name: name.trim() } : {}), tags, notes, ...(evalEvery.value ? { evalEvery: evalEvery.value } : {}) })
       .then(
         ({ run }) => navigate(`/runs/${encodeURIComponent(run.id)}`),
         (e: WorkbenchError) => {
@@ -248,43 +253,20 @@ export function LaunchPage() {
             {lastOk && <LrCurve plan={lastOk} />}
           </fieldset>
 
-          <fieldset className="card">
-            <legend>Data</legend>
-            <div className="field-grid">
-              <FlagField
-                {...bind('data', 'Training data')}
-                kind="select"
-                choices={[
-                  { value: 'synthetic', label: 'Synthetic corpus (built in)' },
-                  ...(synthetic ? [{ value: '', label: 'A token file…' }] : [{ value: dataValue, label: `Token file: ${dataValue || '(path below)'}` }]),
-                ]}
-              />
-              {!synthetic && <FlagField {...bind('data', 'Token file path')} help="A file of uint16/uint32 token ids on the node." />}
-              {!synthetic && <FlagField {...bind('token-dtype', 'Token width')} />}
-              <FlagField {...bind('val-every', 'Validate every')} suffix="steps" />
-              <FlagField {...bind('val-tokens', 'Validation tokens')} />
-              <FlagField {...bind('val-data', 'Validation file')} help={synthetic ? 'Empty: the synthetic corpus’s held-out documents.' : 'Empty: the last --val-tokens tokens of the training file, held out.'} />
-              {extraData.map((f) => (
-                <FlagField key={f.name} {...bind(f.name, f.name)} />
-              ))}
-            </div>
-            {synthetic && (
-              <p className="hint small">
-                The built-in corpus mixes arithmetic, bracket matching, copying and a small grammar, so experts can specialise by domain; the Experts view of a
-                run shows where each domain’s tokens go.
-              </p>
-            )}
-          </fieldset>
+          <DataSection bind={bind} set={set} issues={issues} extraData={extraData} />
 
           <fieldset className="card">
-            <legend>Logging and checkpoints</legend>
+            <legend>Logging, checkpoints and evaluation</legend>
             <div className="field-grid">
               <FlagField {...bind('log-every', 'Log every')} suffix="steps" />
               <FlagField {...bind('router-stats-every', 'Router stats every')} suffix="steps" />
               <FlagField {...bind('checkpoint-every', 'Checkpoint every')} suffix="steps" />
-              <FlagField {...bind('keep-checkpoints', 'Keep checkpoints')} />
+              <FlagField {...bind('keep-checkpoints', 'Keep checkpoints')} help="The newest N checkpoints are kept." />
+              <FlagField {...bind('keep-every-tokens', 'Also keep one every')} suffix="tokens" />
+              <FlagField {...bind('keep-best-val', 'Also keep the best by validation loss')} />
               <FlagField {...bind('seed', 'Seed')} />
             </div>
+            <EvalEveryFields form={evalForm} onChange={setEvalForm} error={evalEvery.error} />
           </fieldset>
 
           {advanced.length > 0 && (

@@ -1,4 +1,4 @@
-import { CartesianGrid, Line, LineChart, ReferenceArea, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
+import { CartesianGrid, Line, LineChart, ReferenceArea, ReferenceLine, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
 import type { PlanOk } from '../../../../electron/contract/config.js';
 import { useTheme } from '../../app/theme-context.js';
 import { formatX, niceTicks } from '../../lib/axis.js';
@@ -14,13 +14,15 @@ export function LrCurve({ plan }: { plan: PlanOk }) {
   const top = Math.max(...data.map((d) => d.lr));
   const yTicks = niceTicks(0, top, 4);
   const xTicks = niceTicks(0, end, 6);
+  const phase2 = s?.phase2StartStep ?? null;
   return (
-    <figure className="chart" data-testid="lr-curve" data-points={data.length} aria-label="Learning-rate schedule chart">
+    <figure className="chart" data-testid="lr-curve" data-points={data.length} data-phase2-start={phase2 ?? undefined} aria-label="Learning-rate schedule chart">
       <figcaption className="chart-title">
         <span>Learning rate by step</span>
         {s && (
           <span className="muted small">
             warmup {s.warmupSteps} · stable to {s.decayStartStep} · {s.decayForm} decay {s.decaySteps} steps
+            {phase2 !== null && ` · data phase 2 after step ${phase2}`}
           </span>
         )}
       </figcaption>
@@ -31,6 +33,14 @@ export function LrCurve({ plan }: { plan: PlanOk }) {
             {s && s.warmupSteps > 0 && <ReferenceArea x1={0} x2={s.warmupSteps} fill={palette.accent} fillOpacity={0.08} label={{ value: 'warmup', fill: palette.muted, fontSize: 10, position: 'insideTop' }} />}
             {s && s.decaySteps > 0 && (
               <ReferenceArea x1={s.decayStartStep} x2={end} fill={palette.series[1]} fillOpacity={0.08} label={{ value: 'decay', fill: palette.muted, fontSize: 10, position: 'insideTop' }} />
+            )}
+            {phase2 !== null && (
+              <ReferenceLine
+                x={phase2}
+                stroke={palette.series[2] ?? palette.accent}
+                strokeDasharray="4 3"
+                label={{ value: 'phase 2', fill: palette.muted, fontSize: 10, position: 'insideTopRight' }}
+              />
             )}
             <XAxis dataKey="step" type="number" domain={[0, end]} ticks={xTicks} tickFormatter={(v: number) => formatX(v, 'step')} stroke={palette.muted} tick={{ fill: palette.muted, fontSize: 11 }} />
             <YAxis domain={[0, top * 1.05]} ticks={yTicks} tickFormatter={(v: number) => formatValue(v, 2)} stroke={palette.muted} tick={{ fill: palette.muted, fontSize: 11 }} width={56} />
