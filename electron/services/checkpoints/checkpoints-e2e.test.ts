@@ -3,15 +3,14 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { ChannelName, RequestOf, ResponseOf } from '../../contract/channels.js';
 import type { CheckpointInfo } from '../../contract/checkpoints.js';
-import { WorkbenchError } from '../../contract/errors.js';
 import { isFinalState, type RunSummary } from '../../contract/runs.js';
 import { tempDir, trainerBinary } from '../../test-support/paths.js';
 import { requireTrainer } from '../../test-support/trainer.js';
 import { waitFor } from '../../test-support/wait.js';
 import { dispatch } from '../rpc/dispatch.js';
 import { createWorkbench, type Workbench } from '../workbench.js';
+import { workbenchCalls } from '../../test-support/workbench-calls.js';
 
 // The real trainer on This machine, a real database: tiny runs whose checkpoints are the subject.
 const small = { 'micro-batch-size': '4', 'seq-len': '64', 'log-every': '1', 'router-stats-every': '0', 'val-every': '0' };
@@ -22,17 +21,7 @@ let workbench: Workbench;
 /** A run stopped after several checkpoints, shared by the tests below (they only read or fork it). */
 let parent: RunSummary;
 
-async function call<C extends ChannelName>(channel: C, request: RequestOf<C>): Promise<ResponseOf<C>> {
-  const r = await dispatch(workbench.handlers, channel, request);
-  if (!r.ok) throw new WorkbenchError(r.error);
-  return r.value as ResponseOf<C>;
-}
-
-async function refused<C extends ChannelName>(channel: C, request: RequestOf<C>): Promise<WorkbenchError> {
-  const r = await dispatch(workbench.handlers, channel, request);
-  if (r.ok) throw new Error(`${channel} succeeded but should have been refused`);
-  return new WorkbenchError(r.error);
-}
+const { call, refused } = workbenchCalls(() => workbench);
 
 const final = (runId: string, ms = 120_000): Promise<RunSummary> =>
   waitFor(`run ${runId} to end`, async () => {

@@ -3,15 +3,14 @@ import { createHash, randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { ChannelName, RequestOf, ResponseOf } from '../../contract/channels.js';
 import type { CheckpointProgress } from '../../contract/checkpoints.js';
-import { WorkbenchError } from '../../contract/errors.js';
 import { tempDir, trainerBinary } from '../../test-support/paths.js';
 import { clientSide, sshdFor, type SshClientSide } from '../../test-support/ssh-fixture.js';
 import type { TestSshd } from '../../test-support/sshd.js';
 import { insertRun } from '../../test-support/store.js';
 import { dispatch } from '../rpc/dispatch.js';
 import { createWorkbench, type Workbench } from '../workbench.js';
+import { workbenchCalls } from '../../test-support/workbench-calls.js';
 
 // Checkpoint verify, delete and download over a real OpenSSH server on 127.0.0.1: the "remote" run
 // directory is a temporary folder of this machine whose path needs quoting (a space and a quote).
@@ -22,17 +21,7 @@ let dataDir: string;
 let runDir: string;
 const runId = 'r-20261129-c4ec40';
 
-async function call<C extends ChannelName>(channel: C, request: RequestOf<C>): Promise<ResponseOf<C>> {
-  const r = await dispatch(workbench.handlers, channel, request);
-  if (!r.ok) throw new WorkbenchError(r.error);
-  return r.value as ResponseOf<C>;
-}
-
-async function refused<C extends ChannelName>(channel: C, request: RequestOf<C>): Promise<WorkbenchError> {
-  const r = await dispatch(workbench.handlers, channel, request);
-  if (r.ok) throw new Error(`${channel} succeeded but should have been refused`);
-  return new WorkbenchError(r.error);
-}
+const { call, refused } = workbenchCalls(() => workbench);
 
 /** A checkpoint directory as the trainer writes it (docs/checkpoints.md), with random contents. */
 function writeCheckpoint(step: number): { dir: string; bytes: number } {

@@ -2,15 +2,13 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { ChannelName, RequestOf, ResponseOf } from '../../contract/channels.js';
-import { WorkbenchError } from '../../contract/errors.js';
 import type { EvalProgress } from '../../contract/evals.js';
 import { isFinalState } from '../../contract/runs.js';
 import { tempDir, trainerBinary } from '../../test-support/paths.js';
 import { requireTrainer } from '../../test-support/trainer.js';
 import { waitFor } from '../../test-support/wait.js';
-import { dispatch } from '../rpc/dispatch.js';
 import { createWorkbench, type Workbench } from '../workbench.js';
+import { workbenchCalls } from '../../test-support/workbench-calls.js';
 
 // The managed venv (torch, transformers, lm-eval) the trainer build uses; see docs/evaluation.md.
 const python = process.env.MOE_WORKBENCH_EVAL_PYTHON ?? join(homedir(), '.cache', 'moe-workbench', 'venv-torch-2.13.0', 'bin', 'python');
@@ -18,11 +16,7 @@ const python = process.env.MOE_WORKBENCH_EVAL_PYTHON ?? join(homedir(), '.cache'
 let dataDir: string;
 let workbench: Workbench;
 
-async function call<C extends ChannelName>(channel: C, request: RequestOf<C>): Promise<ResponseOf<C>> {
-  const r = await dispatch(workbench.handlers, channel, request);
-  if (!r.ok) throw new WorkbenchError(r.error);
-  return r.value as ResponseOf<C>;
-}
+const { call } = workbenchCalls(() => workbench);
 
 /** A small multiple-choice task in lm-evaluation-harness's YAML format, with its data next to it. */
 function writeTask(dir: string): number {

@@ -3,8 +3,6 @@ import { spawn } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { ChannelName, RequestOf, ResponseOf } from '../../contract/channels.js';
-import { WorkbenchError } from '../../contract/errors.js';
 import type { MetricsAppended } from '../../contract/metrics.js';
 import { isFinalState, type RunSummary } from '../../contract/runs.js';
 import { compiledCli } from '../../test-support/compiled.js';
@@ -15,6 +13,7 @@ import { waitFor } from '../../test-support/wait.js';
 import { dispatch } from '../rpc/dispatch.js';
 import { createWorkbench, type Workbench } from '../workbench.js';
 import { heartbeatInterval } from './monitor.js';
+import { workbenchCalls } from '../../test-support/workbench-calls.js';
 
 // The real trainer on This machine, the real wrapper, a real database: the tiny preset, few steps.
 // Small batches: the point is the workbench around the trainer, not training speed.
@@ -29,11 +28,7 @@ const long = { ...small, 'max-steps': '100000', 'log-every': '1', 'checkpoint-ev
 let dataDir: string;
 let workbench: Workbench;
 
-async function call<C extends ChannelName>(channel: C, request: RequestOf<C>): Promise<ResponseOf<C>> {
-  const r = await dispatch(workbench.handlers, channel, request);
-  if (!r.ok) throw new WorkbenchError(r.error);
-  return r.value as ResponseOf<C>;
-}
+const { call } = workbenchCalls(() => workbench);
 
 const state = async (runId: string): Promise<RunSummary> => call('runs:get', { runId });
 const final = (runId: string, ms = 180_000): Promise<RunSummary> =>
