@@ -186,6 +186,12 @@ async function main(): Promise<void> {
     console.log(`end to end (read + parse + insert): ${fmt(median(rates.e2e))} points/s   ${fmt(median(rates.e2eCpu))} points/s   ${all(rates.e2e)}`);
     console.log(`bare better-sqlite3 batched insert: ${fmt(median(rates.bare))} points/s   ${fmt(median(rates.bareCpu))} points/s   ${all(rates.bare)}`);
     console.log(`ratio end-to-end / bare:            ${((100 * median(rates.e2e)) / median(rates.bare)).toFixed(1).padStart(9)}%            ${((100 * median(rates.e2eCpu)) / median(rates.bareCpu)).toFixed(1).padStart(9)}%`);
+    // Each repetition's end-to-end and bare phases run back to back, so their ratio is less exposed to the
+    // machine's drift over the whole benchmark than the ratio of the two medians.
+    const pairs = rates.e2e.map((r, i) => r / rates.bare[i]!);
+    const pairsCpu = rates.e2eCpu.map((r, i) => r / rates.bareCpu[i]!);
+    const pct = (xs: number[]): string => `[${xs.map((r) => (100 * r).toFixed(0)).join(', ')}]%`;
+    console.log(`ratio per repetition, median:       ${(100 * median(pairs)).toFixed(1).padStart(9)}%            ${(100 * median(pairsCpu)).toFixed(1).padStart(9)}%   ${pct(pairs)}`);
     queryBench(dir);
     console.log(`load average at the end: ${loadavg().map((l) => l.toFixed(2)).join(' ')} on ${cpus().length} CPUs`);
   } finally {
