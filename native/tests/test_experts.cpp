@@ -113,6 +113,58 @@ TEST(ExpertDispatch, GatherThenUnsortRestoresPairOrder) {
   EXPECT_TRUE(pairs.select(1, 1).equal(x));
 }
 
+// The loop's own backward (rows written in place) against the same matmuls through plain autograd
+// (split, select, cat), in float64 so only the algorithm can differ.
+TEST(ExpertLoopMatmul, MatchesPlainAutogradForwardAndBackward) {
+  torch::manual_seed(6);
+  const std::vector<std::int64_t> sizes = {0, 5, 0, 11, 3, 0};
+  const at::Tensor x0 = at::randn({19, 7}, at::kDouble), w0 = at::randn({6, 9, 7}, at::kDouble);
+  const at::Tensor upstream = at::randn({19, 9}, at::kDouble);
+  at::Tensor x = x0.clone().requires_grad_(true), w = w0.clone().requires_grad_(true);
+  const at::Tensor y = loop_expert_matmul(x, w, sizes);
+  y.backward(upstream);
+  at::Tensor xr = x0.clone().requires_grad_(true), wr = w0.clone().requires_grad_(true);
+  const auto pieces = xr.split_with_sizes(sizes, 0);
+  std::vector<at::Tensor> outs;
+  for (std::size_t e = 0; e < sizes.size(); ++e) outs.push_back(at::mm(pieces[e], wr.select(0, static_cast<std::int64_t>(e)).t()));
+  const at::Tensor yr = at::cat(outs, 0);
+  yr.backward(upstream);
+  EXPECT_TRUE(at::allclose(y, yr, 1e-12, 1e-12));
+  EXPECT_TRUE(at::allclose(x.grad(), xr.grad(), 1e-12, 1e-12));
+  EXPECT_TRUE(at::allclose(w.grad(), wr.grad(), 1e-12, 1e-12));
+  // Experts without rows get a zero gradient, not uninitialised memory.
+  EXPECT_TRUE(w.grad().select(0, 0).eq(0).all().item<bool>());
+  EXPECT_TRUE(w.grad().select(0, 5).eq(0).all().item<bool>());
+}
+
+// Dispatch gathers (their backward is the inverse gather) against index_select through plain autograd.
+TEST(ExpertDispatch, GathersMatchIndexSelectForwardAndBackward) {
+  torch::manual_seed(7);
+  TopKRouter router(8, 4, 3);
+  router->reset_parameters(1.0);
+  const at::Tensor x0 = at::randn({10, 8}, at::kDouble);
+  const Routing r = router->forward(x0.to(at::kFloat));
+  EXPECT_TRUE(r.sorted_pairs.index_select(0, r.pair_rows).equal(at::arange(30)));
+  const at::Tensor up = at::randn({30, 8}, at::kDouble);
+
+  at::Tensor x = x0.clone().requires_grad_(true), xr = x0.clone().requires_grad_(true);
+  const at::Tensor g = gather_pairs_by_expert(x, r);
+  const at::Tensor gr = xr.unsqueeze(1).expand({10, 3, 8}).reshape({30, 8}).index_select(0, r.sorted_pairs);
+  EXPECT_TRUE(g.equal(gr));
+  g.backward(up);
+  gr.backward(up);
+  EXPECT_TRUE(at::allclose(x.grad(), xr.grad(), 1e-12, 1e-12));
+
+  at::Tensor y = up.clone().requires_grad_(true), yr = up.clone().requires_grad_(true);
+  const at::Tensor u = unsort_pairs(y, r);
+  const at::Tensor ur = at::zeros_like(yr).index_copy(0, r.sorted_pairs, yr);
+  EXPECT_TRUE(u.equal(ur));
+  EXPECT_TRUE(sort_pairs(u, r).equal(up));
+  (u * u).sum().backward();
+  (ur * ur).sum().backward();
+  EXPECT_TRUE(at::allclose(y.grad(), yr.grad(), 1e-12, 1e-12));
+}
+
 struct ModelRun {
   at::Tensor logits, loss;
   std::vector<at::Tensor> counts;

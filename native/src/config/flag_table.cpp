@@ -9,6 +9,7 @@ namespace moe::config {
 namespace {
 
 using model::DType;
+using model::AttentionKernel;
 using model::ExpertBackend;
 
 constexpr double kNoLimit = std::numeric_limits<double>::infinity();
@@ -151,6 +152,12 @@ std::vector<FlagSpec> build_table() {
                           "Expert matmuls: grouped (at::_grouped_mm), loop (one matmul per expert), or auto "
                           "(grouped for bfloat16 on CUDA capability 9.x/10.x, else loop).",
                           SET_CHOICE(model.expert_backend, ExpertBackend)));
+  t.push_back(choice_flag("attention-kernel", "auto", {"auto", "sdpa", "blocked"}, G::kModel,
+                          "Causal attention: sdpa (fused scaled_dot_product_attention), blocked (blocks of 128 "
+                          "query positions as batched matmuls over the shared keys and values; keeps O(T^2) "
+                          "probabilities for the backward), or auto (blocked for float32 on the CPU when that "
+                          "memory stays under 256 MiB per layer, else sdpa).",
+                          SET_CHOICE(model.attention_kernel, AttentionKernel)));
   t.push_back(choice_flag("dtype", "auto", {"auto", "float32", "bfloat16"}, G::kModel,
                           "Parameter and compute dtype; auto = bfloat16 on CUDA, float32 on the CPU.",
                           SET_CHOICE(model.dtype, DType)));

@@ -21,6 +21,15 @@ const char* to_string(DType dtype) {
   return "?";
 }
 
+const char* to_string(AttentionKernel kernel) {
+  switch (kernel) {
+    case AttentionKernel::kAuto: return "auto";
+    case AttentionKernel::kSdpa: return "sdpa";
+    case AttentionKernel::kBlocked: return "blocked";
+  }
+  return "?";
+}
+
 ParamCounts count_parameters(const ModelConfig& c) {
   const std::int64_t V = c.vocab_size, H = c.hidden_size, L = c.num_layers;
   const std::int64_t E = c.num_experts, k = c.top_k, I = c.intermediate_size;

@@ -12,11 +12,17 @@ namespace moe::model {
 // LibTorch has a fast kernel (bf16 on CUDA capability 9.x/10.x), loop elsewhere.
 enum class ExpertBackend { kAuto, kGrouped, kLoop };
 
+// Causal attention of the MoA heads: `sdpa` = at::scaled_dot_product_attention over K/V tiled
+// across the k slots, `blocked` = blocks of query rows as batched matmuls over the shared K/V,
+// `auto` = blocked for float32 on the CPU while its saved probabilities fit a budget, else sdpa.
+enum class AttentionKernel { kAuto, kSdpa, kBlocked };
+
 // Parameter and compute dtype. `auto` = bfloat16 on CUDA, float32 on the CPU.
 enum class DType { kAuto, kFloat32, kBFloat16 };
 
 const char* to_string(ExpertBackend backend);
 const char* to_string(DType dtype);
+const char* to_string(AttentionKernel kernel);
 
 // Field names follow the trainer's flags; the Hugging Face names are in comments.
 // The defaults are Hugging Face JetMoeConfig's (JetMoE-8B has 24 layers and a final
@@ -39,6 +45,7 @@ struct ModelConfig {
   double aux_loss_coef = 0.01;            //     aux_loss_coef
   double z_loss_coef = 0.1;               //     z-loss weight inside each router loss
   ExpertBackend expert_backend = ExpertBackend::kAuto;
+  AttentionKernel attention_kernel = AttentionKernel::kAuto;
   DType dtype = DType::kAuto;
 
   // A = G*D: width of the attention projections (need not equal H).

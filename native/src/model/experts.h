@@ -50,5 +50,8 @@ TORCH_MODULE(ParallelExperts);
 at::Tensor gather_pairs_by_expert(const at::Tensor& x, const Routing& routing);
 // Inverse of the sort: y: [N*k, C] in expert order -> [N*k, C] in pair order (row p = t*k + s).
 at::Tensor unsort_pairs(const at::Tensor& y, const Routing& routing);
+// The sort: y: [N*k, C] in pair order -> [N*k, C] in expert order.
+at::Tensor sort_pairs(const at::Tensor& y, const Routing& routing);
+// All three are row gathers whose backward is the inverse gather (no zero-fill, no scatter-add).
 
 }  // namespace moe::model

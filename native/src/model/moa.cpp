@@ -6,6 +6,8 @@
 
 #include <cmath>
 
+#include "model/attention.h"
+
 namespace moe::model {
 
 AttentionExpertsImpl::AttentionExpertsImpl(const ModelConfig& c) {
@@ -25,7 +27,10 @@ void AttentionExpertsImpl::reset_parameters(double init_std) {
 }
 
 MixtureOfAttentionImpl::MixtureOfAttentionImpl(const ModelConfig& c)
-    : num_kv_heads_(c.num_kv_heads), head_dim_(c.head_dim), z_loss_coef_(c.z_loss_coef) {
+    : num_kv_heads_(c.num_kv_heads),
+      head_dim_(c.head_dim),
+      z_loss_coef_(c.z_loss_coef),
+      attention_kernel_(c.attention_kernel) {
   experts = register_module("experts", AttentionExperts(c));
   kv_proj = register_module("kv_proj", BiasFreeLinear(c.hidden_size, 2 * c.attention_dim()));
 }
@@ -48,28 +53,26 @@ MixtureOutput MixtureOfAttentionImpl::forward(const at::Tensor& x, const RotaryT
   // Queries: one A-wide projection per (token, slot) by that slot's expert.
   const at::Tensor xs = gather_pairs_by_expert(flat, routing);              // [N*k, H] expert order
   const at::Tensor qs = experts->input_linear->forward(xs, groups);         // [N*k, A] expert order
-  // Pair order t*k + s, so each token's k*A values are slot-major: head j = s*G + h.
-  at::Tensor q = unsort_pairs(qs, routing).view({B, T, k * G, D}).transpose(1, 2);  // [B, kG, T, D]
+  // Pair order t*k + s, so each token's k*A values are slot-major: [B, T, k, G, D].
+  at::Tensor q = unsort_pairs(qs, routing).view({B, T, k, G, D});
 
   // Shared keys and values: first A output rows are K, the last A are V.
   const at::Tensor kv = kv_proj->forward(x);                       // [B, T, 2A]
   at::Tensor key = kv.narrow(-1, 0, A).view({B, T, G, D}).transpose(1, 2);    // [B, G, T, D]
-  at::Tensor value = kv.narrow(-1, A, A).view({B, T, G, D}).transpose(1, 2);  // [B, G, T, D]
+  const at::Tensor value = kv.narrow(-1, A, A).view({B, T, G, D}).transpose(1, 2);  // [B, G, T, D]
 
-  q = apply_rotary(q, rope);
+  q = apply_rotary(q, {rope.cos.view({T, 1, 1, D}), rope.sin.view({T, 1, 1, D})});
   key = apply_rotary(key, rope);
 
-  // Tile (not interleave): query head j attends with KV head j mod G.
-  key = key.repeat({1, k, 1, 1});      // [B, kG, T, D]
-  value = value.repeat({1, k, 1, 1});  // [B, kG, T, D]
-
+  // Query (t, s, h) attends with KV head h to positions <= t (slot-major heads s*G + h, K/V tiled).
   const double scale = 1.0 / std::sqrt(static_cast<double>(D));
-  const at::Tensor attn = at::scaled_dot_product_attention(q, key, value, /*attn_mask=*/{}, /*dropout_p=*/0.0,
-                                                           /*is_causal=*/true, scale);  // [B, kG, T, D]
+  const at::Tensor attn = resolve_attention_kernel(attention_kernel_, x, G, k) == AttentionKernel::kBlocked
+                              ? blocked_causal_attention(q, key, value, scale)
+                              : sdpa_causal_attention(q, key, value, scale);  // [B, T, k, G, D]
 
   // Back to (token, slot) rows of A values, then expert order for W_o.
-  const at::Tensor o_pairs = attn.transpose(1, 2).reshape({N * k, A});             // [N*k, A] pair order
-  const at::Tensor os = o_pairs.index_select(0, routing.sorted_pairs);             // [N*k, A] expert order
+  const at::Tensor o_pairs = attn.reshape({N * k, A});                             // [N*k, A] pair order
+  const at::Tensor os = sort_pairs(o_pairs, routing);                              // [N*k, A] expert order
   const at::Tensor ys = experts->output_linear->forward(os, groups);               // [N*k, H] expert order
   const at::Tensor y = unsort_pairs(ys, routing).view({N, k, H});                  // [N, k, H]
   const at::Tensor out = (y * routing.gates.unsqueeze(-1)).sum(1) + experts->bias;  // [N, H]

@@ -16,7 +16,8 @@ struct RotaryTables {
 RotaryTables make_rotary_tables(std::int64_t seq_len, std::int64_t head_dim, double theta, at::Device device,
                                 at::ScalarType dtype);
 
-// x: [B, heads, T, D] -> x*cos + rotate_half(x)*sin, rotate_half(x) = cat(-x[D/2:], x[:D/2]).
+// x: [..., T, ..., D] with tables broadcastable to it (e.g. [T, D] for [B, heads, T, D], [T, 1, 1, D]
+// for [B, T, k, G, D]) -> x*cos + rotate_half(x)*sin, rotate_half(x) = cat(-x[D/2:], x[:D/2]).
 at::Tensor apply_rotary(const at::Tensor& x, const RotaryTables& tables);
 
 }  // namespace moe::model

@@ -27,6 +27,8 @@ Routing TopKRouterImpl::forward(const at::Tensor& x) {
 
   const at::Tensor flat_ids = expert_ids.reshape({-1});  // [N*k], pair p = t*k + s
   r.sorted_pairs = std::get<1>(at::sort(flat_ids, /*stable=*/std::optional<bool>(true), /*dim=*/0, /*descending=*/false));
+  r.pair_rows = at::empty_like(r.sorted_pairs).scatter_(0, r.sorted_pairs, at::arange(flat_ids.numel(), flat_ids.options()));
+  r.sorted_tokens = r.sorted_pairs.div(top_k_, "floor");
   r.counts = at::bincount(flat_ids, /*weights=*/{}, num_experts_);  // [E]
   r.group_ends = r.counts.cumsum(0).to(at::kInt);                  // [E]
   return r;

@@ -64,13 +64,16 @@ ARCH = dict(
     aux_loss_coef=0.01,
 )
 Z_LOSS_COEF = 0.1
-# HF attention implementation, embedding tying and moetrain expert backend
-# (fp32 at::_grouped_mm runs on the CPU build too, so it is held to the same tolerance).
-VARIANTS = ["eager", "sdpa", "eager-untied", "sdpa-grouped"]
+# HF attention implementation, embedding tying, moetrain expert backend
+# (fp32 at::_grouped_mm runs on the CPU build too, so it is held to the same tolerance)
+# and moetrain attention kernel: auto (blocked for float32 on the CPU, fused SDPA
+# otherwise) except in "sdpa-fused", which forces the fused kernel.
+VARIANTS = ["eager", "sdpa", "eager-untied", "sdpa-grouped", "sdpa-fused"]
 BATCH, SEQ = 4, 48
 
 
-def trainer_flags(tied: bool, backend: str, device: str = "cpu", dtype: str = "float32") -> list:
+def trainer_flags(tied: bool, backend: str, device: str = "cpu", dtype: str = "float32",
+                  attention_kernel: str = "auto") -> list:
     return [
         f"--vocab-size={ARCH['vocab_size']}",
         f"--hidden-size={ARCH['hidden_size']}",
@@ -90,6 +93,7 @@ def trainer_flags(tied: bool, backend: str, device: str = "cpu", dtype: str = "f
         f"--dtype={dtype}",
         f"--device={device}",
         f"--expert-backend={backend}",
+        f"--attention-kernel={attention_kernel}",
     ]
 
 
@@ -175,6 +179,7 @@ def main() -> int:
     attn = "sdpa" if args.variant.startswith("sdpa") else "eager"
     tied = "untied" not in args.variant
     backend = "grouped" if "grouped" in args.variant else "loop"
+    kernel = "sdpa" if args.variant == "sdpa-fused" else "auto"
     os.makedirs(args.work_dir, exist_ok=True)
     torch.set_num_threads(max(1, min(2, os.cpu_count() or 1)))
 
@@ -198,7 +203,7 @@ def main() -> int:
     if os.path.exists(out_path):
         os.remove(out_path)
 
-    cmd = [args.runner, "--weights", weights_path, "--batch", batch_path, "--out", out_path] + trainer_flags(tied, backend, args.device, args.dtype)
+    cmd = [args.runner, "--weights", weights_path, "--batch", batch_path, "--out", out_path] + trainer_flags(tied, backend, args.device, args.dtype, kernel)
     proc = subprocess.run(cmd, capture_output=True, text=True)
     if proc.returncode != 0:
         print("runner failed:", " ".join(cmd))
@@ -221,7 +226,7 @@ def main() -> int:
         return ((mine - ref).norm() / ref.norm().clamp_min(1e-12)).item()
 
     print(f"JetMoe parity: transformers attention={attn}, tied embeddings={tied}, "
-          f"moetrain expert backend={backend}, device {args.device}, {args.dtype}, batch {BATCH}x{SEQ}")
+          f"moetrain expert backend={backend}, attention kernel={kernel}, device {args.device}, {args.dtype}, batch {BATCH}x{SEQ}")
 
     if loose:
         # Like for like: the reference runs in bf16 on the same device, from the
