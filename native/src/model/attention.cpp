@@ -18,12 +18,17 @@ std::int64_t blocked_attention_saved_bytes(std::int64_t batch, std::int64_t head
   return 4 * batch * heads * slots * keys;
 }
 
+AttentionKernel resolve_attention_kernel(AttentionKernel requested, const at::Device& device, at::ScalarType dtype,
+                                         std::int64_t batch, std::int64_t seq_len, std::int64_t heads, std::int64_t slots) {
+  if (requested != AttentionKernel::kAuto) return requested;
+  if (!device.is_cpu() || dtype != at::kFloat) return AttentionKernel::kSdpa;
+  const std::int64_t bytes = blocked_attention_saved_bytes(batch, heads, slots, seq_len);
+  return bytes <= kBlockedAttentionBudget ? AttentionKernel::kBlocked : AttentionKernel::kSdpa;
+}
+
 AttentionKernel resolve_attention_kernel(AttentionKernel requested, const at::Tensor& x, std::int64_t heads,
                                          std::int64_t slots) {
-  if (requested != AttentionKernel::kAuto) return requested;
-  if (!x.device().is_cpu() || x.scalar_type() != at::kFloat) return AttentionKernel::kSdpa;
-  const std::int64_t bytes = blocked_attention_saved_bytes(x.size(0), heads, slots, x.size(1));
-  return bytes <= kBlockedAttentionBudget ? AttentionKernel::kBlocked : AttentionKernel::kSdpa;
+  return resolve_attention_kernel(requested, x.device(), x.scalar_type(), x.size(0), x.size(1), heads, slots);
 }
 
 namespace {

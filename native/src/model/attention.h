@@ -25,6 +25,9 @@ inline constexpr std::int64_t kBlockedAttentionBudget = std::int64_t{256} << 20;
 
 // The kernel `requested` resolves to: auto = blocked for float32 on the CPU within the memory
 // budget, SDPA otherwise (CUDA, bfloat16, long sequences).
+AttentionKernel resolve_attention_kernel(AttentionKernel requested, const at::Device& device, at::ScalarType dtype,
+                                         std::int64_t batch, std::int64_t seq_len, std::int64_t heads, std::int64_t slots);
+// The same for the activations x: [B, T, H].
 AttentionKernel resolve_attention_kernel(AttentionKernel requested, const at::Tensor& x, std::int64_t heads,
                                          std::int64_t slots);
 

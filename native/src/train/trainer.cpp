@@ -21,6 +21,7 @@
 #include "metrics/peak_flops.h"
 #include "metrics/records.h"
 #include "metrics/router_window.h"
+#include "model/attention.h"
 #include "model/config.h"
 #include "model/transformer.h"
 #include "moetrain/build_info.h"
@@ -310,6 +311,17 @@ void Trainer::write_header() {
   json.key("device_name").value(device_.name);
   json.key("dtype").value(dtype_name(device_.param_dtype));
   json.key("cpu_threads").value(device_.cpu_threads);
+  const char* wait_policy = std::getenv("OMP_WAIT_POLICY");
+  if (wait_policy != nullptr) {
+    json.key("omp_wait_policy").value(wait_policy);
+  } else {
+    json.key("omp_wait_policy").null();
+  }
+  const model::ModelConfig& m = cfg_.model;
+  json.key("attention_kernel")
+      .value(model::to_string(model::resolve_attention_kernel(m.attention_kernel, device_.device, device_.param_dtype,
+                                                              t_.micro_batch_size, t_.seq_len, m.num_kv_heads,
+                                                              m.top_k)));
   json.key("world_size").value(static_cast<long long>(world_size_));
   json.end_object();
   json.key("config").begin_object();

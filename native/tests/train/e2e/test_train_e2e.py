@@ -12,6 +12,7 @@ import os
 import random
 import signal
 import struct
+import subprocess
 import sys
 import time
 
@@ -691,12 +692,51 @@ def retention_rules(env):
         verify_manifest(os.path.join(run_dir, "checkpoints", f"step-{s:08d}"))
 
 
+def threads_wait_passively(env):
+    """`train` re-executes itself with OMP_WAIT_POLICY=PASSIVE (same process) unless the caller set
+    the variable: the environment the running process was executed with (/proc/PID/environ, which
+    setenv does not change) carries it, and the header reports it."""
+    for given, expected in ((None, "PASSIVE"), ("ACTIVE", "ACTIVE")):
+        run_dir = env.fresh_dir(f"omp-{(given or 'unset').lower()}")
+        child_env = dict(os.environ)
+        child_env.pop("OMP_WAIT_POLICY", None)
+        child_env.pop("MOETRAIN_TEST_INJECT_NONFINITE", None)
+        if given is not None:
+            child_env["OMP_WAIT_POLICY"] = given
+        cmd = env.command("train", f"--run-dir={run_dir}", "--run-id=e2e", *SMALL_MODEL, *SMALL_TRAIN,
+                          "--max-steps=1000000")
+        proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=child_env)
+        try:
+            metrics = os.path.join(run_dir, "metrics.jsonl")
+            deadline = time.monotonic() + 120
+            while not (os.path.exists(metrics) and os.path.getsize(metrics) > 0):
+                check(proc.poll() is None, f"moetrain train exited {proc.returncode} before writing its header")
+                check(time.monotonic() < deadline, "no metrics header after 120 s")
+                time.sleep(0.1)
+            with open(f"/proc/{proc.pid}/environ", "rb") as f:
+                environ = f.read().split(b"\0")
+            policies = [e for e in environ if e.startswith(b"OMP_WAIT_POLICY=")]
+            check(policies == [f"OMP_WAIT_POLICY={expected}".encode()],
+                  f"process {proc.pid} was executed with {policies}, expected OMP_WAIT_POLICY={expected}")
+            header = read_records(run_dir)[0]
+            check(header["trainer"]["omp_wait_policy"] == expected, f"header trainer: {header['trainer']}")
+            check(header["trainer"]["attention_kernel"] == "blocked", f"header trainer: {header['trainer']}")
+        finally:
+            proc.send_signal(signal.SIGTERM)
+            try:
+                proc.wait(timeout=60)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()
+        check(proc.returncode == 0, f"moetrain train exited {proc.returncode} after SIGTERM")
+
+
 SCENARIOS = {f.__name__: f for f in (
     bad_flags_write_nothing, overfit_one_batch, metrics_stream_is_valid, plan_matches_train_schedule,
     nonfinite_skip_and_stop, sigterm_checkpoints_and_stops, resume_is_bit_exact_after_kill,
     kill_during_checkpoint_writes, corrupt_checkpoint_falls_back, fork_and_eval, tiny_preset_learns,
     mixture_proportions_and_resume, phase_switch_at_step, fork_and_anneal_into_phase2, resume_from_older_checkpoint,
-    retention_rules)}
+    retention_rules, threads_wait_passively)}
 
 
 def main():
