@@ -109,6 +109,13 @@ export function MetricChart({ title, lines, view, xRange, onZoom, onReset, heigh
         setDrag(null);
         onReset?.();
       }}
+      // The second press of a double-click resets too: while a run is live the chart redraws under the
+      // pointer between the two clicks, and a press whose element is gone may never become a dblclick.
+      onMouseDown={(e) => {
+        if (e.detail !== 2) return;
+        setDrag(null);
+        onReset?.();
+      }}
     >
       <figcaption className="chart-title">
         <span>{title}</span>
