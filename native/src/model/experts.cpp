@@ -5,6 +5,9 @@
 #include <torch/csrc/autograd/custom_function.h>
 #include <torch/csrc/autograd/grad_mode.h>
 
+#include <algorithm>
+#include <vector>
+
 #ifdef MOETRAIN_WITH_CUDA
 #include <ATen/cuda/CUDAContext.h>
 #endif
