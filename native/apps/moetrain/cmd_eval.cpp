@@ -5,6 +5,7 @@
 #include <ostream>
 
 #include "cli.h"
+#include "metrics/records.h"
 #include "train/eval_checkpoint.h"
 #include "util/fs.h"
 #include "util/json_writer.h"
@@ -43,14 +44,8 @@ int run_eval(const ParsedArgs& args, std::ostream& out) {
     json.key("loss").value(r.loss);
     json.key("ppl").value(std::exp(r.loss));
     json.key("tokens_evaluated").value(static_cast<long long>(r.tokens_evaluated));
-    json.key("by_domain").begin_object();
-    for (const auto& [name, loss] : r.by_domain) json.key(name).value(loss);
-    json.end_object();
-    if (!r.by_source.empty()) {
-      json.key("by_source").begin_object();
-      for (const auto& [name, loss] : r.by_source) json.key(name).value(loss);
-      json.end_object();
-    }
+    metrics::write_loss_map(json, "by_domain", r.by_domain);
+    if (!r.by_source.empty()) metrics::write_loss_map(json, "by_source", r.by_source);
     json.key("data").value(r.data);
     json.key("device").value(r.device);
     json.end_object();

@@ -32,7 +32,23 @@ void vector_value(JsonWriter& json, const std::vector<double>& v) {
   json.end_array();
 }
 
+// Opens an event record with the fields every event has; the caller adds its own and closes it.
+void begin_event(JsonWriter& json, std::int64_t step, double time, const std::string& kind, const std::string& message) {
+  json.begin_object();
+  json.key("type").value("event");
+  json.key("step").value(static_cast<long long>(step));
+  json.key("time").value(time);
+  json.key("kind").value(kind);
+  json.key("message").value(message);
+}
+
 }  // namespace
+
+void write_loss_map(JsonWriter& json, const char* key, const std::vector<std::pair<std::string, double>>& losses) {
+  json.key(key).begin_object();
+  for (const auto& [name, loss] : losses) json.key(name).value(loss);
+  json.end_object();
+}
 
 std::string step_json(const StepRecord& r) {
   std::ostringstream out;
@@ -112,16 +128,8 @@ std::string val_json(const ValRecord& r) {
   json.key("loss").value(r.loss);
   json.key("ppl").value(std::exp(r.loss));
   json.key("tokens_evaluated").value(static_cast<long long>(r.tokens_evaluated));
-  if (!r.by_domain.empty()) {
-    json.key("by_domain").begin_object();
-    for (const auto& [name, loss] : r.by_domain) json.key(name).value(loss);
-    json.end_object();
-  }
-  if (!r.by_source.empty()) {
-    json.key("by_source").begin_object();
-    for (const auto& [name, loss] : r.by_source) json.key(name).value(loss);
-    json.end_object();
-  }
+  if (!r.by_domain.empty()) write_loss_map(json, "by_domain", r.by_domain);
+  if (!r.by_source.empty()) write_loss_map(json, "by_source", r.by_source);
   json.end_object();
   return out.str();
 }
@@ -151,12 +159,7 @@ std::string checkpoint_json(const CheckpointRecord& r) {
 std::string event_json(std::int64_t step, double time, const std::string& kind, const std::string& message) {
   std::ostringstream out;
   JsonWriter json(out);
-  json.begin_object();
-  json.key("type").value("event");
-  json.key("step").value(static_cast<long long>(step));
-  json.key("time").value(time);
-  json.key("kind").value(kind);
-  json.key("message").value(message);
+  begin_event(json, step, time, kind, message);
   json.end_object();
   return out.str();
 }
@@ -165,12 +168,7 @@ std::string retention_event_json(std::int64_t step, double time, const std::stri
                                  const std::vector<std::pair<std::string, std::vector<std::string>>>& kept) {
   std::ostringstream out;
   JsonWriter json(out);
-  json.begin_object();
-  json.key("type").value("event");
-  json.key("step").value(static_cast<long long>(step));
-  json.key("time").value(time);
-  json.key("kind").value("checkpoint_deleted");
-  json.key("message").value(message);
+  begin_event(json, step, time, "checkpoint_deleted", message);
   json.key("path").value(path);
   json.key("reason").value("retention");
   json.key("kept");

@@ -9,7 +9,15 @@
 #include <utility>
 #include <vector>
 
+namespace moe::util {
+class JsonWriter;
+}  // namespace moe::util
+
 namespace moe::metrics {
+
+// Writes `"key": {"name": loss, ...}` into the object being written: a loss per domain or per
+// source, as val records and `moetrain eval --json` carry them.
+void write_loss_map(util::JsonWriter& json, const char* key, const std::vector<std::pair<std::string, double>>& losses);
 
 struct StepRecord {
   std::int64_t step = 0;
