@@ -15,7 +15,16 @@ const forbiddenInRenderer = {
   ],
   patterns: [
     { group: ['**/electron/services', '**/electron/services/**'], message: 'Use the api object, not services.' },
-    { group: ['**/electron/main/**', '**/electron/preload/**', '**/electron/host/**', '**/electron/launcher/**', '**/electron/cli/**'], message: 'The renderer imports only electron/contract.' },
+    {
+      group: [
+        '**/electron/main/**',
+        '**/electron/preload/**',
+        '**/electron/host/**',
+        '**/electron/launcher/**',
+        '**/electron/cli/**',
+      ],
+      message: 'The renderer imports only electron/contract.',
+    },
   ],
 };
 
@@ -34,7 +43,10 @@ export default tseslint.config(
     files: ['electron/**/*.ts', 'e2e/**/*.ts', '*.config.ts'],
     ignores: ['electron/main/**', 'electron/preload/**'],
     rules: {
-      'no-restricted-imports': ['error', { paths: [{ name: 'electron', message: 'Only electron/main and electron/preload may import electron.' }] }],
+      'no-restricted-imports': [
+        'error',
+        { paths: [{ name: 'electron', message: 'Only electron/main and electron/preload may import electron.' }] },
+      ],
     },
   },
   {
@@ -48,10 +60,13 @@ export default tseslint.config(
       'no-restricted-imports': [
         'error',
         {
-          paths: [
-            ...forbiddenInRenderer.paths,
+          paths: [...forbiddenInRenderer.paths],
+          patterns: [
+            {
+              group: ['**/services/**', '**/main/**', '**/preload/**', '**/host/**', '**/launcher/**', '**/cli/**'],
+              message: 'The contract is pure TypeScript shared with the renderer.',
+            },
           ],
-          patterns: [{ group: ['**/services/**', '**/main/**', '**/preload/**', '**/host/**', '**/launcher/**', '**/cli/**'], message: 'The contract is pure TypeScript shared with the renderer.' }],
         },
       ],
     },
@@ -63,7 +78,12 @@ export default tseslint.config(
         'error',
         {
           paths: [{ name: 'electron', message: 'Services run in plain Node; pass paths, clocks and secrets in.' }],
-          patterns: [{ group: ['**/main/**', '**/preload/**', '**/host/**', '**/launcher/**'], message: 'Services do not depend on their hosts.' }],
+          patterns: [
+            {
+              group: ['**/main/**', '**/preload/**', '**/host/**', '**/launcher/**'],
+              message: 'Services do not depend on their hosts.',
+            },
+          ],
         },
       ],
     },

@@ -17,7 +17,11 @@ test('the page refuses to work without the start token', async ({ page, workbenc
   await page.goto(workbench.origin + '/');
   await expect(page.getByRole('heading', { name: /Open the workbench from its start URL/ })).toBeVisible();
   const status = await page.evaluate(async () => {
-    const res = await fetch('/api/rpc/app:info', { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: '{}' });
+    const res = await fetch('/api/rpc/app:info', {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json' },
+      body: '{}',
+    });
     return res.status;
   });
   expect(status).toBe(401);

@@ -15,7 +15,14 @@ interface Series {
 }
 
 // Small batches so a loaded machine still trains a few steps a second.
-const small = { 'micro-batch-size': 4, 'seq-len': 64, 'log-every': 1, 'router-stats-every': 0, 'val-every': 0, 'val-tokens': 1024 };
+const small = {
+  'micro-batch-size': 4,
+  'seq-len': 64,
+  'log-every': 1,
+  'router-stats-every': 0,
+  'val-every': 0,
+  'val-tokens': 1024,
+};
 
 async function completeCheckpoints(wb: WorkbenchProcess, runId: string): Promise<Ckpt[]> {
   return (await rpc<Ckpt[]>(wb, 'checkpoints:list', { runId })).filter((c) => c.status === 'complete');
@@ -25,7 +32,10 @@ async function runState(wb: WorkbenchProcess, runId: string): Promise<string> {
   return (await rpc<{ state: string }>(wb, 'runs:get', { runId })).state;
 }
 
-test('the ledger of a training run; stop, resume from a middle checkpoint, and the curve continues', async ({ page, workbench }) => {
+test('the ledger of a training run; stop, resume from a middle checkpoint, and the curve continues', async ({
+  page,
+  workbench,
+}) => {
   test.setTimeout(300_000);
   const violations = await watchCsp(page);
   const { run } = await rpc<Launched>(workbench, 'runs:launch', {
@@ -33,7 +43,9 @@ test('the ledger of a training run; stop, resume from a middle checkpoint, and t
     name: 'resume check',
     overrides: { ...small, 'max-steps': 100_000, 'checkpoint-every': 3, 'keep-checkpoints': 50 },
   });
-  await expect.poll(async () => (await completeCheckpoints(workbench, run.id)).length, { timeout: 180_000 }).toBeGreaterThanOrEqual(2);
+  await expect
+    .poll(async () => (await completeCheckpoints(workbench, run.id)).length, { timeout: 180_000 })
+    .toBeGreaterThanOrEqual(2);
   await page.goto(workbench.url);
   await page.goto(`${workbench.origin}/runs/${run.id}/checkpoints`);
   const ledger = page.getByRole('table', { name: 'Checkpoint ledger' });
@@ -59,18 +71,34 @@ test('the ledger of a training run; stop, resume from a middle checkpoint, and t
   expect(middle).toBeLessThan(stoppedAt);
   await ledger.getByRole('button', { name: `Resume from step ${middle}`, exact: true }).click();
   await expect(page.getByRole('link', { name: 'Training' })).toHaveAttribute('aria-current', 'page');
-  await expect(page.getByRole('region', { name: 'Lineage' }).getByText(`resumed at step ${middle}`, { exact: true })).toBeVisible({ timeout: 60_000 });
+  await expect(
+    page.getByRole('region', { name: 'Lineage' }).getByText(`resumed at step ${middle}`, { exact: true }),
+  ).toBeVisible({ timeout: 60_000 });
   const loss = page.getByRole('figure', { name: 'Loss chart', exact: true });
-  await expect.poll(async () => Number(await loss.getAttribute('data-last-step')), { timeout: 180_000 }).toBeGreaterThan(stoppedAt);
-  const drawn = await loss.evaluate((el) => ({ last: Number(el.getAttribute('data-last-step')), points: Number(el.getAttribute('data-points')), dup: el.getAttribute('data-duplicates') }));
+  await expect
+    .poll(async () => Number(await loss.getAttribute('data-last-step')), { timeout: 180_000 })
+    .toBeGreaterThan(stoppedAt);
+  const drawn = await loss.evaluate((el) => ({
+    last: Number(el.getAttribute('data-last-step')),
+    points: Number(el.getAttribute('data-points')),
+    dup: el.getAttribute('data-duplicates'),
+  }));
   expect(drawn.dup).toBe('0');
-  const stored = await rpc<Series>(workbench, 'metrics:series', { runId: run.id, series: 'train/loss', to: drawn.last, maxPoints: 100_000 });
+  const stored = await rpc<Series>(workbench, 'metrics:series', {
+    runId: run.id,
+    series: 'train/loss',
+    to: drawn.last,
+    maxPoints: 100_000,
+  });
   expect(stored.points.map((p) => p.step)).toEqual([...new Set(stored.points.map((p) => p.step))]);
   expect(drawn.points).toBe(stored.points.length);
   expect(await violations()).toEqual([]);
 });
 
-test('a completed run: verify a checkpoint, anneal from it, find the lineage in history, evaluate it and see the leaderboard', async ({ page, workbench }) => {
+test('a completed run: verify a checkpoint, anneal from it, find the lineage in history, evaluate it and see the leaderboard', async ({
+  page,
+  workbench,
+}) => {
   test.setTimeout(300_000);
   const violations = await watchCsp(page);
   await page.goto(workbench.url);
@@ -80,19 +108,29 @@ test('a completed run: verify a checkpoint, anneal from it, find the lineage in 
   const { run } = await rpc<Launched>(workbench, 'runs:launch', {
     preset: 'jetmoe-tiny',
     name: 'base run',
-    overrides: { ...small, 'max-steps': 12, 'checkpoint-every': 4, 'keep-checkpoints': 10, 'warmup-steps': 2, 'decay-steps': 4 },
+    overrides: {
+      ...small,
+      'max-steps': 12,
+      'checkpoint-every': 4,
+      'keep-checkpoints': 10,
+      'warmup-steps': 2,
+      'decay-steps': 4,
+    },
   });
   await expect.poll(() => runState(workbench, run.id), { timeout: 180_000 }).toBe('completed');
   await page.goto(`${workbench.origin}/runs/${run.id}/checkpoints`);
   const ledger = page.getByRole('table', { name: 'Checkpoint ledger' });
-  for (const step of [4, 8, 12]) await expect(ledger.getByRole('button', { name: `Verify step ${step}`, exact: true })).toBeVisible();
+  for (const step of [4, 8, 12])
+    await expect(ledger.getByRole('button', { name: `Verify step ${step}`, exact: true })).toBeVisible();
   // A completed run is not resumed (it is forked instead).
   await expect(ledger.getByRole('button', { name: /^Resume from/ })).toHaveCount(0);
   await ledger.getByRole('button', { name: 'Verify step 8', exact: true }).click();
   await expect(ledger.getByText(/^Verified: /)).toBeVisible({ timeout: 60_000 });
   // Download: a checked copy on this machine.
   await ledger.getByRole('button', { name: 'Download step 8', exact: true }).click();
-  await expect(ledger.getByText(/^Downloaded \d+ files .* every SHA-1 matches the MANIFEST/)).toBeVisible({ timeout: 60_000 });
+  await expect(ledger.getByText(/^Downloaded \d+ files .* every SHA-1 matches the MANIFEST/)).toBeVisible({
+    timeout: 60_000,
+  });
   await expect(ledger.locator('tr[data-step="8"]').getByText('yes', { exact: true })).toBeVisible();
   // Delete asks first, then the row stays as deleted and offers nothing to derive from it.
   await ledger.getByRole('button', { name: 'Delete step 4…', exact: true }).click();
@@ -125,7 +163,10 @@ test('a completed run: verify a checkpoint, anneal from it, find the lineage in 
   expect(values.length).toBeGreaterThanOrEqual(4);
   for (let i = 1; i < values.length; i++) expect(values[i]!).toBeLessThanOrEqual(values[i - 1]! * (1 + 1e-9));
   expect(values.at(-1)!).toBeLessThan(values[0]! / 2);
-  await expect(page.getByRole('figure', { name: 'Learning rate chart' })).toHaveAttribute('data-points', String(values.length));
+  await expect(page.getByRole('figure', { name: 'Learning rate chart' })).toHaveAttribute(
+    'data-points',
+    String(values.length),
+  );
 
   // History shows where it came from.
   await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Runs' }).click();
@@ -136,7 +177,10 @@ test('a completed run: verify a checkpoint, anneal from it, find the lineage in 
 
   // A native evaluation of the parent's last checkpoint lands in the leaderboard.
   await row.getByRole('link', { name: 'Parent run base run' }).click();
-  await page.getByRole('table', { name: 'Checkpoint ledger' }).getByRole('button', { name: 'Evaluate step 12…', exact: true }).click();
+  await page
+    .getByRole('table', { name: 'Checkpoint ledger' })
+    .getByRole('button', { name: 'Evaluate step 12…', exact: true })
+    .click();
   const evaluate = page.getByRole('dialog', { name: 'Evaluate step 12' });
   await expect(evaluate.getByRole('checkbox', { name: /Held-out loss/ })).toBeChecked();
   await evaluate.getByLabel('Limit').fill('1024');

@@ -9,11 +9,31 @@ interface Launched {
 // overlays both runs' curves.
 test('comparing two runs shows exactly the config keys that differ', async ({ page, workbench }) => {
   test.setTimeout(600_000);
-  const common = { 'log-every': 1, 'router-stats-every': 0, 'val-every': 0, 'warmup-steps': 2, 'decay-steps': 4, 'max-steps': 12, 'checkpoint-every': 0 };
-  const a = await rpc<Launched>(workbench, 'runs:launch', { preset: 'jetmoe-tiny', name: 'baseline lr', overrides: { ...common } });
-  const b = await rpc<Launched>(workbench, 'runs:launch', { preset: 'jetmoe-tiny', name: 'higher lr', overrides: { ...common, lr: '6e-3', seed: 7 } });
+  const common = {
+    'log-every': 1,
+    'router-stats-every': 0,
+    'val-every': 0,
+    'warmup-steps': 2,
+    'decay-steps': 4,
+    'max-steps': 12,
+    'checkpoint-every': 0,
+  };
+  const a = await rpc<Launched>(workbench, 'runs:launch', {
+    preset: 'jetmoe-tiny',
+    name: 'baseline lr',
+    overrides: { ...common },
+  });
+  const b = await rpc<Launched>(workbench, 'runs:launch', {
+    preset: 'jetmoe-tiny',
+    name: 'higher lr',
+    overrides: { ...common, lr: '6e-3', seed: 7 },
+  });
   for (const id of [a.run.id, b.run.id]) {
-    await expect.poll(async () => (await rpc<{ state: string }>(workbench, 'runs:refresh', { runId: id })).state, { timeout: 300_000 }).toBe('completed');
+    await expect
+      .poll(async () => (await rpc<{ state: string }>(workbench, 'runs:refresh', { runId: id })).state, {
+        timeout: 300_000,
+      })
+      .toBe('completed');
   }
 
   await page.goto(workbench.url);

@@ -4,7 +4,10 @@ import { expect, rpc, saveScreenshot, test, watchCsp } from './fixtures.js';
 // A new user's first session: the empty state leads to the tiny preset on This machine; the run trains
 // for real (the moetrain binary), its loss chart grows live, the router heatmaps fill in, the user stops
 // it and finds it in the history.
-test('a new user launches the tiny preset, watches it learn, stops it and finds it in history', async ({ page, workbench }) => {
+test('a new user launches the tiny preset, watches it learn, stops it and finds it in history', async ({
+  page,
+  workbench,
+}) => {
   test.setTimeout(600_000);
   const cspViolations = await watchCsp(page);
   await page.goto(workbench.url);
@@ -41,10 +44,14 @@ test('a new user launches the tiny preset, watches it learn, stops it and finds 
   // The live run view.
   await expect(page.getByRole('heading', { name: /my first tiny run/ })).toBeVisible({ timeout: 120_000 });
   const loss = page.getByRole('figure', { name: 'Loss chart', exact: true });
-  await expect.poll(async () => Number(await loss.getAttribute('data-points')), { timeout: 240_000 }).toBeGreaterThanOrEqual(3);
+  await expect
+    .poll(async () => Number(await loss.getAttribute('data-points')), { timeout: 240_000 })
+    .toBeGreaterThanOrEqual(3);
   const before = Number(await loss.getAttribute('data-points'));
   // It grows while we watch, without reloading.
-  await expect.poll(async () => Number(await loss.getAttribute('data-points')), { timeout: 240_000 }).toBeGreaterThan(before);
+  await expect
+    .poll(async () => Number(await loss.getAttribute('data-points')), { timeout: 240_000 })
+    .toBeGreaterThan(before);
   await expect(loss).toHaveAttribute('data-duplicates', '0');
   await expect(page.getByTestId('stat-loss')).not.toHaveText('—');
   await saveScreenshot(page, 'run-live');

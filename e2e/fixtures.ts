@@ -74,7 +74,8 @@ export const test = base.extend<{ workbench: WorkbenchProcess }>({
       // Runs are detached from the workbench on purpose; a test must not leave its trainers behind.
       const runs = await rpc<{ id: string; state: string }[]>(wb, 'runs:list', {}).catch(() => []);
       for (const r of runs) {
-        if (['launching', 'running', 'unresponsive', 'stopping'].includes(r.state)) await rpc(wb, 'runs:kill', { runId: r.id }).catch(() => undefined);
+        if (['launching', 'running', 'unresponsive', 'stopping'].includes(r.state))
+          await rpc(wb, 'runs:kill', { runId: r.id }).catch(() => undefined);
       }
       child.kill('SIGTERM');
       await new Promise((resolve) => child.once('exit', resolve));
@@ -101,7 +102,9 @@ export async function watchCsp(page: Page): Promise<() => Promise<string[]>> {
   await page.addInitScript(() => {
     const w = window as unknown as { __csp: string[] };
     w.__csp = [];
-    document.addEventListener('securitypolicyviolation', (e) => w.__csp.push(`${e.violatedDirective}: ${e.blockedURI || 'inline'}`));
+    document.addEventListener('securitypolicyviolation', (e) =>
+      w.__csp.push(`${e.violatedDirective}: ${e.blockedURI || 'inline'}`),
+    );
   });
   return () => page.evaluate(() => (window as unknown as { __csp: string[] }).__csp);
 }

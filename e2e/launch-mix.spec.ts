@@ -57,7 +57,9 @@ test('a two-source mixture with a phase 2 is planned, launched and switched to',
   // Evaluate every N tokens: a bad count is named with its fix and blocks the launch.
   const evalEvery = page.getByLabel('Evaluate every', { exact: true });
   await evalEvery.fill('soon');
-  await expect(page.getByRole('group', { name: 'Evaluate during the run' }).getByRole('alert')).toContainText('not a token count');
+  await expect(page.getByRole('group', { name: 'Evaluate during the run' }).getByRole('alert')).toContainText(
+    'not a token count',
+  );
   await expect(page.getByRole('button', { name: 'Launch on This machine' })).toBeDisabled();
   await evalEvery.fill('1M');
   await expect(page.getByRole('button', { name: 'Launch on This machine' })).toBeEnabled();
@@ -71,8 +73,12 @@ test('a two-source mixture with a phase 2 is planned, launched and switched to',
 
   await page.getByRole('navigation', { name: 'Run views' }).getByRole('link', { name: 'Details' }).click();
   const flags = page.getByRole('table', { name: 'Resolved flags' });
-  await expect(flags.getByRole('row', { name: /--data-mix\s/ })).toContainText('synthetic:arithmetic=3,synthetic:grammar=1');
-  await expect(flags.getByRole('row', { name: /--data-mix-phase2\s/ })).toContainText('synthetic:copy=1,synthetic:dyck=1');
+  await expect(flags.getByRole('row', { name: /--data-mix\s/ })).toContainText(
+    'synthetic:arithmetic=3,synthetic:grammar=1',
+  );
+  await expect(flags.getByRole('row', { name: /--data-mix-phase2\s/ })).toContainText(
+    'synthetic:copy=1,synthetic:dyck=1',
+  );
   await expect(flags.getByRole('row', { name: /--keep-best-val\s/ })).toContainText('true');
   await expect(page.getByText('phase_switch', { exact: true })).toBeVisible();
 });

@@ -29,7 +29,12 @@ test('reloading mid-run shows every stored point exactly once', async ({ page, w
       points: Number(el.getAttribute('data-points')),
       duplicates: Number(el.getAttribute('data-duplicates')),
     }));
-    const stored = await rpc<Raw>(workbench, 'metrics:series', { runId: run.id, series: 'train/loss', to: drawn.last, maxPoints: 100_000 });
+    const stored = await rpc<Raw>(workbench, 'metrics:series', {
+      runId: run.id,
+      series: 'train/loss',
+      to: drawn.last,
+      maxPoints: 100_000,
+    });
     expect(stored.mode).toBe('raw');
     expect(drawn.duplicates).toBe(0);
     expect(drawn.points).toBe(new Set(stored.points.map((p) => p.step)).size);
@@ -37,21 +42,31 @@ test('reloading mid-run shows every stored point exactly once', async ({ page, w
     return drawn.last;
   }
 
-  await expect.poll(async () => Number(await loss.getAttribute('data-points')), { timeout: 240_000 }).toBeGreaterThanOrEqual(4);
+  await expect
+    .poll(async () => Number(await loss.getAttribute('data-points')), { timeout: 240_000 })
+    .toBeGreaterThanOrEqual(4);
   const beforeReload = await chartMatchesStore();
 
   await page.reload();
   await expect(page.getByRole('heading', { name: /reload check/ })).toBeVisible();
-  await expect.poll(async () => Number(await loss.getAttribute('data-last-step')), { timeout: 120_000 }).toBeGreaterThanOrEqual(beforeReload);
+  await expect
+    .poll(async () => Number(await loss.getAttribute('data-last-step')), { timeout: 120_000 })
+    .toBeGreaterThanOrEqual(beforeReload);
   await chartMatchesStore();
   // Live updates after the reload append without repeating a step.
   const afterReload = Number(await loss.getAttribute('data-last-step'));
-  await expect.poll(async () => Number(await loss.getAttribute('data-last-step')), { timeout: 240_000 }).toBeGreaterThan(afterReload);
+  await expect
+    .poll(async () => Number(await loss.getAttribute('data-last-step')), { timeout: 240_000 })
+    .toBeGreaterThan(afterReload);
   await chartMatchesStore();
 
   // Drag across the middle of the chart to zoom: it asks for that step range and stops following.
   async function storedLastStep(): Promise<number> {
-    const stored = await rpc<Raw>(workbench, 'metrics:series', { runId: run.id, series: 'train/loss', maxPoints: 100_000 });
+    const stored = await rpc<Raw>(workbench, 'metrics:series', {
+      runId: run.id,
+      series: 'train/loss',
+      maxPoints: 100_000,
+    });
     return stored.points.at(-1)?.step ?? 0;
   }
   const box = (await loss.locator('.recharts-surface').boundingBox())!;
@@ -64,7 +79,9 @@ test('reloading mid-run shows every stored point exactly once', async ({ page, w
   await page.mouse.up();
   await expect(loss.getByRole('button', { name: 'Reset zoom' })).toBeVisible();
   // The run goes on while the mouse moves, so compare with the store, not with a step read before the drag.
-  await expect.poll(async () => Number(await loss.getAttribute('data-last-step')) < (await storedLastStep())).toBe(true);
+  await expect
+    .poll(async () => Number(await loss.getAttribute('data-last-step')) < (await storedLastStep()))
+    .toBe(true);
   const zoomed = await loss.evaluate((el) => ({
     last: Number(el.getAttribute('data-last-step')),
     points: Number(el.getAttribute('data-points')),

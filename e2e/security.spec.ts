@@ -3,8 +3,16 @@ import { WebSocket } from 'ws';
 import { expect, rpc, test, watchCsp } from './fixtures.js';
 
 test('requests and event sockets without the per-start token are refused', async ({ page, workbench }) => {
-  for (const headers of [{}, { Authorization: 'Bearer wrong' }, { Authorization: `Bearer ${workbench.token}x` }] as Record<string, string>[]) {
-    const res = await fetch(`${workbench.origin}/api/rpc/runs:list`, { method: 'POST', headers: { 'Content-Type': 'application/json', ...headers }, body: '{}' });
+  for (const headers of [
+    {},
+    { Authorization: 'Bearer wrong' },
+    { Authorization: `Bearer ${workbench.token}x` },
+  ] as Record<string, string>[]) {
+    const res = await fetch(`${workbench.origin}/api/rpc/runs:list`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json', ...headers },
+      body: '{}',
+    });
     expect(res.status).toBe(401);
   }
   const ok = await fetch(`${workbench.origin}/api/rpc/runs:list`, {
@@ -14,7 +22,9 @@ test('requests and event sockets without the per-start token are refused', async
   });
   expect(ok.status).toBe(200);
   const refused = await new Promise<string>((resolve) => {
-    const ws = new WebSocket(`${workbench.origin.replace('http', 'ws')}/api/events?token=nope`, { origin: workbench.origin });
+    const ws = new WebSocket(`${workbench.origin.replace('http', 'ws')}/api/events?token=nope`, {
+      origin: workbench.origin,
+    });
     ws.on('open', () => resolve('open'));
     ws.on('error', (e) => resolve(String(e)));
   });
@@ -32,7 +42,10 @@ test('requests and event sockets without the per-start token are refused', async
   expect(csp).not.toMatch(/unsafe-inline|unsafe-eval/);
 });
 
-test('injected scripts do not run and are reported as CSP violations; crafted names render as text', async ({ page, workbench }) => {
+test('injected scripts do not run and are reported as CSP violations; crafted names render as text', async ({
+  page,
+  workbench,
+}) => {
   const violations = await watchCsp(page);
   const nasty = `<img src=x onerror="window.__pwned='name'">`;
   const notes = `<script>window.__pwned='notes'</script><b onmouseover="window.__pwned='b'">hover</b>`;
@@ -78,12 +91,19 @@ test('injected scripts do not run and are reported as CSP violations; crafted na
   expect(await page.evaluate(() => (window as unknown as { __pwned?: string }).__pwned)).toBeUndefined();
 });
 
-test('the renderer cannot reach a channel or event outside the contract, nor send a malformed request', async ({ page, workbench }) => {
+test('the renderer cannot reach a channel or event outside the contract, nor send a malformed request', async ({
+  page,
+  workbench,
+}) => {
   await page.goto(workbench.url);
   const result = await page.evaluate(async () => {
     const token = sessionStorage.getItem('moe-workbench-token')!;
     const call = (channel: string, body: unknown) =>
-      fetch(`/api/rpc/${channel}`, { method: 'POST', headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${token}` }, body: JSON.stringify(body) }).then((r) => r.json());
+      fetch(`/api/rpc/${channel}`, {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${token}` },
+        body: JSON.stringify(body),
+      }).then((r) => r.json());
     return {
       unknown: await call('shell:exec', { cmd: 'id' }),
       extraField: await call('runs:list', { limit: 5, evil: true }),

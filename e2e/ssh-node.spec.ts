@@ -8,7 +8,10 @@ import { expect, saveScreenshot, test } from './fixtures.js';
 
 // A real OpenSSH server on 127.0.0.1: the first connection asks to confirm the host key by its
 // fingerprint, trusting it lets the test through, and a changed key is refused without an "accept".
-test('an SSH node: confirm the unknown host key by fingerprint, test it, and refuse a changed key', async ({ page, workbench }) => {
+test('an SSH node: confirm the unknown host key by fingerprint, test it, and refuse a changed key', async ({
+  page,
+  workbench,
+}) => {
   test.setTimeout(300_000);
   const key = generateKey(mkdtempSync(join(tmpdir(), 'moewb-e2e-key-')), 'id_ed25519');
   const sshd = await TestSshd.start({ authorizedKeys: [key.publicLine] });
@@ -41,7 +44,9 @@ test('an SSH node: confirm the unknown host key by fingerprint, test it, and ref
     // The node is reinstalled (or someone is in the middle): a new host key on the same address.
     await sshd.restart({ newHostKey: true });
     await card.getByRole('button', { name: 'Test connection' }).click();
-    const refusal = page.getByRole('dialog', { name: `Refused: the host key of ${sshd.host}:${sshd.port} has changed` });
+    const refusal = page.getByRole('dialog', {
+      name: `Refused: the host key of ${sshd.host}:${sshd.port} has changed`,
+    });
     await expect(refusal).toBeVisible({ timeout: 90_000 });
     await expect(refusal.getByText(sshd.hostKey.fingerprint)).toBeVisible();
     await expect(refusal.getByRole('button', { name: /trust/i })).toHaveCount(0);

@@ -24,11 +24,20 @@ describe('import boundaries', () => {
   });
 
   it('the renderer may import the contract', async () => {
-    expect(await lint('renderer/src/probe.ts', "import { channels } from '../../electron/contract/channels.js';\nexport const c = channels;\n")).toEqual([]);
+    expect(
+      await lint(
+        'renderer/src/probe.ts',
+        "import { channels } from '../../electron/contract/channels.js';\nexport const c = channels;\n",
+      ),
+    ).toEqual([]);
   });
 
   it('services may not import electron, and the contract may not import Node', async () => {
-    expect((await lint('electron/services/probe.ts', "import { app } from 'electron';\nexport const a = app;\n")).length).toBe(1);
-    expect((await lint('electron/contract/probe.ts', "import { join } from 'node:path';\nexport const j = join;\n")).length).toBe(1);
+    expect(
+      (await lint('electron/services/probe.ts', "import { app } from 'electron';\nexport const a = app;\n")).length,
+    ).toBe(1);
+    expect(
+      (await lint('electron/contract/probe.ts', "import { join } from 'node:path';\nexport const j = join;\n")).length,
+    ).toBe(1);
   });
 });

@@ -41,7 +41,12 @@ function median(xs: number[]): number {
  */
 function seed(dataDir: string): void {
   const all = loadMigrations();
-  const { db } = openDatabase(join(dataDir, 'workbench.db'), { migrations: all.slice(0, all.findIndex((m) => m.name.endsWith('_metric_summaries'))) });
+  const { db } = openDatabase(join(dataDir, 'workbench.db'), {
+    migrations: all.slice(
+      0,
+      all.findIndex((m) => m.name.endsWith('_metric_summaries')),
+    ),
+  });
   db.prepare(
     `INSERT INTO runs (id, name, node_id, preset, state, remote_dir, created_at, started_at, ended_at, last_step)
      VALUES (?, 'bench: 1M steps', 'local', 'jetmoe-tiny', 'completed', ?, ?, ?, ?, ?)`,
@@ -49,9 +54,11 @@ function seed(dataDir: string): void {
   const runKey = db.prepare('SELECT key FROM runs WHERE id = ?').pluck().get(runId) as number;
   db.prepare("INSERT INTO series (name) VALUES ('train/loss')").run();
   const seriesId = db.prepare("SELECT id FROM series WHERE name = 'train/loss'").pluck().get() as number;
-  const insert = db.prepare('INSERT INTO points (run_key, series_id, step, attempt, value, tokens, time) VALUES (?, ?, ?, 1, ?, ?, ?)');
+  const insert = db.prepare(
+    'INSERT INTO points (run_key, series_id, step, attempt, value, tokens, time) VALUES (?, ?, ?, 1, ?, ?, ?)',
+  );
   let x = 12345;
-  const rand = (): number => ((x = (x * 1103515245 + 12345) % 2147483648) / 2147483648);
+  const rand = (): number => (x = (x * 1103515245 + 12345) % 2147483648) / 2147483648;
   db.transaction(() => {
     for (let step = 1; step <= totalPoints; step++) {
       const spike = rand() < 2e-5 ? 3 : 0;
@@ -64,7 +71,12 @@ function seed(dataDir: string): void {
 }
 
 /** Navigation to drawn chart, and the part of it after the series' answer arrived (the rendering). */
-async function timeRender(page: Page, url: string, expectPoints: number, capSeconds: number): Promise<{ ms: number | null; renderMs: number | null; mode: string | null }> {
+async function timeRender(
+  page: Page,
+  url: string,
+  expectPoints: number,
+  capSeconds: number,
+): Promise<{ ms: number | null; renderMs: number | null; mode: string | null }> {
   await page.goto('about:blank');
   const started = performance.now();
   await page.goto(url);
@@ -85,7 +97,9 @@ async function timeRender(page: Page, url: string, expectPoints: number, capSeco
   // The loss series is the largest metrics:series answer on the page (the other charts' series are empty).
   const answeredAt = await page.evaluate(() => {
     const entries = performance.getEntriesByType('resource') as PerformanceResourceTiming[];
-    const series = entries.filter((e) => e.name.includes('metrics:series')).sort((a, b) => b.encodedBodySize - a.encodedBodySize);
+    const series = entries
+      .filter((e) => e.name.includes('metrics:series'))
+      .sort((a, b) => b.encodedBodySize - a.encodedBodySize);
     return series[0]?.responseEnd ?? null;
   });
   const mode = await page.locator('figure[data-series="Loss"]').getAttribute('data-mode');
@@ -98,7 +112,9 @@ async function timeToggle(page: Page): Promise<number> {
   for (let i = 0; i < 4; i++) {
     times.push(
       await page.evaluate(async () => {
-        const box = Array.from(document.querySelectorAll('label.check')).find((l) => l.textContent?.includes('Log y'))?.querySelector('input');
+        const box = Array.from(document.querySelectorAll('label.check'))
+          .find((l) => l.textContent?.includes('Log y'))
+          ?.querySelector('input');
         const t0 = performance.now();
         box!.click();
         await new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r)));
@@ -113,8 +129,16 @@ async function main(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'moewb-chart-bench-'));
   const t0 = performance.now();
   seed(dir);
-  console.log(`seeded ${totalPoints.toLocaleString('en-US')} points in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
-  const workbench = createWorkbench({ dataDir: dir, trainerPath: join(dir, 'no-trainer'), transport: 'browser', version: 'bench', watchRuns: false });
+  console.log(
+    `seeded ${totalPoints.toLocaleString('en-US')} points in ${((performance.now() - t0) / 1000).toFixed(1)} s`,
+  );
+  const workbench = createWorkbench({
+    dataDir: dir,
+    trainerPath: join(dir, 'no-trainer'),
+    transport: 'browser',
+    version: 'bench',
+    watchRuns: false,
+  });
   const host = await startHost({ workbench, staticDir: rendererDir(), port: 0 });
   try {
     // 1. The query, through the services' dispatcher and through the HTTP transport.
@@ -149,15 +173,32 @@ async function main(): Promise<void> {
     for (let i = 0; i < 3; i++) rawQuery.push(await viaServices(totalPoints));
     const rawHttp = await viaHttp(totalPoints);
     const reducedHttpMs = median(reducedHttp.map((r) => r.ms));
-    const f = (ms: number | null): string => (ms === null ? `> ${rawCapSeconds} s (gave up)` : ms >= 1000 ? `${(ms / 1000).toFixed(2)} s` : `${ms.toFixed(1)} ms`);
-    const ratio = (a: number | null, b: number): string => (a === null ? `> ${((rawCapSeconds * 1000) / b).toFixed(0)}x` : `${(a / b).toFixed(1)}x`);
+    const f = (ms: number | null): string =>
+      ms === null
+        ? `> ${rawCapSeconds} s (gave up)`
+        : ms >= 1000
+          ? `${(ms / 1000).toFixed(2)} s`
+          : `${ms.toFixed(1)} ms`;
+    const ratio = (a: number | null, b: number): string =>
+      a === null ? `> ${((rawCapSeconds * 1000) / b).toFixed(0)}x` : `${(a / b).toFixed(1)}x`;
     const printQueries = (): void => {
       console.log(`\nseries: ${totalPoints.toLocaleString('en-US')} points; chart width ${chartWidth} px\n`);
       console.log('query (metrics:series)                  reduced (1000 buckets)   raw (every point)   raw / reduced');
-      console.log(`  services dispatcher, median            ${f(reducedQuery).padEnd(24)} ${f(median(rawQuery)).padEnd(19)} ${ratio(median(rawQuery), reducedQuery)}`);
-      console.log(`  HTTP transport (browser mode), median  ${f(reducedHttpMs).padEnd(24)} ${f(rawHttp.ms).padEnd(19)} ${ratio(rawHttp.ms, reducedHttpMs)}`);
-      console.log(`  answer size                            ${(reducedHttp[0]!.bytes / 1024).toFixed(0)} KiB`.padEnd(65) + `${(rawHttp.bytes / 1048576).toFixed(1)} MiB`);
-      console.log(`  load average: ${loadavg().map((l) => l.toFixed(2)).join(' ')} on ${cpus().length} CPUs`);
+      console.log(
+        `  services dispatcher, median            ${f(reducedQuery).padEnd(24)} ${f(median(rawQuery)).padEnd(19)} ${ratio(median(rawQuery), reducedQuery)}`,
+      );
+      console.log(
+        `  HTTP transport (browser mode), median  ${f(reducedHttpMs).padEnd(24)} ${f(rawHttp.ms).padEnd(19)} ${ratio(rawHttp.ms, reducedHttpMs)}`,
+      );
+      console.log(
+        `  answer size                            ${(reducedHttp[0]!.bytes / 1024).toFixed(0)} KiB`.padEnd(65) +
+          `${(rawHttp.bytes / 1048576).toFixed(1)} MiB`,
+      );
+      console.log(
+        `  load average: ${loadavg()
+          .map((l) => l.toFixed(2))
+          .join(' ')} on ${cpus().length} CPUs`,
+      );
     };
     if (queryOnly) {
       printQueries();
@@ -167,7 +208,13 @@ async function main(): Promise<void> {
     // 2. Rendering in Chromium: the run view at chart width versus every raw point.
     const browser = await chromium.launch({
       executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
-      args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--no-first-run', '--js-flags=--max-old-space-size=8192'],
+      args: [
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-background-networking',
+        '--no-first-run',
+        '--js-flags=--max-old-space-size=8192',
+      ],
     });
     const page = await browser.newPage({ viewport: { width: 1440, height: 900 } });
     const runUrl = (query: string): string => `${host.origin}/runs/${runId}${query}#token=${host.token}`;
@@ -192,10 +239,16 @@ async function main(): Promise<void> {
     const rr = median(reducedRender);
     printQueries();
     const rd = median(reducedDraw);
-    console.log('\nrender in Chromium                      navigation to drawn chart   of which drawing (after the answer)');
+    console.log(
+      '\nrender in Chromium                      navigation to drawn chart   of which drawing (after the answer)',
+    );
     console.log(`  reduced 1000 buckets, median of 3      ${f(rr).padEnd(27)} ${f(rd)}`);
-    console.log(`  ${tenth.toLocaleString('en-US')} points                         ${f(rawTenth.ms).padEnd(27)} ${f(rawTenth.renderMs)}  (${ratio(rawTenth.ms, rr)} / ${ratio(rawTenth.renderMs, rd)})`);
-    console.log(`  ${totalPoints.toLocaleString('en-US')} raw points                   ${f(rawAll.ms).padEnd(27)} ${f(rawAll.renderMs)}  (${ratio(rawAll.ms, rr)} / ${ratio(rawAll.renderMs, rd)})`);
+    console.log(
+      `  ${tenth.toLocaleString('en-US')} points                         ${f(rawTenth.ms).padEnd(27)} ${f(rawTenth.renderMs)}  (${ratio(rawTenth.ms, rr)} / ${ratio(rawTenth.renderMs, rd)})`,
+    );
+    console.log(
+      `  ${totalPoints.toLocaleString('en-US')} raw points                   ${f(rawAll.ms).padEnd(27)} ${f(rawAll.renderMs)}  (${ratio(rawAll.ms, rr)} / ${ratio(rawAll.renderMs, rd)})`,
+    );
     console.log('\nre-render after a click (Log y), median of 4');
     console.log(`  reduced                                ${f(reducedToggle)}`);
     console.log(`  ${tenth.toLocaleString('en-US')} points                         ${f(rawTenthToggle)}`);

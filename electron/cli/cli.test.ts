@@ -31,7 +31,12 @@ async function moewb(dataDir: string, ...argv: string[]): Promise<{ code: number
         }),
       ),
   };
-  const code = await runProgram(io, ['--data-dir', dataDir, ...argv], { dataDir: '/nonexistent', trainer: trainerBinary }, '0.0.0-test');
+  const code = await runProgram(
+    io,
+    ['--data-dir', dataDir, ...argv],
+    { dataDir: '/nonexistent', trainer: trainerBinary },
+    '0.0.0-test',
+  );
   return { code, out, err };
 }
 
@@ -40,7 +45,10 @@ describe('moewb', () => {
     const dir = tempDir('moewb-cli-');
     expect((await moewb(dir, 'nodes', 'list')).out).toMatch(/^local\s+This machine\s+local/m);
     const added = await moewb(dir, 'nodes', 'add', 'gpu box', '--host', 'gpu1.lab', '--user', 'ana', '--port', '2222');
-    expect(added).toMatchObject({ code: 0, out: expect.stringMatching(/^added node n-[0-9a-f]{8} \(gpu box\)/) as unknown });
+    expect(added).toMatchObject({
+      code: 0,
+      out: expect.stringMatching(/^added node n-[0-9a-f]{8} \(gpu box\)/) as unknown,
+    });
     const list = await moewb(dir, 'nodes', 'list', '--json');
     expect(JSON.parse(list.out)).toEqual([
       expect.objectContaining({ id: 'local' }),
@@ -55,13 +63,17 @@ describe('moewb', () => {
     const dir = tempDir('moewb-cli-');
     const missing = await moewb(dir, 'runs', 'show', 'r-20261129-aaaaaa');
     expect(missing.code).toBe(1);
-    expect(missing.err).toBe('error: There is no run "r-20261129-aaaaaa".\nhint: See the run list (`moewb runs list`).\n');
+    expect(missing.err).toBe(
+      'error: There is no run "r-20261129-aaaaaa".\nhint: See the run list (`moewb runs list`).\n',
+    );
     const usage = await moewb(dir, 'launch', '--preset', 'jetmoe-tiny', '--set', 'oops');
     expect(usage.code).not.toBe(0);
     expect(usage.err).toMatch(/--set name=value/);
     const noTrainer = await moewb(dir, '--trainer', join(dir, 'no-moetrain'), 'launch', '--preset', 'jetmoe-tiny');
     expect(noTrainer.code).toBe(1);
-    expect(noTrainer.err).toMatch(/^error: There is no trainer binary at .*\nhint: Build it with `bash native\/scripts\/build.sh`/m);
+    expect(noTrainer.err).toMatch(
+      /^error: There is no trainer binary at .*\nhint: Build it with `bash native\/scripts\/build.sh`/m,
+    );
   });
 
   it('ingests a run and exports its metrics as CSV', async () => {
@@ -69,7 +81,10 @@ describe('moewb', () => {
     const runId = 'r-20261129-c5c5c5';
     const runDir = join(dir, 'runs', runId);
     mkdirSync(runDir, { recursive: true });
-    writeFileSync(join(runDir, 'metrics.jsonl'), [...syntheticStream({ runId, steps: 5, valEvery: 2 })].join('\n') + '\n');
+    writeFileSync(
+      join(runDir, 'metrics.jsonl'),
+      [...syntheticStream({ runId, steps: 5, valEvery: 2 })].join('\n') + '\n',
+    );
     const { db } = openDatabase(join(dir, 'workbench.db'));
     insertRun(db, runId, runDir);
     db.close();
@@ -90,7 +105,10 @@ describe('moewb', () => {
     const runId = 'r-20261129-c6c6c6';
     const runDir = join(dir, 'runs', runId);
     mkdirSync(runDir, { recursive: true });
-    writeFileSync(join(runDir, 'metrics.jsonl'), [...syntheticStream({ runId, steps: 8, checkpointEvery: 4 })].join('\n') + '\n');
+    writeFileSync(
+      join(runDir, 'metrics.jsonl'),
+      [...syntheticStream({ runId, steps: 8, checkpointEvery: 4 })].join('\n') + '\n',
+    );
     const { db } = openDatabase(join(dir, 'workbench.db'));
     insertRun(db, runId, runDir);
     db.close();
@@ -101,15 +119,25 @@ describe('moewb', () => {
     expect(list.out).toMatch(/^2\s+8\s+32768\s+10\.5 MB\s+1\s+\S+\s+-\s+complete\*\s+interval/m);
     const newest = await moewb(dir, 'checkpoints', 'delete', `${runId}@8`);
     expect(newest.code).toBe(1);
-    expect(newest.err).toMatch(/^error: Checkpoint step 8 is the newest complete checkpoint of run .*, which is running.*\nhint: Wait for the run/m);
+    expect(newest.err).toMatch(
+      /^error: Checkpoint step 8 is the newest complete checkpoint of run .*, which is running.*\nhint: Wait for the run/m,
+    );
     const missing = await moewb(dir, 'checkpoints', 'verify', `${runId}@5`);
-    expect(missing.err).toBe(`error: Run ${runId} has no checkpoint at step 5.\nhint: See \`moewb checkpoints list ${runId}\`.\n`);
+    expect(missing.err).toBe(
+      `error: Run ${runId} has no checkpoint at step 5.\nhint: See \`moewb checkpoints list ${runId}\`.\n`,
+    );
     const anneal = await moewb(dir, 'runs', 'fork', runId, '--checkpoint', '4', '--anneal-steps', '100');
     expect(anneal.err).toMatch(/^error: An anneal needs --min-lr\.\nhint: /);
     const board = await moewb(dir, 'evals', 'leaderboard', '--json');
-    const parsed = JSON.parse(board.out) as { rows: unknown[]; reference: { models: { model: string; scores: Record<string, number> }[] } };
+    const parsed = JSON.parse(board.out) as {
+      rows: unknown[];
+      reference: { models: { model: string; scores: Record<string, number> }[] };
+    };
     expect(parsed.rows).toEqual([]);
-    expect(parsed.reference.models.find((m) => m.model === 'JetMoE-8B')?.scores).toMatchObject({ mmlu: 0.492, gsm8k: 0.278 });
+    expect(parsed.reference.models.find((m) => m.model === 'JetMoE-8B')?.scores).toMatchObject({
+      mmlu: 0.492,
+      gsm8k: 0.278,
+    });
   });
 
   it('shows an unknown host key and trusts it only with the matching fingerprint', async () => {
@@ -117,12 +145,32 @@ describe('moewb', () => {
     const client = clientSide();
     const sshd = await sshdFor(client);
     try {
-      await moewb(dir, 'nodes', 'add', 'lo', '--host', sshd.host, '--port', String(sshd.port), '--user', sshd.user, '--identity-file', client.key.privatePath);
+      await moewb(
+        dir,
+        'nodes',
+        'add',
+        'lo',
+        '--host',
+        sshd.host,
+        '--port',
+        String(sshd.port),
+        '--user',
+        sshd.user,
+        '--identity-file',
+        client.key.privatePath,
+      );
       const unknown = await moewb(dir, 'nodes', 'test', 'lo');
       expect(unknown.code).toBe(1);
       expect(unknown.err).toContain(`host key: ssh-ed25519 ${sshd.hostKey.fingerprint}`);
       expect(unknown.err).toContain('moewb nodes trust <node> --fingerprint');
-      const wrong = await moewb(dir, 'nodes', 'trust', 'lo', '--fingerprint', 'SHA256:AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA');
+      const wrong = await moewb(
+        dir,
+        'nodes',
+        'trust',
+        'lo',
+        '--fingerprint',
+        'SHA256:AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA',
+      );
       expect(wrong.code).toBe(1);
       expect(wrong.err).toMatch(/not SHA256:AAAA.*\nhint: Do not trust it/);
       const trusted = await moewb(dir, 'nodes', 'trust', 'lo', '--fingerprint', sshd.hostKey.fingerprint);
@@ -140,10 +188,14 @@ describe('moewb', () => {
     const ok = spawnSync(process.execPath, [compiledCli(), '--data-dir', dir, 'nodes', 'list'], { encoding: 'utf8' });
     expect(ok.status).toBe(0);
     expect(ok.stdout).toContain('This machine');
-    const bad = spawnSync(process.execPath, [compiledCli(), '--data-dir', dir, 'runs', 'kill', 'r-20261129-000000'], { encoding: 'utf8' });
+    const bad = spawnSync(process.execPath, [compiledCli(), '--data-dir', dir, 'runs', 'kill', 'r-20261129-000000'], {
+      encoding: 'utf8',
+    });
     expect(bad.status).toBe(1);
     expect(bad.stderr).toMatch(/^error: .*\nhint: /);
     const env = { ...process.env, MOE_WORKBENCH_DATA: dir };
-    expect(spawnSync(process.execPath, [compiledCli(), 'runs', 'list'], { encoding: 'utf8', env }).stdout).toMatch(/^ID\s+NAME/);
+    expect(spawnSync(process.execPath, [compiledCli(), 'runs', 'list'], { encoding: 'utf8', env }).stdout).toMatch(
+      /^ID\s+NAME/,
+    );
   });
 });

@@ -12,7 +12,12 @@ function csvField(v: string | number | null): string {
  * columns step, attempt, tokens, time, then one per series. Empty cell = no point; `nan` = the
  * trainer logged a non-finite value.
  */
-export async function exportCsv(c: CliClient, runId: string, names: string[] | null, includeArchived: boolean): Promise<string> {
+export async function exportCsv(
+  c: CliClient,
+  runId: string,
+  names: string[] | null,
+  includeArchived: boolean,
+): Promise<string> {
   const available = (await c.call('metrics:list', { runId })).map((s) => s.name);
   const wanted = names ?? available;
   const unknown = wanted.filter((n) => !available.includes(n));
@@ -23,7 +28,10 @@ export async function exportCsv(c: CliClient, runId: string, names: string[] | n
       hint: `It has: ${available.join(', ') || 'none yet'}.`,
     });
   }
-  const rows = new Map<string, { step: number; attempt: number; tokens: number | null; time: number | null; values: (number | null | undefined)[] }>();
+  const rows = new Map<
+    string,
+    { step: number; attempt: number; tokens: number | null; time: number | null; values: (number | null | undefined)[] }
+  >();
   for (const [i, series] of wanted.entries()) {
     const data = await c.call('metrics:series', { runId, series, maxPoints: 10_000_000, includeArchived });
     if (data.mode !== 'raw') throw new Error('a full export returned buckets');
@@ -41,7 +49,9 @@ export async function exportCsv(c: CliClient, runId: string, names: string[] | n
   const sorted = [...rows.values()].sort((a, b) => a.step - b.step || a.attempt - b.attempt);
   const lines = [['step', 'attempt', 'tokens', 'time', ...wanted].map(csvField).join(',')];
   for (const r of sorted) {
-    const values = wanted.map((_, i) => (r.values[i] === undefined ? '' : r.values[i] === null ? 'nan' : csvField(r.values[i]!)));
+    const values = wanted.map((_, i) =>
+      r.values[i] === undefined ? '' : r.values[i] === null ? 'nan' : csvField(r.values[i]!),
+    );
     lines.push([r.step, r.attempt, r.tokens, r.time].map(csvField).concat(values).join(','));
   }
   return lines.join('\n') + '\n';

@@ -2,12 +2,17 @@ import type { Deployment } from '../contract/deploy.js';
 import type { NodeProfile, NodeReport } from '../contract/nodes.js';
 import type { RunDetail, RunSummary } from '../contract/runs.js';
 
-const time = (t: number | null): string => (t === null ? '-' : new Date(t * 1000).toISOString().replace('T', ' ').slice(0, 19));
+const time = (t: number | null): string =>
+  t === null ? '-' : new Date(t * 1000).toISOString().replace('T', ' ').slice(0, 19);
 
 /** Left-aligned columns with a header row. */
 export function table(header: string[], rows: string[][]): string {
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
-  const line = (cells: string[]): string => cells.map((c, i) => c.padEnd(widths[i]!)).join('  ').trimEnd();
+  const line = (cells: string[]): string =>
+    cells
+      .map((c, i) => c.padEnd(widths[i]!))
+      .join('  ')
+      .trimEnd();
   return [line(header), ...rows.map(line)].join('\n') + '\n';
 }
 
@@ -19,7 +24,9 @@ export function nodesTable(nodes: NodeProfile[]): string {
       n.id,
       n.name,
       n.kind,
-      n.kind === 'local' ? '-' : `${n.user ? `${n.user}@` : ''}${n.host ?? ''}${n.port ? `:${n.port}` : ''}${n.proxyJump ? ` via ${n.proxyJump}` : ''}`,
+      n.kind === 'local'
+        ? '-'
+        : `${n.user ? `${n.user}@` : ''}${n.host ?? ''}${n.port ? `:${n.port}` : ''}${n.proxyJump ? ` via ${n.proxyJump}` : ''}`,
       n.python ?? '-',
     ]),
   );
@@ -27,8 +34,12 @@ export function nodesTable(nodes: NodeProfile[]): string {
 
 /** `nodes test`. */
 export function nodeReport(r: NodeReport): string {
-  const gpus = r.gpus.length ? r.gpus.map((g) => `${g.name} (${g.memoryMiB ?? '?'} MiB, driver ${g.driver ?? '?'})`).join('; ') : 'none';
-  const torch = r.python?.torch ? `torch ${r.python.torch.version}${r.python.torch.cuda ? ` (CUDA ${r.python.torch.cuda})` : ' (CPU)'}` : 'no torch';
+  const gpus = r.gpus.length
+    ? r.gpus.map((g) => `${g.name} (${g.memoryMiB ?? '?'} MiB, driver ${g.driver ?? '?'})`).join('; ')
+    : 'none';
+  const torch = r.python?.torch
+    ? `torch ${r.python.torch.version}${r.python.torch.cuda ? ` (CUDA ${r.python.torch.cuda})` : ' (CPU)'}`
+    : 'no torch';
   const lines = [
     `host:    ${r.hostname} — ${r.os}, kernel ${r.kernel}, ${r.arch}`,
     `cpus:    ${r.cpuCount ?? '?'}, memory ${r.memoryBytes ? `${(r.memoryBytes / 2 ** 30).toFixed(1)} GiB` : '?'}`,
@@ -46,7 +57,14 @@ export function nodeReport(r: NodeReport): string {
 export function runsTable(runs: RunSummary[]): string {
   return table(
     ['ID', 'NAME', 'NODE', 'STATE', 'STEP', 'CREATED'],
-    runs.map((r) => [r.id, r.name, r.nodeId, r.state, r.lastStep === null ? '-' : String(r.lastStep), time(r.createdAt)]),
+    runs.map((r) => [
+      r.id,
+      r.name,
+      r.nodeId,
+      r.state,
+      r.lastStep === null ? '-' : String(r.lastStep),
+      time(r.createdAt),
+    ]),
   );
 }
 
@@ -56,7 +74,11 @@ export function runDetail(r: RunDetail): string {
     `run:         ${r.id} — ${r.name}`,
     `state:       ${r.state}${r.stateMessage ? ` (${r.stateMessage})` : ''}`,
     `node:        ${r.nodeId}   dir: ${r.remoteDir}`,
-    `preset:      ${r.preset ?? '-'}   overrides: ${Object.entries(r.overrides).map(([k, v]) => `${k}=${v}`).join(' ') || '-'}`,
+    `preset:      ${r.preset ?? '-'}   overrides: ${
+      Object.entries(r.overrides)
+        .map(([k, v]) => `${k}=${v}`)
+        .join(' ') || '-'
+    }`,
     `created:     ${time(r.createdAt)}   started: ${time(r.startedAt)}   ended: ${time(r.endedAt)}`,
     `step:        ${r.lastStep ?? '-'}   attempt: ${r.attempt}   exit code: ${r.exitCode ?? '-'}   heartbeat: ${time(r.lastHeartbeat)}`,
     `tags:        ${r.tags.join(', ') || '-'}`,
@@ -69,13 +91,18 @@ export function runDetail(r: RunDetail): string {
     );
   }
   for (const c of r.checkpoints) {
-    lines.push(`checkpoint:  step ${c.step}  ${c.path}  ${c.bytes ?? '?'} bytes  loss ${c.loss ?? '-'}  ${c.reason ?? ''} ${c.status === 'complete' ? '' : c.status}`.trimEnd());
+    lines.push(
+      `checkpoint:  step ${c.step}  ${c.path}  ${c.bytes ?? '?'} bytes  loss ${c.loss ?? '-'}  ${c.reason ?? ''} ${c.status === 'complete' ? '' : c.status}`.trimEnd(),
+    );
   }
   return lines.join('\n') + '\n';
 }
 
 /** `deploy`. */
 export function deploymentLine(d: Deployment): string {
-  const what = d.uploaded || d.built ? `${d.uploaded ? 'uploaded' : 'sources present'}, ${d.built ? 'built' : 'already built'}` : 'already up to date (nothing uploaded or built)';
+  const what =
+    d.uploaded || d.built
+      ? `${d.uploaded ? 'uploaded' : 'sources present'}, ${d.built ? 'built' : 'already built'}`
+      : 'already up to date (nothing uploaded or built)';
   return `deployment ${d.id} on ${d.nodeId}: ${d.status}, ${what}; trainer ${d.facts?.moetrain ?? '?'} with LibTorch ${d.facts?.libtorch ?? '?'} in ${d.remoteDir}\n`;
 }

@@ -22,7 +22,16 @@ export async function runCli(argv: string[]): Promise<number> {
     err: (t) => process.stderr.write(t),
     interrupted,
     open: (o) =>
-      clientOf(createWorkbench({ dataDir: o.dataDir, trainerPath: o.trainer, transport: 'cli', version, watchRuns: false, sourceRoot: root })),
+      clientOf(
+        createWorkbench({
+          dataDir: o.dataDir,
+          trainerPath: o.trainer,
+          transport: 'cli',
+          version,
+          watchRuns: false,
+          sourceRoot: root,
+        }),
+      ),
   };
   return runProgram(io, argv, { dataDir: defaultDataDir(), trainer: defaultTrainerPath(root) }, version);
 }

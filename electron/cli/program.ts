@@ -42,10 +42,21 @@ function positiveInt(value: string): number {
 /** Builds the `moewb` program; `defaults` fills --data-dir and --trainer. */
 export function buildProgram(io: CliIo, defaults: GlobalOptions, version: string): Command {
   const program = new Command('moewb')
-    .description('MoE Workbench on the command line: nodes, deploys, runs and metrics, over the same services as the app')
+    .description(
+      'MoE Workbench on the command line: nodes, deploys, runs and metrics, over the same services as the app',
+    )
     .version(version)
-    .addOption(new Option('--data-dir <dir>', 'where the workbench keeps its database and local runs (env MOE_WORKBENCH_DATA)').default(defaults.dataDir))
-    .addOption(new Option('--trainer <path>', "This machine's moetrain binary (env MOE_WORKBENCH_TRAINER)").default(defaults.trainer))
+    .addOption(
+      new Option(
+        '--data-dir <dir>',
+        'where the workbench keeps its database and local runs (env MOE_WORKBENCH_DATA)',
+      ).default(defaults.dataDir),
+    )
+    .addOption(
+      new Option('--trainer <path>', "This machine's moetrain binary (env MOE_WORKBENCH_TRAINER)").default(
+        defaults.trainer,
+      ),
+    )
     .configureOutput({ writeOut: io.out, writeErr: io.err })
     .showHelpAfterError();
 
@@ -67,11 +78,13 @@ export function buildProgram(io: CliIo, defaults: GlobalOptions, version: string
     .command('list')
     .description('list node profiles ("local" is This machine)')
     .option('--json', 'print JSON')
-    .action(withClient(async (c, opts: { json?: boolean }) => {
-      const list = await c.call('nodes:list', {});
-      if (opts.json) json(list);
-      else io.out(nodesTable(list));
-    }));
+    .action(
+      withClient(async (c, opts: { json?: boolean }) => {
+        const list = await c.call('nodes:list', {});
+        if (opts.json) json(list);
+        else io.out(nodesTable(list));
+      }),
+    );
   nodes
     .command('add <name>')
     .description('add an SSH node (no secrets are stored: keys stay in their files or your agent)')
@@ -81,62 +94,93 @@ export function buildProgram(io: CliIo, defaults: GlobalOptions, version: string
     .option('--identity-file <path>', 'private key file')
     .option('--proxy-jump <hops>', 'jump host(s), as in ssh -J')
     .option('--python <path>', 'Python with PyTorch on the node, for the build')
-    .action(withClient(async (c, name: string, o: { host: string; port?: number; user?: string; identityFile?: string; proxyJump?: string; python?: string }) => {
-      const node = await c.call('nodes:add', { name, host: o.host, port: o.port ?? null, user: o.user ?? null, identityFile: o.identityFile ?? null, proxyJump: o.proxyJump ?? null, python: o.python ?? null });
-      io.out(`added node ${node.id} (${node.name})\n`);
-    }));
+    .action(
+      withClient(
+        async (
+          c,
+          name: string,
+          o: { host: string; port?: number; user?: string; identityFile?: string; proxyJump?: string; python?: string },
+        ) => {
+          const node = await c.call('nodes:add', {
+            name,
+            host: o.host,
+            port: o.port ?? null,
+            user: o.user ?? null,
+            identityFile: o.identityFile ?? null,
+            proxyJump: o.proxyJump ?? null,
+            python: o.python ?? null,
+          });
+          io.out(`added node ${node.id} (${node.name})\n`);
+        },
+      ),
+    );
   nodes
     .command('test <node>')
     .description('connect and report OS, CPUs, memory, GPUs, Python/torch and build tools')
     .option('--json', 'print JSON')
-    .action(withClient(async (c, node: string, opts: { json?: boolean }) => {
-      const report = await c.call('nodes:test', { id: await nodeId(c, node) });
-      if (opts.json) json(report);
-      else io.out(nodeReport(report));
-    }));
+    .action(
+      withClient(async (c, node: string, opts: { json?: boolean }) => {
+        const report = await c.call('nodes:test', { id: await nodeId(c, node) });
+        if (opts.json) json(report);
+        else io.out(nodeReport(report));
+      }),
+    );
 
   nodes
     .command('trust <node>')
-    .description("accept an SSH node's host key after comparing its fingerprint with the one its administrator gave you")
+    .description(
+      "accept an SSH node's host key after comparing its fingerprint with the one its administrator gave you",
+    )
     .requiredOption('--fingerprint <SHA256:...>', 'the fingerprint you compared (as `nodes test` printed it)')
-    .action(withClient(async (c, node: string, o: { fingerprint: string }) => {
-      const id = await nodeId(c, node);
-      const seen = await c.call('nodes:test', { id }).then(
-        () => null,
-        (err: unknown) => err,
-      );
-      if (seen === null) {
-        io.out('the host key is already trusted\n');
-        return;
-      }
-      const details = seen instanceof WorkbenchError ? seen.details : undefined;
-      if (!(seen instanceof WorkbenchError) || seen.code !== 'ssh_host_key_unknown' || details?.kind !== 'host_key') throw seen;
-      if (details.fingerprint !== o.fingerprint) {
-        throw new WorkbenchError({
-          code: 'conflict',
-          message: `The host presents ${details.fingerprint}, not ${o.fingerprint}.`,
-          hint: 'Do not trust it: check the address, then ask the host\'s administrator for its fingerprint.',
+    .action(
+      withClient(async (c, node: string, o: { fingerprint: string }) => {
+        const id = await nodeId(c, node);
+        const seen = await c.call('nodes:test', { id }).then(
+          () => null,
+          (err: unknown) => err,
+        );
+        if (seen === null) {
+          io.out('the host key is already trusted\n');
+          return;
+        }
+        const details = seen instanceof WorkbenchError ? seen.details : undefined;
+        if (!(seen instanceof WorkbenchError) || seen.code !== 'ssh_host_key_unknown' || details?.kind !== 'host_key')
+          throw seen;
+        if (details.fingerprint !== o.fingerprint) {
+          throw new WorkbenchError({
+            code: 'conflict',
+            message: `The host presents ${details.fingerprint}, not ${o.fingerprint}.`,
+            hint: "Do not trust it: check the address, then ask the host's administrator for its fingerprint.",
+          });
+        }
+        await c.call('nodes:trust-host-key', {
+          host: details.host,
+          port: details.port,
+          key: details.key,
+          fingerprint: details.fingerprint,
         });
-      }
-      await c.call('nodes:trust-host-key', { host: details.host, port: details.port, key: details.key, fingerprint: details.fingerprint });
-      io.out(`trusted ${details.keyType} ${details.fingerprint} for ${details.host}:${details.port}\n`);
-    }));
+        io.out(`trusted ${details.keyType} ${details.fingerprint} for ${details.host}:${details.port}\n`);
+      }),
+    );
 
   program
     .command('deploy <node>')
     .description('upload and build the trainer on a node (skips what the node already has)')
     .option('--force', 'upload and build even when the node has this version')
-    .action(withClient(async (c, node: string, opts: { force?: boolean }) => {
-      const off = c.on('deploy:progress', (p) => io.out(`[${p.phase}] ${p.message}\n`));
-      try {
-        io.out(deploymentLine(await c.call('deploy:start', { nodeId: await nodeId(c, node), force: opts.force ?? false })));
-      } finally {
-        off();
-      }
-    }));
+    .action(
+      withClient(async (c, node: string, opts: { force?: boolean }) => {
+        const off = c.on('deploy:progress', (p) => io.out(`[${p.phase}] ${p.message}\n`));
+        try {
+          io.out(
+            deploymentLine(await c.call('deploy:start', { nodeId: await nodeId(c, node), force: opts.force ?? false })),
+          );
+        } finally {
+          off();
+        }
+      }),
+    );
 
-  addEvalEveryOptions(program
-    .command('launch'))
+  addEvalEveryOptions(program.command('launch'))
     .description('launch a run: resolve and validate the configuration with the trainer, then start it detached')
     .requiredOption('--preset <name>', 'a preset from resources/presets, e.g. jetmoe-tiny')
     .option('--node <node>', 'node id or name', 'local')
@@ -146,21 +190,40 @@ export function buildProgram(io: CliIo, defaults: GlobalOptions, version: string
     .option('--notes <text>', 'notes')
     .option('--follow', 'stay and print metrics until the run ends (the run keeps going if you quit)')
     .option('--json', 'print the run as JSON')
-    .action(withClient(async (c, o: { preset: string; node: string; set: Record<string, string>; name?: string; tag: string[]; notes?: string; follow?: boolean; json?: boolean } & EvalEveryOpts) => {
-      const { run, warnings } = await c.call('runs:launch', {
-        nodeId: await nodeId(c, o.node),
-        preset: o.preset,
-        overrides: o.set,
-        ...(o.name ? { name: o.name } : {}),
-        tags: o.tag,
-        notes: o.notes ?? '',
-        ...evalEveryFrom(o),
-      });
-      for (const w of warnings) io.err(`warning: ${w}\n`);
-      if (o.json) json(run);
-      else io.out(`launched ${run.id} (${run.name}) on ${run.nodeId}: ${run.state}\n  run directory: ${run.remoteDir}\n`);
-      if (o.follow) await follow(c, io, run.id);
-    }));
+    .action(
+      withClient(
+        async (
+          c,
+          o: {
+            preset: string;
+            node: string;
+            set: Record<string, string>;
+            name?: string;
+            tag: string[];
+            notes?: string;
+            follow?: boolean;
+            json?: boolean;
+          } & EvalEveryOpts,
+        ) => {
+          const { run, warnings } = await c.call('runs:launch', {
+            nodeId: await nodeId(c, o.node),
+            preset: o.preset,
+            overrides: o.set,
+            ...(o.name ? { name: o.name } : {}),
+            tags: o.tag,
+            notes: o.notes ?? '',
+            ...evalEveryFrom(o),
+          });
+          for (const w of warnings) io.err(`warning: ${w}\n`);
+          if (o.json) json(run);
+          else
+            io.out(
+              `launched ${run.id} (${run.name}) on ${run.nodeId}: ${run.state}\n  run directory: ${run.remoteDir}\n`,
+            );
+          if (o.follow) await follow(c, io, run.id);
+        },
+      ),
+    );
 
   const runs = program.command('runs').description('training runs');
   runs
@@ -168,21 +231,25 @@ export function buildProgram(io: CliIo, defaults: GlobalOptions, version: string
     .description('list runs, newest first')
     .option('--node <node>', 'only runs on this node')
     .option('--json', 'print JSON')
-    .action(withClient(async (c, o: { node?: string; json?: boolean }) => {
-      const list = await c.call('runs:list', o.node ? { nodeId: await nodeId(c, o.node) } : {});
-      if (o.json) json(list);
-      else io.out(runsTable(list));
-    }));
+    .action(
+      withClient(async (c, o: { node?: string; json?: boolean }) => {
+        const list = await c.call('runs:list', o.node ? { nodeId: await nodeId(c, o.node) } : {});
+        if (o.json) json(list);
+        else io.out(runsTable(list));
+      }),
+    );
   runs
     .command('show <run>')
     .description("read the run directory now and show the run's state, attempts and checkpoints")
     .option('--json', 'print JSON')
-    .action(withClient(async (c, runId: string, o: { json?: boolean }) => {
-      await c.call('runs:refresh', { runId });
-      const detail = await c.call('runs:get', { runId });
-      if (o.json) json(detail);
-      else io.out(runDetail(detail));
-    }));
+    .action(
+      withClient(async (c, runId: string, o: { json?: boolean }) => {
+        await c.call('runs:refresh', { runId });
+        const detail = await c.call('runs:get', { runId });
+        if (o.json) json(detail);
+        else io.out(runDetail(detail));
+      }),
+    );
   runs
     .command('tail <run>')
     .description('print metrics as they arrive until the run ends (Ctrl-C leaves the run running)')
@@ -194,24 +261,30 @@ export function buildProgram(io: CliIo, defaults: GlobalOptions, version: string
     runs
       .command(`${verb} <run>`)
       .description(what)
-      .action(withClient(async (c, runId: string) => {
-        const run = await c.call(channel, { runId });
-        io.out(`${run.id}: ${run.state}${run.stateMessage ? ` (${run.stateMessage})` : ''}\n`);
-      }));
+      .action(
+        withClient(async (c, runId: string) => {
+          const run = await c.call(channel, { runId });
+          io.out(`${run.id}: ${run.state}${run.stateMessage ? ` (${run.stateMessage})` : ''}\n`);
+        }),
+      );
   }
 
   runs
     .command('resume <run>')
     .description('start a new attempt of a stopped or failed run from its newest checkpoint (or --checkpoint)')
     .option('--checkpoint <checkpoint>', 'resume from the checkpoint of this step (or id:N); later ones are set aside')
-    .action(withClient(async (c, runId: string, o: { checkpoint?: string }) => {
-      const run = await c.call('runs:resume', { runId, ...(o.checkpoint !== undefined ? { checkpointId: await checkpointId(c, o.checkpoint, runId) } : {}) });
-      io.out(`${run.id}: ${run.state}${run.stateMessage ? ` (${run.stateMessage})` : ''}\n`);
-    }));
-  addEvalEveryOptions(runs
-    .command('fork <run>'))
+    .action(
+      withClient(async (c, runId: string, o: { checkpoint?: string }) => {
+        const run = await c.call('runs:resume', {
+          runId,
+          ...(o.checkpoint !== undefined ? { checkpointId: await checkpointId(c, o.checkpoint, runId) } : {}),
+        });
+        io.out(`${run.id}: ${run.state}${run.stateMessage ? ` (${run.stateMessage})` : ''}\n`);
+      }),
+    );
+  addEvalEveryOptions(runs.command('fork <run>'))
     .description('a new run from a checkpoint of this one (--fork-from), optionally annealing from there')
-    .requiredOption('--checkpoint <checkpoint>', 'the step of one of the run\'s checkpoints (or id:N)')
+    .requiredOption('--checkpoint <checkpoint>', "the step of one of the run's checkpoints (or id:N)")
     .option('--name <name>', 'a name for the new run')
     .option('--set <flag=value>', 'override a trainer flag (repeatable)', keyValue, {})
     .option('--no-fork-optimizer', 'start the AdamW moments from zero instead of taking them over')
@@ -220,31 +293,45 @@ export function buildProgram(io: CliIo, defaults: GlobalOptions, version: string
     .option('--decay-form <form>', 'anneal decay shape: exponential, linear, cosine, 1-sqrt', 'exponential')
     .option('--min-lr <lr>', 'anneal: the learning rate at the end', Number)
     .option('--data-mix <mix>', "the fork's data mixture (when the node's trainer has --data-mix)")
-    .option('--data-mix-phase2 <mix>', "anneal: the phase-2 mixture every step of the fork reads (--data-mix-phase2)")
+    .option('--data-mix-phase2 <mix>', 'anneal: the phase-2 mixture every step of the fork reads (--data-mix-phase2)')
     .option('--tag <tag>', 'a tag (repeatable)', collect, [])
     .option('--follow', 'stay and print metrics until the new run ends')
     .option('--json', 'print the run as JSON')
-    .action(withClient(async (c, parent: string, o: ForkOpts) => {
-      const annealing = o.annealSteps !== undefined || o.annealTokens !== undefined;
-      if (annealing && o.minLr === undefined) throw new WorkbenchError({ code: 'invalid_request', message: 'An anneal needs --min-lr.', hint: 'Add --min-lr, e.g. 10% of the run\'s --lr.' });
-      const { run, warnings } = await c.call('runs:fork', {
-        runId: parent,
-        checkpointId: await checkpointId(c, o.checkpoint, parent),
-        overrides: o.set,
-        forkOptimizer: o.forkOptimizer,
-        tags: o.tag,
-        ...(o.name ? { name: o.name } : {}),
-        ...(annealing
-          ? { anneal: { ...(o.annealSteps ? { decaySteps: o.annealSteps } : { decayTokens: o.annealTokens as number }), form: o.decayForm as 'exponential', minLr: o.minLr as number, ...(o.dataMixPhase2 ? { dataMixPhase2: o.dataMixPhase2 } : {}) } }
-          : {}),
-        ...(o.dataMix ? { dataMix: o.dataMix } : {}),
-        ...evalEveryFrom(o),
-      });
-      for (const w of warnings) io.err(`warning: ${w}\n`);
-      if (o.json) json(run);
-      else io.out(`forked ${run.id} (${run.name}) from ${parent}: ${run.state}\n  run directory: ${run.remoteDir}\n`);
-      if (o.follow) await follow(c, io, run.id);
-    }));
+    .action(
+      withClient(async (c, parent: string, o: ForkOpts) => {
+        const annealing = o.annealSteps !== undefined || o.annealTokens !== undefined;
+        if (annealing && o.minLr === undefined)
+          throw new WorkbenchError({
+            code: 'invalid_request',
+            message: 'An anneal needs --min-lr.',
+            hint: "Add --min-lr, e.g. 10% of the run's --lr.",
+          });
+        const { run, warnings } = await c.call('runs:fork', {
+          runId: parent,
+          checkpointId: await checkpointId(c, o.checkpoint, parent),
+          overrides: o.set,
+          forkOptimizer: o.forkOptimizer,
+          tags: o.tag,
+          ...(o.name ? { name: o.name } : {}),
+          ...(annealing
+            ? {
+                anneal: {
+                  ...(o.annealSteps ? { decaySteps: o.annealSteps } : { decayTokens: o.annealTokens as number }),
+                  form: o.decayForm as 'exponential',
+                  minLr: o.minLr as number,
+                  ...(o.dataMixPhase2 ? { dataMixPhase2: o.dataMixPhase2 } : {}),
+                },
+              }
+            : {}),
+          ...(o.dataMix ? { dataMix: o.dataMix } : {}),
+          ...evalEveryFrom(o),
+        });
+        for (const w of warnings) io.err(`warning: ${w}\n`);
+        if (o.json) json(run);
+        else io.out(`forked ${run.id} (${run.name}) from ${parent}: ${run.state}\n  run directory: ${run.remoteDir}\n`);
+        if (o.follow) await follow(c, io, run.id);
+      }),
+    );
 
   addCheckpointCommands(program, io, withClient, json);
 
@@ -255,38 +342,78 @@ export function buildProgram(io: CliIo, defaults: GlobalOptions, version: string
     .requiredOption('--csv', 'CSV format (the only one so far)')
     .option('--series <names>', 'comma-separated series (default: all), e.g. train/loss,val/loss')
     .option('--include-archived', 'also points that a resumed attempt superseded')
-    .action(withClient(async (c, runId: string, o: { series?: string; includeArchived?: boolean }) => {
-      const names = o.series ? o.series.split(',').map((s) => s.trim()).filter(Boolean) : null;
-      io.out(await exportCsv(c, runId, names, o.includeArchived ?? false));
-    }));
+    .action(
+      withClient(async (c, runId: string, o: { series?: string; includeArchived?: boolean }) => {
+        const names = o.series
+          ? o.series
+              .split(',')
+              .map((s) => s.trim())
+              .filter(Boolean)
+          : null;
+        io.out(await exportCsv(c, runId, names, o.includeArchived ?? false));
+      }),
+    );
   metrics
     .command('ingest <run>')
     .description("read the run's metrics.jsonl into the database now (from where reading stopped)")
     .option('--watch', 'keep reading until interrupted')
     .option('--interval <ms>', 'poll interval with --watch', positiveInt, 250)
-    .action(withClient(async (c, runId: string, o: { watch?: boolean; interval: number }) => {
-      let stop = false;
-      void io.interrupted?.then(() => (stop = true));
-      do {
-        const r = await c.call('metrics:ingest', { runId });
-        if (!o.watch || r.lines > 0) io.out(`${runId}: +${r.lines} lines, +${r.points} points, offset ${r.byteOffset}${r.blocked ? `; STOPPED: ${r.blocked}` : ''}\n`);
-        if (r.blocked) throw new WorkbenchError({ code: 'conflict', message: r.blocked, hint: 'The file was changed behind the workbench; the points read so far are kept.' });
-        if (o.watch && !stop) await Promise.race([new Promise((res) => setTimeout(res, o.interval)), io.interrupted]);
-      } while (o.watch && !stop);
-    }));
+    .action(
+      withClient(async (c, runId: string, o: { watch?: boolean; interval: number }) => {
+        let stop = false;
+        void io.interrupted?.then(() => (stop = true));
+        do {
+          const r = await c.call('metrics:ingest', { runId });
+          if (!o.watch || r.lines > 0)
+            io.out(
+              `${runId}: +${r.lines} lines, +${r.points} points, offset ${r.byteOffset}${r.blocked ? `; STOPPED: ${r.blocked}` : ''}\n`,
+            );
+          if (r.blocked)
+            throw new WorkbenchError({
+              code: 'conflict',
+              message: r.blocked,
+              hint: 'The file was changed behind the workbench; the points read so far are kept.',
+            });
+          if (o.watch && !stop) await Promise.race([new Promise((res) => setTimeout(res, o.interval)), io.interrupted]);
+        } while (o.watch && !stop);
+      }),
+    );
   return program;
 }
 
-type EvalEveryOpts = { evalEveryTokens?: number; evalKind: string; evalTasks: string[]; evalLimit?: number; evalLocalTasks?: string };
+type EvalEveryOpts = {
+  evalEveryTokens?: number;
+  evalKind: string;
+  evalTasks: string[];
+  evalLimit?: number;
+  evalLocalTasks?: string;
+};
 type ForkOpts = {
-  checkpoint: string; name?: string; set: Record<string, string>; forkOptimizer: boolean; annealSteps?: number; annealTokens?: number;
-  decayForm: string; minLr?: number; dataMix?: string; dataMixPhase2?: string; tag: string[]; follow?: boolean; json?: boolean;
+  checkpoint: string;
+  name?: string;
+  set: Record<string, string>;
+  forkOptimizer: boolean;
+  annealSteps?: number;
+  annealTokens?: number;
+  decayForm: string;
+  minLr?: number;
+  dataMix?: string;
+  dataMixPhase2?: string;
+  tag: string[];
+  follow?: boolean;
+  json?: boolean;
 } & EvalEveryOpts;
 
 async function nodeId(c: CliClient, nameOrId: string): Promise<string> {
   const nodes = await c.call('nodes:list', {});
-  const found = nodes.find((n) => n.id === nameOrId) ?? nodes.find((n) => n.name.toLowerCase() === nameOrId.toLowerCase());
-  if (!found) throw new WorkbenchError({ code: 'not_found', message: `There is no node "${nameOrId}".`, hint: 'See `moewb nodes list`.' });
+  const found =
+    nodes.find((n) => n.id === nameOrId) ?? nodes.find((n) => n.name.toLowerCase() === nameOrId.toLowerCase());
+  if (!found)
+    throw new WorkbenchError({
+      code: 'not_found',
+      message: `There is no node "${nameOrId}".`,
+      hint: 'See `moewb nodes list`.',
+    });
   return found.id;
 }
 
@@ -309,7 +436,8 @@ async function follow(c: CliClient, io: CliIo, runId: string): Promise<void> {
   const done = new Promise<RunSummary>((resolve) => {
     c.on('runs:changed', ({ run }) => {
       if (run.id !== runId) return;
-      if (last?.state !== run.state) io.out(`${run.id}: ${run.state}${run.stateMessage ? ` (${run.stateMessage})` : ''}\n`);
+      if (last?.state !== run.state)
+        io.out(`${run.id}: ${run.state}${run.stateMessage ? ` (${run.stateMessage})` : ''}\n`);
       last = run;
       if (isFinalState(run.state)) resolve(run);
     });
@@ -353,7 +481,9 @@ export function printError(io: CliIo, err: unknown): number {
     io.err(`error: ${err.message}\n`);
     if (err.details?.kind === 'host_key' && err.details.status === 'unknown') {
       io.err(`host key: ${err.details.keyType} ${err.details.fingerprint}\n`);
-      io.err('hint: compare it with the fingerprint the host\'s administrator gives you; if they match, run `moewb nodes trust <node> --fingerprint <it>`\n');
+      io.err(
+        "hint: compare it with the fingerprint the host's administrator gives you; if they match, run `moewb nodes trust <node> --fingerprint <it>`\n",
+      );
       return 1;
     }
     if (err.hint) io.err(`hint: ${err.hint}\n`);

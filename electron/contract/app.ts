@@ -12,9 +12,7 @@ export const trainerVersionSchema = z.object({
   cuda_available: z.boolean(),
   cuda_version: z.string().nullable(),
   device_count: z.number().int().nonnegative(),
-  devices: z
-    .array(z.object({ name: z.string(), memory_bytes: z.number(), capability: z.string() }))
-    .default([]),
+  devices: z.array(z.object({ name: z.string(), memory_bytes: z.number(), capability: z.string() })).default([]),
 });
 
 /** Parsed trainer version facts. */

@@ -148,7 +148,10 @@ export const evalOptionsSchema = z.object({
 export const evalEverySchema = evalOptionsSchema
   .extend({ tokens: z.number().int().min(1) })
   .strict()
-  .refine((r) => r.kind !== 'lm-eval' || r.tasks.length > 0, { message: 'lm-eval needs at least one task', path: ['tasks'] });
+  .refine((r) => r.kind !== 'lm-eval' || r.tasks.length > 0, {
+    message: 'lm-eval needs at least one task',
+    path: ['tasks'],
+  });
 
 const runRequest = evalOptionsSchema
   .extend({
@@ -157,16 +160,27 @@ const runRequest = evalOptionsSchema
     wait: z.boolean().default(false),
   })
   .strict()
-  .refine((r) => r.kind !== 'lm-eval' || r.tasks.length > 0, { message: 'lm-eval needs at least one task', path: ['tasks'] });
+  .refine((r) => r.kind !== 'lm-eval' || r.tasks.length > 0, {
+    message: 'lm-eval needs at least one task',
+    path: ['tasks'],
+  });
 const listRequest = z
-  .object({ runId: runId.optional(), checkpointId: z.number().int().min(1).optional(), kind: z.enum(evalKinds).optional() })
+  .object({
+    runId: runId.optional(),
+    checkpointId: z.number().int().min(1).optional(),
+    kind: z.enum(evalKinds).optional(),
+  })
   .strict();
-const jobsRequest = z.object({ runId: runId.optional(), limit: z.number().int().min(1).max(10_000).default(200) }).strict();
+const jobsRequest = z
+  .object({ runId: runId.optional(), limit: z.number().int().min(1).max(10_000).default(200) })
+  .strict();
 const jobRequest = z.object({ jobId: z.number().int().min(1) }).strict();
 const leaderboardRequest = z
   .object({ tasks: z.array(z.string().min(1)).max(64).optional(), runIds: z.array(runId).max(200).optional() })
   .strict();
-const seriesRequest = z.object({ runIds: z.array(runId).min(1).max(50), task: z.string().min(1), metric: z.string().min(1) }).strict();
+const seriesRequest = z
+  .object({ runIds: z.array(runId).min(1).max(50), task: z.string().min(1), metric: z.string().min(1) })
+  .strict();
 
 /** Request of `evals:run`. */
 export type EvalRunRequest = z.input<typeof runRequest>;

@@ -32,9 +32,7 @@ export interface MeasuredThroughput {
 
 const listRequest = z.object({ limit: z.number().int().min(1).max(10_000).default(2000) }).strict();
 const runRequest = z.object({ runId: z.string().min(1) }).strict();
-const throughputRequest = z
-  .object({ nodeId: z.string().min(1), preset: z.string().min(1) })
-  .strict();
+const throughputRequest = z.object({ nodeId: z.string().min(1), preset: z.string().min(1) }).strict();
 
 /** Channels of the `history` domain: read-only views over all runs for the history table and the wizard. */
 export const historyChannels = {

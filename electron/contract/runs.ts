@@ -3,7 +3,15 @@ import { channel, event } from './define.js';
 import { evalEverySchema, type EvalEverySetting } from './evals.js';
 
 /** States of a run; the last three are final until a resume starts a new attempt. */
-export const runStates = ['launching', 'running', 'unresponsive', 'stopping', 'completed', 'stopped', 'failed'] as const;
+export const runStates = [
+  'launching',
+  'running',
+  'unresponsive',
+  'stopping',
+  'completed',
+  'stopped',
+  'failed',
+] as const;
 /** A run's state as the workbench judges it (docs/run-directory.md, "Liveness"). */
 export type RunState = (typeof runStates)[number];
 /** True for completed, stopped and failed. */
@@ -126,7 +134,12 @@ const listRequest = z
   .object({ nodeId: z.string().min(1).optional(), limit: z.number().int().min(1).max(10_000).default(500) })
   .strict();
 const updateRequest = z
-  .object({ runId, name: z.string().trim().min(1).max(200).optional(), tags: tags.optional(), notes: z.string().max(100_000).optional() })
+  .object({
+    runId,
+    name: z.string().trim().min(1).max(200).optional(),
+    tags: tags.optional(),
+    notes: z.string().max(100_000).optional(),
+  })
   .strict();
 
 const resumeRequest = z

@@ -66,8 +66,11 @@ export function announce(host: RunningHost): void {
 
 if (import.meta.url === `file://${process.argv[1]}`) {
   const opts = browserModeCommand().parse().opts<{ port: number; dataDir: string; trainer: string }>();
-  runBrowserMode({ port: opts.port, dataDir: opts.dataDir, trainerPath: opts.trainer }).then(announce, (err: unknown) => {
-    console.error(`Could not start the workbench: ${String(err)}`);
-    process.exit(1);
-  });
+  runBrowserMode({ port: opts.port, dataDir: opts.dataDir, trainerPath: opts.trainer }).then(
+    announce,
+    (err: unknown) => {
+      console.error(`Could not start the workbench: ${String(err)}`);
+      process.exit(1);
+    },
+  );
 }

@@ -92,7 +92,9 @@ describe('browser-mode host', () => {
   });
 
   it('pushes subscribed events over the WebSocket only with the token', async () => {
-    const refused = new WebSocket(`${host.origin.replace('http', 'ws')}/api/events?token=nope`, { origin: host.origin });
+    const refused = new WebSocket(`${host.origin.replace('http', 'ws')}/api/events?token=nope`, {
+      origin: host.origin,
+    });
     await expect(
       new Promise((resolve, reject) => {
         refused.on('open', () => resolve('open'));

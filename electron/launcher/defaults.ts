@@ -13,7 +13,8 @@ export function appRoot(): string {
       if (pkg.name === 'moe-workbench') return dir;
     }
     const parent = dirname(dir);
-    if (parent === dir) throw new Error('Cannot find the moe-workbench package root above ' + fileURLToPath(import.meta.url));
+    if (parent === dir)
+      throw new Error('Cannot find the moe-workbench package root above ' + fileURLToPath(import.meta.url));
     dir = parent;
   }
 }

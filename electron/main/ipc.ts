@@ -6,7 +6,11 @@ import type { Workbench } from '../services/workbench.js';
 import { isAppUrl } from './security.js';
 
 /** IPC names the preload uses besides the contract's channels. */
-export const bridgeChannels = { subscribe: 'bridge:subscribe', unsubscribe: 'bridge:unsubscribe', event: 'bridge:event' };
+export const bridgeChannels = {
+  subscribe: 'bridge:subscribe',
+  unsubscribe: 'bridge:unsubscribe',
+  event: 'bridge:event',
+};
 
 function trusted(event: IpcMainInvokeEvent | IpcMainEvent): boolean {
   const frame = event.senderFrame;

@@ -30,7 +30,15 @@ describe('desktop security policy', () => {
 
   it('serves a CSP without inline code, eval, frames, workers or plugins', () => {
     const csp = contentSecurityPolicy();
-    for (const d of ["script-src 'self'", "style-src 'self'", "object-src 'none'", "frame-src 'none'", "frame-ancestors 'none'", "base-uri 'none'", "form-action 'none'"]) {
+    for (const d of [
+      "script-src 'self'",
+      "style-src 'self'",
+      "object-src 'none'",
+      "frame-src 'none'",
+      "frame-ancestors 'none'",
+      "base-uri 'none'",
+      "form-action 'none'",
+    ]) {
       expect(csp).toContain(d);
     }
     expect(csp).not.toMatch(/unsafe-inline|unsafe-eval|\*/);

@@ -19,7 +19,10 @@ ipcRenderer.on(eventChannel, (_event, name: string, payload: unknown) => {
 const bridge: PreloadBridge = {
   invoke(channel, request) {
     if (!isChannelName(channel)) {
-      return Promise.resolve({ ok: false, error: { code: 'invalid_request', message: `Unknown channel "${channel}".` } });
+      return Promise.resolve({
+        ok: false,
+        error: { code: 'invalid_request', message: `Unknown channel "${channel}".` },
+      });
     }
     return ipcRenderer.invoke(channel, request) as ReturnType<PreloadBridge['invoke']>;
   },

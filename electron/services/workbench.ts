@@ -99,7 +99,9 @@ export function createWorkbench(options: WorkbenchOptions): Workbench {
         ...options.ssh,
         homeDir: options.ssh?.homeDir ?? homedir(),
         dataDir: options.dataDir,
-        secrets: options.secrets ?? new MemorySecretStore('This workbench keeps passphrases and passwords only until it quits.'),
+        secrets:
+          options.secrets ??
+          new MemorySecretStore('This workbench keeps passphrases and passwords only until it quits.'),
       }),
     ));
   const pool = new NodePool(nodes, options.connectNode ?? sshConnector(sshServices, options.ssh?.homeDir ?? homedir()));

@@ -29,7 +29,10 @@ export class TestAuthServer {
     const [type, b64] = pair.public.split(' ') as [string, string];
     this.hostKeyLine = `${type} ${b64}`;
     this.fingerprint = `SHA256:${createHash('sha256').update(Buffer.from(b64, 'base64')).digest('base64').replace(/=+$/, '')}`;
-    const allowed = [...(options.password ? (['password'] as const) : []), ...(options.keyboard ? (['keyboard-interactive'] as const) : [])];
+    const allowed = [
+      ...(options.password ? (['password'] as const) : []),
+      ...(options.keyboard ? (['keyboard-interactive'] as const) : []),
+    ];
     this.server = new Server({ hostKeys: [pair.private] }, (conn) => {
       conn.on('error', () => {});
       conn.on('authentication', (ctx: AuthContext) => {
@@ -40,7 +43,9 @@ export class TestAuthServer {
         if (ctx.method === 'keyboard-interactive' && options.keyboard) {
           const expected = options.keyboard.answers;
           return ctx.prompt(options.keyboard.prompts, (answers) =>
-            answers.length === expected.length && answers.every((a, i) => a === expected[i]) ? ctx.accept() : ctx.reject([...allowed]),
+            answers.length === expected.length && answers.every((a, i) => a === expected[i])
+              ? ctx.accept()
+              : ctx.reject([...allowed]),
           );
         }
         ctx.reject([...allowed]);

@@ -30,10 +30,14 @@ export function ensureCompiled(): void {
     }
   }
   try {
-    execFileSync(process.execPath, [join(repoRoot, 'node_modules', 'typescript', 'bin', 'tsc'), '-b', 'tsconfig.node.json'], {
-      cwd: repoRoot,
-      stdio: 'pipe',
-    });
+    execFileSync(
+      process.execPath,
+      [join(repoRoot, 'node_modules', 'typescript', 'bin', 'tsc'), '-b', 'tsconfig.node.json'],
+      {
+        cwd: repoRoot,
+        stdio: 'pipe',
+      },
+    );
     built = true;
   } finally {
     rmdirSync(lock);

@@ -84,9 +84,14 @@ async function ensureDependencies() {
 
 async function ensureTrainer({ tests }) {
   for (const tool of ['cmake', 'g++', 'python3']) {
-    if (!commandExists(tool)) fail(`${tool} is not installed; the trainer needs it. On Debian/Ubuntu: apt-get install -y cmake g++ python3-venv`);
+    if (!commandExists(tool))
+      fail(
+        `${tool} is not installed; the trainer needs it. On Debian/Ubuntu: apt-get install -y cmake g++ python3-venv`,
+      );
   }
-  console.log('▸ building the trainer (native/scripts/build.sh; the first time installs PyTorch and compiles for several minutes)');
+  console.log(
+    '▸ building the trainer (native/scripts/build.sh; the first time installs PyTorch and compiles for several minutes)',
+  );
   const { code } = await run('bash', ['native/scripts/build.sh', ...(tests ? [] : ['--no-tests'])]);
   if (code !== 0) fail('The trainer did not build; the lines starting with [build] error above say why.');
 }
@@ -96,7 +101,8 @@ async function ensureWorkbenchBuilt() {
     (await step('compiling the workbench (tsc -b)', 'npx', ['tsc', '-b'])) &&
     (newest(['renderer', 'electron/contract', 'vite.config.ts']) <= mtime('build/renderer/index.html') ||
       (await step('bundling the UI (vite)', 'npx', ['vite', 'build']))) &&
-    (newest(['electron/preload', 'electron/contract', 'vite.preload.config.ts']) <= mtime('build/preload/preload.cjs') ||
+    (newest(['electron/preload', 'electron/contract', 'vite.preload.config.ts']) <=
+      mtime('build/preload/preload.cjs') ||
       (await step('bundling the preload (vite)', 'npx', ['vite', 'build', '--config', 'vite.preload.config.ts'])));
   if (!ok) fail('The workbench did not build.');
 }
@@ -118,8 +124,14 @@ async function test() {
   await ensureTrainer({ tests: true });
   await ensureWorkbenchBuilt();
   const chromium = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-  if (!existsSync(chromium)) fail(`Chromium is not at ${chromium}; the end-to-end tests drive it. On Debian: apt-get install -y chromium (or set CHROMIUM_PATH).`);
-  if (!existsSync('/usr/sbin/sshd')) fail('OpenSSH server is not installed; the SSH tests run a real sshd on 127.0.0.1. On Debian: apt-get install -y openssh-server');
+  if (!existsSync(chromium))
+    fail(
+      `Chromium is not at ${chromium}; the end-to-end tests drive it. On Debian: apt-get install -y chromium (or set CHROMIUM_PATH).`,
+    );
+  if (!existsSync('/usr/sbin/sshd'))
+    fail(
+      'OpenSSH server is not installed; the SSH tests run a real sshd on 127.0.0.1. On Debian: apt-get install -y openssh-server',
+    );
   const steps = [
     ['lint (eslint)', 'npx', ['eslint', '.']],
     ['type-check the tests', 'npx', ['tsc', '-p', 'tsconfig.test.json']],

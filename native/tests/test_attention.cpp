@@ -17,7 +17,7 @@ struct AttentionRun {
 AttentionRun run_attention(AttentionKernel kernel, const at::Tensor& q0, const at::Tensor& kv0,
                            const at::Tensor& upstream, std::int64_t block) {
   at::Tensor q = q0.detach().requires_grad_(true);
-  at::Tensor kv = kv0.detach().requires_grad_(true);  // [B, T, 2, G, D], as kv_proj lays them out
+  at::Tensor kv = kv0.detach().requires_grad_(true);         // [B, T, 2, G, D], as kv_proj lays them out
   const at::Tensor key = kv.select(2, 0).transpose(1, 2);    // [B, G, T, D], strided
   const at::Tensor value = kv.select(2, 1).transpose(1, 2);  // [B, G, T, D], strided
   const double scale = 0.3;
@@ -28,7 +28,9 @@ AttentionRun run_attention(AttentionKernel kernel, const at::Tensor& q0, const a
   return {out.detach(), q.grad(), kv.grad().select(2, 0), kv.grad().select(2, 1)};
 }
 
-double max_abs(const at::Tensor& a, const at::Tensor& b) { return (a - b).abs().max().item<double>(); }
+double max_abs(const at::Tensor& a, const at::Tensor& b) {
+  return (a - b).abs().max().item<double>();
+}
 
 TEST(BlockedAttention, EqualsSdpaForwardAndBackward) {
   torch::manual_seed(11);
@@ -41,7 +43,8 @@ TEST(BlockedAttention, EqualsSdpaForwardAndBackward) {
       const AttentionRun ref = run_attention(AttentionKernel::kSdpa, q, kv, upstream, 0);
       for (const std::int64_t block : {1, 7, 16, 45, 128}) {
         const AttentionRun got = run_attention(AttentionKernel::kBlocked, q, kv, upstream, block);
-        const std::string where = "T=" + std::to_string(T) + " k=" + std::to_string(k) + " block=" + std::to_string(block);
+        const std::string where =
+            "T=" + std::to_string(T) + " k=" + std::to_string(k) + " block=" + std::to_string(block);
         EXPECT_LT(max_abs(got.out, ref.out), 2e-5) << where;
         EXPECT_LT(max_abs(got.dq, ref.dq), 2e-5) << where;
         EXPECT_LT(max_abs(got.dk, ref.dk), 2e-5) << where;

@@ -37,8 +37,10 @@ RunResult run(const std::vector<std::string>& args, const std::vector<std::strin
     dup2(err_fd, 2);
     for (const auto& e : env) {
       const auto eq = e.find('=');
-      if (eq + 1 == e.size()) unsetenv(e.substr(0, eq).c_str());
-      else setenv(e.substr(0, eq).c_str(), e.substr(eq + 1).c_str(), 1);
+      if (eq + 1 == e.size())
+        unsetenv(e.substr(0, eq).c_str());
+      else
+        setenv(e.substr(0, eq).c_str(), e.substr(eq + 1).c_str(), 1);
     }
     std::vector<char*> argv;
     std::string binary = MOETRAIN_BINARY;
@@ -152,8 +154,8 @@ TEST(CliConfig, PrecedencePresetFileCommandLine) {
   const std::string dir = moe::test::make_temp_dir("cli-presets");
   write_file(dir + "/mine.flags", "--hidden-size=96\n--num-layers=3\n--lr=0.01\n--seq-len=256\n");
   write_file(dir + "/run.flags", "# a run\n--num-layers=5\n--lr=0.02\n");
-  const RunResult r = run({"config", "--presets-dir", dir, "--preset", "mine", "--flags-file", dir + "/run.flags",
-                           "--lr=0.03", "--json"});
+  const RunResult r = run(
+      {"config", "--presets-dir", dir, "--preset", "mine", "--flags-file", dir + "/run.flags", "--lr=0.03", "--json"});
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_EQ(json_field(r.out, "hidden-size"), "96");
   EXPECT_EQ(json_field(r.out, "num-layers"), "5");
@@ -207,8 +209,8 @@ TEST(CliDocs, TrainerCliDocumentsEveryFlagWithItsDefault) {
     const std::string def = spec.default_value.empty() ? "\"\"" : spec.default_value;
     const std::regex row("\\| `--" + spec.name + "` \\|(?:[^|\\\\]|\\\\.)*\\| `" +
                          std::regex_replace(def, std::regex(R"([.+*?^$()\[\]{}|\\])"), R"(\$&)") + "` \\|");
-    EXPECT_TRUE(std::regex_search(doc, row)) << "docs/trainer-cli.md lacks a row for --" << spec.name
-                                             << " with default `" << spec.default_value << "`";
+    EXPECT_TRUE(std::regex_search(doc, row))
+        << "docs/trainer-cli.md lacks a row for --" << spec.name << " with default `" << spec.default_value << "`";
   }
 }
 

@@ -126,7 +126,8 @@ TEST(ExpertLoopMatmul, MatchesPlainAutogradForwardAndBackward) {
   at::Tensor xr = x0.clone().requires_grad_(true), wr = w0.clone().requires_grad_(true);
   const auto pieces = xr.split_with_sizes(sizes, 0);
   std::vector<at::Tensor> outs;
-  for (std::size_t e = 0; e < sizes.size(); ++e) outs.push_back(at::mm(pieces[e], wr.select(0, static_cast<std::int64_t>(e)).t()));
+  for (std::size_t e = 0; e < sizes.size(); ++e)
+    outs.push_back(at::mm(pieces[e], wr.select(0, static_cast<std::int64_t>(e)).t()));
   const at::Tensor yr = at::cat(outs, 0);
   yr.backward(upstream);
   EXPECT_TRUE(at::allclose(y, yr, 1e-12, 1e-12));

@@ -189,15 +189,16 @@ TEST(FlagSet, BareBooleansAndNegation) {
   flags.apply({"no-tie-embeddings", std::nullopt, "test"}, Source::kCommandLine);
   EXPECT_FALSE(flags.get("tie-embeddings").bool_value);
   EXPECT_THROW(flags.apply({"no-tie-embeddings", std::string("true"), "test"}, Source::kCommandLine), ConfigError);
-  const ConfigError e =
-      expect_config_error([&] { flags.apply({"hidden-size", std::nullopt, "test"}, Source::kCommandLine); });
+  const ConfigError e = expect_config_error([&] {
+    flags.apply({"hidden-size", std::nullopt, "test"}, Source::kCommandLine);
+  });
   EXPECT_EQ(e.flag(), "hidden-size");
   EXPECT_NE(std::string(e.what()).find("needs a value"), std::string::npos);
 }
 
 TEST(FlagsFile, CommentsBlankLinesAndPositions) {
-  const auto parsed = parse_flags_text("# comment\n\n  --hidden-size = 256  \n--no-tie-embeddings\r\n--data=a b#c\n",
-                                       "flags file f");
+  const auto parsed =
+      parse_flags_text("# comment\n\n  --hidden-size = 256  \n--no-tie-embeddings\r\n--data=a b#c\n", "flags file f");
   ASSERT_EQ(parsed.size(), 3u);
   EXPECT_EQ(parsed[0].name, "hidden-size");
   EXPECT_EQ(*parsed[0].value, "256");

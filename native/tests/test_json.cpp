@@ -20,8 +20,7 @@ TEST(JsonWriter, NestedValuesGetCommasAndEscapes) {
   w.key("z").null();
   w.key("list").begin_array().value(1).value("two").begin_object().end_object().begin_array().end_array().end_array();
   w.end_object();
-  EXPECT_EQ(out.str(),
-            R"({"s":"a\"b\\c\n\t\u0001","n":42,"x":0.5,"b":false,"z":null,"list":[1,"two",{},[]]})");
+  EXPECT_EQ(out.str(), R"({"s":"a\"b\\c\n\t\u0001","n":42,"x":0.5,"b":false,"z":null,"list":[1,"two",{},[]]})");
 }
 
 TEST(JsonWriter, DoublesRoundTripAndNonFiniteBecomesNull) {

@@ -235,11 +235,13 @@ TEST(WeightsIO, RoundTripAndStrictNames) {
     EXPECT_NE(msg.find("unexpected: model.extra.weight"), std::string::npos) << msg;
     EXPECT_NE(msg.find("shape mismatch: model.layers.0.mlp.bias"), std::string::npos) << msg;
   }
-  EXPECT_NO_THROW(load_parameters(*b, [&] {
-    TensorDict extra = loaded;
-    extra["lm_head.weight"] = at::zeros({1});
-    return extra;
-  }(), {"lm_head.weight"}));
+  EXPECT_NO_THROW(load_parameters(*b,
+                                  [&] {
+                                    TensorDict extra = loaded;
+                                    extra["lm_head.weight"] = at::zeros({1});
+                                    return extra;
+                                  }(),
+                                  {"lm_head.weight"}));
   std::filesystem::remove_all(dir);
 }
 

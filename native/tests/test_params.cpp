@@ -53,8 +53,8 @@ std::int64_t measured_active_non_embedding(const JetMoeCausalLMImpl& model) {
     const std::string& name = item.key();
     const at::Tensor& p = item.value();
     if (name == "model.embed_tokens.weight" || name == "lm_head.weight") continue;
-    const bool expert = name.find("input_linear.weight") != std::string::npos ||
-                        name.find("output_linear.weight") != std::string::npos;
+    const bool expert =
+        name.find("input_linear.weight") != std::string::npos || name.find("output_linear.weight") != std::string::npos;
     active += expert ? p.numel() / c.num_experts * c.top_k : p.numel();
   }
   return active;

@@ -75,8 +75,7 @@ TopKRouter identity_router(std::int64_t E, std::int64_t k) {
 TEST(RouterLoss, MatchesAHandComputedExample) {
   const std::int64_t E = 4, k = 2;
   TopKRouter router = identity_router(E, k);
-  const std::vector<std::vector<double>> rows = {
-      {2.0, 1.0, 0.0, -1.0}, {0.5, 3.0, 0.2, 0.1}, {-1.0, 0.0, 4.0, 1.0}};
+  const std::vector<std::vector<double>> rows = {{2.0, 1.0, 0.0, -1.0}, {0.5, 3.0, 0.2, 0.1}, {-1.0, 0.0, 4.0, 1.0}};
   std::vector<float> flat;
   for (const auto& row : rows) flat.insert(flat.end(), row.begin(), row.end());
   const at::Tensor x = at::tensor(flat).reshape({3, E});

@@ -38,8 +38,15 @@ export class CheckpointService {
     const checkpoint = this.d.store.get(checkpointId);
     const run = this.d.runs.get(checkpoint.runId);
     const inside = posix.normalize(checkpoint.remotePath);
-    if (!stepDir.test(posix.basename(inside)) || posix.dirname(inside) !== posix.join(posix.normalize(run.remoteDir), 'checkpoints')) {
-      throw new ServiceError('conflict', `Checkpoint ${checkpointId} has the unexpected path ${checkpoint.path}.`, 'Only <run-dir>/checkpoints/step-N directories are handled.');
+    if (
+      !stepDir.test(posix.basename(inside)) ||
+      posix.dirname(inside) !== posix.join(posix.normalize(run.remoteDir), 'checkpoints')
+    ) {
+      throw new ServiceError(
+        'conflict',
+        `Checkpoint ${checkpointId} has the unexpected path ${checkpoint.path}.`,
+        'Only <run-dir>/checkpoints/step-N directories are handled.',
+      );
     }
     return { checkpoint, node: await this.d.pool.get(run.nodeId) };
   }
@@ -48,11 +55,18 @@ export class CheckpointService {
   async manifest(node: NodeHandle, checkpoint: CheckpointInfo): Promise<Manifest> {
     const path = posix.join(checkpoint.remotePath, 'MANIFEST');
     if ((await node.stat(checkpoint.remotePath)) === null) {
-      throw new ServiceError('not_found', `Checkpoint step ${checkpoint.step} of run ${checkpoint.runId} is gone from its node (${checkpoint.remotePath}).`,
-        'Retention or a delete removed it; use another checkpoint of the run.');
+      throw new ServiceError(
+        'not_found',
+        `Checkpoint step ${checkpoint.step} of run ${checkpoint.runId} is gone from its node (${checkpoint.remotePath}).`,
+        'Retention or a delete removed it; use another checkpoint of the run.',
+      );
     }
     if ((await node.stat(path)) === null) {
-      throw new ServiceError('remote_failed', `${checkpoint.remotePath} has no MANIFEST.`, 'The checkpoint is incomplete; use another checkpoint of the run.');
+      throw new ServiceError(
+        'remote_failed',
+        `${checkpoint.remotePath} has no MANIFEST.`,
+        'The checkpoint is incomplete; use another checkpoint of the run.',
+      );
     }
     return parseManifest((await node.readFile(path)).toString('utf8'), path);
   }
@@ -60,14 +74,22 @@ export class CheckpointService {
   /** Re-checks sizes and SHA-1 against the MANIFEST with `sha1sum` on the node; marks a mismatch corrupt. */
   async verify(checkpointId: number): Promise<CheckpointVerifyResult> {
     const { checkpoint, node } = await this.locate(checkpointId);
-    const progress = (phase: CheckpointProgress['phase'], message: string, extra: Partial<CheckpointProgress> = {}): void =>
-      this.d.onProgress({ checkpointId, operation: 'verify', phase, message, ...extra });
+    const progress = (
+      phase: CheckpointProgress['phase'],
+      message: string,
+      extra: Partial<CheckpointProgress> = {},
+    ): void => this.d.onProgress({ checkpointId, operation: 'verify', phase, message, ...extra });
     if ((await node.stat(checkpoint.remotePath)) === null) {
       const gone = this.d.store.setStatus(checkpointId, 'deleted');
       this.d.store.setVerified(checkpointId, Date.now() / 1000, 'the directory no longer exists on the node');
       this.d.onChanged(this.d.store.get(checkpointId));
       progress('failed', 'the checkpoint directory is gone');
-      return { checkpoint: { ...gone, verifyMessage: 'the directory no longer exists on the node' }, ok: false, message: `${checkpoint.remotePath} no longer exists on the node.`, files: [] };
+      return {
+        checkpoint: { ...gone, verifyMessage: 'the directory no longer exists on the node' },
+        ok: false,
+        message: `${checkpoint.remotePath} no longer exists on the node.`,
+        files: [],
+      };
     }
     progress('manifest', `reading ${checkpoint.path}/MANIFEST`);
     let manifest: Manifest;
@@ -77,7 +99,8 @@ export class CheckpointService {
     } catch (err) {
       return this.finishVerify(checkpointId, false, (err as Error).message, []);
     }
-    if ((await node.stat(posix.join(checkpoint.remotePath, 'COMPLETE'))) === null) problem = 'it has no COMPLETE marker (its writing was interrupted)';
+    if ((await node.stat(posix.join(checkpoint.remotePath, 'COMPLETE'))) === null)
+      problem = 'it has no COMPLETE marker (its writing was interrupted)';
     const total = manifest.files.reduce((n, f) => n + f.bytes, 0);
     const files: CheckpointFileCheck[] = [];
     let done = 0;
@@ -89,8 +112,11 @@ export class CheckpointService {
       if (st !== null) {
         const r = await node.exec(['sha1sum', '--', path], { timeoutMs: 3_600_000 });
         if (r.code !== 0) {
-          throw new ServiceError('remote_failed', `\`sha1sum ${path}\` failed on the node: ${r.stderr.toString('utf8').trim()}`,
-            'Install coreutils (sha1sum) on the node, or check the file permissions.');
+          throw new ServiceError(
+            'remote_failed',
+            `\`sha1sum ${path}\` failed on the node: ${r.stderr.toString('utf8').trim()}`,
+            'Install coreutils (sha1sum) on the node, or check the file permissions.',
+          );
         }
         sha = r.stdout.toString('utf8').trim().split(/\s+/)[0] ?? null;
       }
@@ -101,13 +127,28 @@ export class CheckpointService {
     const bad = files.filter((f) => !f.ok);
     if (bad.length > 0) {
       const first = bad[0] as CheckpointFileCheck;
-      const why = first.actualBytes === null ? 'is missing' : first.actualBytes !== first.bytes ? `has ${first.actualBytes} bytes, the MANIFEST says ${first.bytes}` : 'does not match its SHA-1 in the MANIFEST';
+      const why =
+        first.actualBytes === null
+          ? 'is missing'
+          : first.actualBytes !== first.bytes
+            ? `has ${first.actualBytes} bytes, the MANIFEST says ${first.bytes}`
+            : 'does not match its SHA-1 in the MANIFEST';
       problem = `${first.name} ${why}${bad.length > 1 ? ` (and ${bad.length - 1} more file${bad.length > 2 ? 's' : ''})` : ''}`;
     }
-    return this.finishVerify(checkpointId, problem === null, problem ?? `all ${files.length} files match the MANIFEST`, files);
+    return this.finishVerify(
+      checkpointId,
+      problem === null,
+      problem ?? `all ${files.length} files match the MANIFEST`,
+      files,
+    );
   }
 
-  private finishVerify(checkpointId: number, ok: boolean, message: string, files: CheckpointFileCheck[]): CheckpointVerifyResult {
+  private finishVerify(
+    checkpointId: number,
+    ok: boolean,
+    message: string,
+    files: CheckpointFileCheck[],
+  ): CheckpointVerifyResult {
     const before = this.d.store.get(checkpointId);
     if (!ok) this.d.store.setStatus(checkpointId, 'corrupt');
     else if (before.status === 'corrupt') this.d.store.setStatus(checkpointId, 'complete');
@@ -115,7 +156,12 @@ export class CheckpointService {
     const checkpoint = this.d.store.get(checkpointId);
     this.d.onChanged(checkpoint);
     this.d.onProgress({ checkpointId, operation: 'verify', phase: ok ? 'done' : 'failed', message });
-    return { checkpoint, ok, message: ok ? message : `Checkpoint step ${checkpoint.step} is corrupt: ${message}.`, files };
+    return {
+      checkpoint,
+      ok,
+      message: ok ? message : `Checkpoint step ${checkpoint.step} is corrupt: ${message}.`,
+      files,
+    };
   }
 
   /** Removes the directory on the node; the newest complete checkpoint of a run that is not final is refused. */
@@ -131,7 +177,11 @@ export class CheckpointService {
     }
     const r = await node.exec(['rm', '-rf', '--', checkpoint.remotePath], { timeoutMs: 600_000 });
     if (r.code !== 0) {
-      throw new ServiceError('remote_failed', `Removing ${checkpoint.remotePath} failed: ${r.stderr.toString('utf8').trim()}`, 'Check the permissions of the run directory on the node.');
+      throw new ServiceError(
+        'remote_failed',
+        `Removing ${checkpoint.remotePath} failed: ${r.stderr.toString('utf8').trim()}`,
+        'Check the permissions of the run directory on the node.',
+      );
     }
     const changed = this.d.store.setStatus(checkpointId, 'deleted');
     this.d.onChanged(changed);
@@ -145,11 +195,20 @@ export class CheckpointService {
    */
   async download(checkpointId: number, dest?: string): Promise<CheckpointDownloadResult> {
     const { checkpoint, node } = await this.locate(checkpointId);
-    const target = resolve(dest ?? join(this.d.dataDir, 'checkpoints', checkpoint.runId, posix.basename(checkpoint.remotePath)));
-    const progress = (phase: CheckpointProgress['phase'], message: string, extra: Partial<CheckpointProgress> = {}): void =>
-      this.d.onProgress({ checkpointId, operation: 'download', phase, message, ...extra });
+    const target = resolve(
+      dest ?? join(this.d.dataDir, 'checkpoints', checkpoint.runId, posix.basename(checkpoint.remotePath)),
+    );
+    const progress = (
+      phase: CheckpointProgress['phase'],
+      message: string,
+      extra: Partial<CheckpointProgress> = {},
+    ): void => this.d.onProgress({ checkpointId, operation: 'download', phase, message, ...extra });
     if (existsSync(target)) {
-      throw new ServiceError('conflict', `${target} already exists.`, 'Choose another destination (--dest), or remove that folder first.');
+      throw new ServiceError(
+        'conflict',
+        `${target} already exists.`,
+        'Choose another destination (--dest), or remove that folder first.',
+      );
     }
     progress('manifest', `reading ${checkpoint.path}/MANIFEST`);
     const manifest = await this.manifest(node, checkpoint);

@@ -77,7 +77,12 @@ export class CheckpointStore {
   /** One checkpoint, or not_found. */
   get(id: number): CheckpointInfo {
     const row = this.stmts.get.get(id) as CheckpointRow | undefined;
-    if (!row) throw new ServiceError('not_found', `There is no checkpoint ${id}.`, 'List the checkpoints of the run (`moewb checkpoints list RUN`).');
+    if (!row)
+      throw new ServiceError(
+        'not_found',
+        `There is no checkpoint ${id}.`,
+        'List the checkpoints of the run (`moewb checkpoints list RUN`).',
+      );
     return toInfo(row);
   }
 

@@ -28,8 +28,12 @@ describe('checkpoint MANIFEST', () => {
   });
 
   it('refuses a newer format, a malformed file line and a file name with a path in it', () => {
-    expect(() => parseManifest(sample.replace('format 1', 'format 2'), 'M')).toThrow(/format 2; this workbench reads format 1/);
-    expect(() => parseManifest(sample.replace('7771916', '77x'), 'M')).toThrow(/a file line must be "file <name> <bytes> <sha1 hex>"/);
+    expect(() => parseManifest(sample.replace('format 1', 'format 2'), 'M')).toThrow(
+      /format 2; this workbench reads format 1/,
+    );
+    expect(() => parseManifest(sample.replace('7771916', '77x'), 'M')).toThrow(
+      /a file line must be "file <name> <bytes> <sha1 hex>"/,
+    );
     expect(() => parseManifest(sample.replace('model.pt', '../model.pt'), 'M')).toThrow(/a file line must be/);
     expect(() => parseManifest('step 1\n', 'M')).toThrow(/no "format" line/);
   });

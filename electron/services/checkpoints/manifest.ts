@@ -24,7 +24,11 @@ export const manifestFormat = 1;
 export function parseManifest(text: string, where: string): Manifest {
   const m: Manifest = { format: 0, step: null, tokens: null, files: [] };
   const bad = (line: string, why: string): ServiceError =>
-    new ServiceError('remote_failed', `${where}: ${why} ("${line.slice(0, 120)}").`, 'The checkpoint is damaged; verify it, or use another checkpoint of the run.');
+    new ServiceError(
+      'remote_failed',
+      `${where}: ${why} ("${line.slice(0, 120)}").`,
+      'The checkpoint is damaged; verify it, or use another checkpoint of the run.',
+    );
   for (const raw of text.split('\n')) {
     const line = raw.trim();
     if (line === '') continue;
@@ -35,7 +39,13 @@ export function parseManifest(text: string, where: string): Manifest {
     else if (key === 'tokens') m.tokens = Number(parts[1]);
     else if (key === 'file') {
       const [, name, bytes, sha1] = parts;
-      if (parts.length !== 4 || !name || !/^[A-Za-z0-9._-]+$/.test(name) || !/^\d+$/.test(bytes ?? '') || !/^[0-9a-f]{40}$/.test(sha1 ?? '')) {
+      if (
+        parts.length !== 4 ||
+        !name ||
+        !/^[A-Za-z0-9._-]+$/.test(name) ||
+        !/^\d+$/.test(bytes ?? '') ||
+        !/^[0-9a-f]{40}$/.test(sha1 ?? '')
+      ) {
         throw bad(line, 'a file line must be "file <name> <bytes> <sha1 hex>"');
       }
       m.files.push({ name, bytes: Number(bytes), sha1: sha1 as string });
@@ -43,7 +53,11 @@ export function parseManifest(text: string, where: string): Manifest {
   }
   if (!Number.isInteger(m.format) || m.format < 1) throw bad(text.split('\n')[0] ?? '', 'no "format" line');
   if (m.format > manifestFormat) {
-    throw new ServiceError('remote_failed', `${where} has format ${m.format}; this workbench reads format ${manifestFormat}.`, 'Update the workbench.');
+    throw new ServiceError(
+      'remote_failed',
+      `${where} has format ${m.format}; this workbench reads format ${manifestFormat}.`,
+      'Update the workbench.',
+    );
   }
   if (m.files.length === 0) throw bad(text.split('\n')[0] ?? '', 'no file lines');
   return m;

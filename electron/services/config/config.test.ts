@@ -33,7 +33,12 @@ describe('config:plan with the real trainer', () => {
 
   it('returns the trainer’s own errors, naming the flag', async () => {
     const h = configHandlers({ trainerPath: trainerBinary, sourceRoot: null });
-    const plan = await h['config:plan']({ preset: 'jetmoe-tiny', overrides: { 'top-k': '9' }, worldSize: 1, curvePoints: 10 });
+    const plan = await h['config:plan']({
+      preset: 'jetmoe-tiny',
+      overrides: { 'top-k': '9' },
+      worldSize: 1,
+      curvePoints: 10,
+    });
     expect(plan.ok).toBe(false);
     if (plan.ok) return;
     expect(plan.errors[0]!.flag).toBe('top-k');
@@ -66,8 +71,15 @@ describe('config:plan with the real trainer', () => {
 
 describe('presets and trainer messages', () => {
   it('reads a preset file: its leading comment and its flags', () => {
-    const p = parsePreset('mini', '# mini: a small one\n# for tests\n--hidden-size=64\n\n# later comment\n--tie-embeddings\n');
-    expect(p).toEqual({ name: 'mini', description: 'a small one for tests', flags: { 'hidden-size': '64', 'tie-embeddings': 'true' } });
+    const p = parsePreset(
+      'mini',
+      '# mini: a small one\n# for tests\n--hidden-size=64\n\n# later comment\n--tie-embeddings\n',
+    );
+    expect(p).toEqual({
+      name: 'mini',
+      description: 'a small one for tests',
+      flags: { 'hidden-size': '64', 'tie-embeddings': 'true' },
+    });
   });
 
   it('finds presets next to the binary or in $MOETRAIN_PRESETS, smallest model first', async () => {
@@ -77,18 +89,28 @@ describe('presets and trainer messages', () => {
     mkdirSync(join(root, 'native', 'build'), { recursive: true });
     writeFileSync(join(dir, 'big.flags'), '--hidden-size=512\n--num-layers=8\n');
     writeFileSync(join(dir, 'small.flags'), '--hidden-size=64\n--num-layers=2\n');
-    expect(presetsDir(join(root, 'native', 'build', 'moetrain'), null, {})).toBe(join(root, 'native', 'build', '..', '..', 'resources', 'presets'));
+    expect(presetsDir(join(root, 'native', 'build', 'moetrain'), null, {})).toBe(
+      join(root, 'native', 'build', '..', '..', 'resources', 'presets'),
+    );
     expect(presetsDir('/nowhere/bin/moetrain', null, { MOETRAIN_PRESETS: dir })).toBe(dir);
     expect(presetsDir('/nowhere/bin/moetrain', null, {})).toBeNull();
     expect((await listPresets(dir)).map((p) => p.name)).toEqual(['small', 'big']);
   });
 
   it('parses the one-line error of an older trainer', () => {
-    expect(issueFromStderr('moetrain config: error: --lr: value \'0\' (command line) is out of range (0, 10]; choose a value in (0, 10]\n')).toEqual({
+    expect(
+      issueFromStderr(
+        "moetrain config: error: --lr: value '0' (command line) is out of range (0, 10]; choose a value in (0, 10]\n",
+      ),
+    ).toEqual({
       flag: 'lr',
       message: "value '0' (command line) is out of range (0, 10]",
       hint: 'choose a value in (0, 10]',
     });
-    expect(issueFromStderr('moetrain config: error: unknown preset "x"')).toEqual({ flag: null, message: 'unknown preset "x"', hint: null });
+    expect(issueFromStderr('moetrain config: error: unknown preset "x"')).toEqual({
+      flag: null,
+      message: 'unknown preset "x"',
+      hint: null,
+    });
   });
 });

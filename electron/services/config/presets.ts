@@ -7,7 +7,11 @@ import type { PresetInfo } from '../../contract/config.js';
  * The presets directory the local trainer reads, found the way it finds it (docs/trainer-cli.md,
  * "Presets"): $MOETRAIN_PRESETS, else `<binary dir>/../../resources/presets`, else the source tree's.
  */
-export function presetsDir(trainerPath: string, sourceRoot: string | null, env: NodeJS.ProcessEnv = process.env): string | null {
+export function presetsDir(
+  trainerPath: string,
+  sourceRoot: string | null,
+  env: NodeJS.ProcessEnv = process.env,
+): string | null {
   const candidates = [
     env.MOETRAIN_PRESETS,
     join(dirname(trainerPath), '..', '..', 'resources', 'presets'),

@@ -7,7 +7,18 @@ describe('the plan of a run with a data phase 2 (real trainer)', () => {
   const base = { device: 'cpu', 'max-steps': '40', 'warmup-steps': '2', 'decay-steps': '10' };
 
   it('reports the phase-2 start step: given, or the decay start, or none without a phase 2', async () => {
-    const given = await planWithTrainer(run, 'jetmoe-tiny', { ...base, 'data-mix': 'synthetic:arithmetic=1', 'data-mix-phase2': 'synthetic:copy=1', 'phase2-start-steps': '7' }, 1, 5);
+    const given = await planWithTrainer(
+      run,
+      'jetmoe-tiny',
+      {
+        ...base,
+        'data-mix': 'synthetic:arithmetic=1',
+        'data-mix-phase2': 'synthetic:copy=1',
+        'phase2-start-steps': '7',
+      },
+      1,
+      5,
+    );
     expect(given.ok && given.schedule?.phase2StartStep).toBe(7);
     const auto = await planWithTrainer(run, 'jetmoe-tiny', { ...base, 'data-mix-phase2': 'synthetic:copy=1' }, 1, 5);
     expect(auto.ok && auto.schedule?.phase2StartStep).toBe(auto.ok ? auto.schedule!.decayStartStep : -1);

@@ -33,13 +33,21 @@ function parseJson(text: string, what: string): unknown {
   try {
     return JSON.parse(text);
   } catch {
-    throw new ServiceError('trainer_failed', `\`moetrain ${what}\` printed something that is not JSON.`, 'Rebuild the trainer.');
+    throw new ServiceError(
+      'trainer_failed',
+      `\`moetrain ${what}\` printed something that is not JSON.`,
+      'Rebuild the trainer.',
+    );
   }
 }
 
 function issuesFrom(value: unknown): PlanIssue[] {
   if (!Array.isArray(value)) return [];
-  return value.map((e: Json) => ({ flag: str(e.flag), message: str(e.message) ?? 'invalid configuration', hint: str(e.hint) }));
+  return value.map((e: Json) => ({
+    flag: str(e.flag),
+    message: str(e.message) ?? 'invalid configuration',
+    hint: str(e.hint),
+  }));
 }
 
 /** Parses the trainer's one-line error `moetrain X: error: --flag: problem; fix` into an issue. */
@@ -63,7 +71,9 @@ export function parsePlan(raw: Json): PlanResult {
   const schedule = raw.schedule as Json | undefined;
   const memory = raw.memory as Json | undefined;
   const curve = Array.isArray(raw.lr_curve)
-    ? (raw.lr_curve as unknown[]).filter((p): p is [number, number] => Array.isArray(p) && p.length === 2).map(([s, lr]) => [Number(s), Number(lr)] as [number, number])
+    ? (raw.lr_curve as unknown[])
+        .filter((p): p is [number, number] => Array.isArray(p) && p.length === 2)
+        .map(([s, lr]) => [Number(s), Number(lr)] as [number, number])
     : null;
   return {
     ok: true,
@@ -130,7 +140,8 @@ export async function planWithTrainer(
   const args = planArgs(preset, overrides);
   const r = await run(['plan', ...args, `--world-size=${worldSize}`, `--curve-points=${curvePoints}`, '--json']);
   if (!unknownSubcommand(r)) {
-    if (r.code === 0 || (r.code === 2 && r.stdout.trim().startsWith('{'))) return parsePlan(parseJson(r.stdout, 'plan') as Json);
+    if (r.code === 0 || (r.code === 2 && r.stdout.trim().startsWith('{')))
+      return parsePlan(parseJson(r.stdout, 'plan') as Json);
     if (r.code === 2) return { ok: false, errors: [issueFromStderr(r.stderr)] };
     throw failed('plan', r);
   }
@@ -172,7 +183,11 @@ export async function planWithTrainer(
 
 function failed(what: string, r: CommandResult): ServiceError {
   const tail = r.stderr.trim().split('\n').slice(-3).join(' ');
-  return new ServiceError('trainer_failed', `\`moetrain ${what}\` failed (exit ${r.code ?? r.signal}): ${tail}`, 'Rebuild the trainer.');
+  return new ServiceError(
+    'trainer_failed',
+    `\`moetrain ${what}\` failed (exit ${r.code ?? r.signal}): ${tail}`,
+    'Rebuild the trainer.',
+  );
 }
 
 /** The trainer's flag registry; empty from a trainer without `moetrain flags`. */

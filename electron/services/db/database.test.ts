@@ -13,7 +13,9 @@ const updateCommand = 'npm run db:snapshot';
 /** The schema as SQLite reports it, in a stable order: what the snapshot file holds. */
 function schemaDump(db: Db): string {
   const rows = db
-    .prepare("SELECT type, name, sql FROM sqlite_master WHERE sql IS NOT NULL AND name NOT LIKE 'sqlite_%' ORDER BY type, name")
+    .prepare(
+      "SELECT type, name, sql FROM sqlite_master WHERE sql IS NOT NULL AND name NOT LIKE 'sqlite_%' ORDER BY type, name",
+    )
     .all() as { type: string; name: string; sql: string }[];
   const version = db.pragma('user_version', { simple: true }) as number;
   return [`-- user_version ${version}`, ...rows.map((r) => `-- ${r.type} ${r.name}\n${r.sql};`)].join('\n\n') + '\n';
@@ -45,7 +47,10 @@ describe('openDatabase', () => {
     expect(db.pragma('journal_mode', { simple: true })).toBe('wal');
     expect(db.pragma('foreign_keys', { simple: true })).toBe(1);
     expect(db.pragma('synchronous', { simple: true })).toBe(1);
-    expect(db.prepare("SELECT kind, name FROM nodes WHERE id = 'local'").get()).toEqual({ kind: 'local', name: 'This machine' });
+    expect(db.prepare("SELECT kind, name FROM nodes WHERE id = 'local'").get()).toEqual({
+      kind: 'local',
+      name: 'This machine',
+    });
     db.close();
   });
 
@@ -54,29 +59,42 @@ describe('openDatabase', () => {
     for (let at = 1; at < all.length; at++) {
       const path = freshPath();
       const old = openDatabase(path, { migrations: all.slice(0, at) }).db;
-      old.prepare(
-        "INSERT INTO nodes (id, kind, name, host, port, username, created_at, updated_at) VALUES ('n-1', 'ssh', 'gpu box', 'gpu1', 2222, 'me', 1, 1)",
-      ).run();
-      old.prepare(
-        `INSERT INTO runs (id, name, node_id, state, remote_dir, created_at, tags, notes)
+      old
+        .prepare(
+          "INSERT INTO nodes (id, kind, name, host, port, username, created_at, updated_at) VALUES ('n-1', 'ssh', 'gpu box', 'gpu1', 2222, 'me', 1, 1)",
+        )
+        .run();
+      old
+        .prepare(
+          `INSERT INTO runs (id, name, node_id, state, remote_dir, created_at, tags, notes)
          VALUES ('r-20261129-a1b2c3', 'first', 'n-1', 'stopped', '/home/me/.moe-workbench/runs/r-20261129-a1b2c3', 2, '["x"]', 'n')`,
-      ).run();
+        )
+        .run();
       old.prepare("INSERT INTO attempts (run_id, attempt, exit_code) VALUES ('r-20261129-a1b2c3', 1, 0)").run();
-      old.prepare(
-        "INSERT INTO checkpoints (run_id, attempt, step, path) VALUES ('r-20261129-a1b2c3', 1, 400, 'checkpoints/step-00000400')",
-      ).run();
+      old
+        .prepare(
+          "INSERT INTO checkpoints (run_id, attempt, step, path) VALUES ('r-20261129-a1b2c3', 1, 400, 'checkpoints/step-00000400')",
+        )
+        .run();
       old.close();
 
       const { db, fromVersion, toVersion, backupPath } = openDatabase(path);
       expect([fromVersion, toVersion]).toEqual([at, all.length]);
       expect(db.prepare("SELECT name, host, port, username FROM nodes WHERE id = 'n-1'").get()).toEqual({
-        name: 'gpu box', host: 'gpu1', port: 2222, username: 'me',
+        name: 'gpu box',
+        host: 'gpu1',
+        port: 2222,
+        username: 'me',
       });
       expect(db.prepare('SELECT id, name, state, tags, notes FROM runs').all()).toEqual([
         { id: 'r-20261129-a1b2c3', name: 'first', state: 'stopped', tags: '["x"]', notes: 'n' },
       ]);
-      expect(db.prepare('SELECT step, path FROM checkpoints').all()).toEqual([{ step: 400, path: 'checkpoints/step-00000400' }]);
-      expect(db.prepare('SELECT version FROM schema_migrations ORDER BY version').pluck().all()).toEqual(all.map((m) => m.version));
+      expect(db.prepare('SELECT step, path FROM checkpoints').all()).toEqual([
+        { step: 400, path: 'checkpoints/step-00000400' },
+      ]);
+      expect(db.prepare('SELECT version FROM schema_migrations ORDER BY version').pluck().all()).toEqual(
+        all.map((m) => m.version),
+      );
       checkIntegrity(db, path);
       expect(db.pragma('foreign_key_check')).toEqual([]);
       db.close();
@@ -95,7 +113,9 @@ describe('openDatabase', () => {
     const all = loadMigrations();
     const { db } = openDatabase(path);
     const future = all.length + 1;
-    db.prepare("INSERT INTO schema_migrations (version, name, sha256, applied_at) VALUES (?, '0099_from_the_future', 'x', 0)").run(future);
+    db.prepare(
+      "INSERT INTO schema_migrations (version, name, sha256, applied_at) VALUES (?, '0099_from_the_future', 'x', 0)",
+    ).run(future);
     db.pragma(`user_version = ${future}`);
     db.close();
     expect(() => openDatabase(path)).toThrow(/does not know.*\n?|newer/);
@@ -114,7 +134,11 @@ describe('openDatabase', () => {
     const path = freshPath();
     openDatabase(path).db.close();
     const all = loadMigrations();
-    const broken = { version: all.length + 1, name: `${String(all.length + 1).padStart(4, '0')}_broken`, sql: 'CREATE TABLE half (a); SELECT * FROM no_such_table;' };
+    const broken = {
+      version: all.length + 1,
+      name: `${String(all.length + 1).padStart(4, '0')}_broken`,
+      sql: 'CREATE TABLE half (a); SELECT * FROM no_such_table;',
+    };
     expect(() => openDatabase(path, { migrations: [...all, broken] })).toThrow(/broken.*rolled back/);
     const db = new Database(path, { readonly: true });
     expect(db.pragma('user_version', { simple: true })).toBe(all.length);

@@ -66,18 +66,16 @@ export function openDatabase(path: string, options: OpenDatabaseOptions = {}): O
   }
 }
 
-function migrate(
-  db: Db,
-  path: string,
-  migrations: Migration[],
-  keepBackups: number,
-): Omit<OpenedDatabase, 'db'> {
+function migrate(db: Db, path: string, migrations: Migration[], keepBackups: number): Omit<OpenedDatabase, 'db'> {
   const fromVersion = db.pragma('user_version', { simple: true }) as number;
   const known = migrations.length;
   const hasBookkeeping =
     db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'schema_migrations'").get() !== undefined;
   const applied = hasBookkeeping
-    ? (db.prepare('SELECT version, name FROM schema_migrations ORDER BY version').all() as { version: number; name: string }[])
+    ? (db.prepare('SELECT version, name FROM schema_migrations ORDER BY version').all() as {
+        version: number;
+        name: string;
+      }[])
     : [];
   const unknown = applied.filter((row) => migrations[row.version - 1]?.name !== row.name);
   if (fromVersion > known || unknown.length > 0) {
@@ -116,7 +114,9 @@ function migrate(
       throw new ServiceError(
         'storage_failed',
         `Migration ${m.name} of ${path} failed and was rolled back (schema stays at version ${m.version - 1}): ${(err as Error).message}`,
-        backupPath ? `The copy taken before migrating is ${backupPath}.` : 'Move the file away to start with an empty database.',
+        backupPath
+          ? `The copy taken before migrating is ${backupPath}.`
+          : 'Move the file away to start with an empty database.',
       );
     }
   }
@@ -124,7 +124,11 @@ function migrate(
 }
 
 /** Throws when SQLite's own check of the file fails. */
-export function checkIntegrity(db: Db, path: string, pragma: 'quick_check' | 'integrity_check' = 'integrity_check'): void {
+export function checkIntegrity(
+  db: Db,
+  path: string,
+  pragma: 'quick_check' | 'integrity_check' = 'integrity_check',
+): void {
   const rows = db.pragma(pragma) as Record<string, string>[];
   const messages = rows.map((r) => Object.values(r)[0]);
   if (messages.length !== 1 || messages[0] !== 'ok') {

@@ -1,5 +1,6 @@
 /** One `[build] <phase>: <message>` line of native/scripts/build.sh, or its error line. */
-export type BuildLine = { kind: 'progress'; phase: string; message: string } | { kind: 'error'; what: string; fix: string | null };
+export type BuildLine =
+  { kind: 'progress'; phase: string; message: string } | { kind: 'error'; what: string; fix: string | null };
 
 /** Parses a line of the build script's output protocol; null for any other line. */
 export function parseBuildLine(line: string): BuildLine | null {

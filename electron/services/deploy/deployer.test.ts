@@ -16,7 +16,13 @@ function setup(mode: 'copy' | 'in-place', root = sourceTree()) {
   const { db, dir } = openTestStore();
   const store = new DeploymentStore(db);
   const progress: DeployProgress[] = [];
-  const deployer = new Deployer({ store, sourceRoot: root, localMode: mode, localCopyBase: dir, onProgress: (p) => progress.push(p) });
+  const deployer = new Deployer({
+    store,
+    sourceRoot: root,
+    localMode: mode,
+    localCopyBase: dir,
+    onProgress: (p) => progress.push(p),
+  });
   const profile = new NodeStore(db).get('local');
   return { root, dir, store, progress, deployer, profile, node: new LocalNode() };
 }
@@ -25,7 +31,12 @@ describe('collectTrainerSources', () => {
   it('hashes native/ without build outputs, plus the presets', () => {
     const root = sourceTree();
     const a = collectTrainerSources(root);
-    expect(a.files.map((f) => f.rel)).toEqual(['native/NONCE', 'native/scripts/build.sh', 'native/src/main.cpp', 'resources/presets/tiny.flags']);
+    expect(a.files.map((f) => f.rel)).toEqual([
+      'native/NONCE',
+      'native/scripts/build.sh',
+      'native/src/main.cpp',
+      'resources/presets/tiny.flags',
+    ]);
     writeFileSync(join(root, 'native', 'build', 'junk.o'), 'changed build output');
     expect(collectTrainerSources(root).hash).toBe(a.hash);
     writeFileSync(join(root, 'resources', 'presets', 'tiny.flags'), '--hidden-size=128\n');
@@ -50,7 +61,13 @@ describe('Deployer', () => {
 
     progress.length = 0;
     const second = await deployer.deploy(node, profile, false);
-    expect(second).toMatchObject({ status: 'ready', uploaded: false, built: false, trainerHash: first.trainerHash, facts: first.facts });
+    expect(second).toMatchObject({
+      status: 'ready',
+      uploaded: false,
+      built: false,
+      trainerHash: first.trainerHash,
+      facts: first.facts,
+    });
     expect(progress.map((p) => p.phase)).toEqual(['hash', 'check', 'done']);
     expect(statSync(binary).mtimeMs).toBe(builtAt);
   });
@@ -72,7 +89,12 @@ describe('Deployer', () => {
     expect((err as ServiceError).message).toBe('Building the trainer on "This machine" failed: cmake is not installed');
     expect((err as ServiceError).hint).toBe('install CMake 3.25 or newer (apt-get install -y cmake)');
     const [failed] = store.list('local');
-    expect(failed).toMatchObject({ status: 'failed', uploaded: true, built: false, error: { message: (err as Error).message } });
+    expect(failed).toMatchObject({
+      status: 'failed',
+      uploaded: true,
+      built: false,
+      error: { message: (err as Error).message },
+    });
     expect(failed!.buildLogTail).toContain('[build] error: cmake is not installed');
   });
 
@@ -90,8 +112,16 @@ describe('Deployer', () => {
 
 describe('parseBuildLine', () => {
   it('reads progress and error lines of the build protocol', () => {
-    expect(parseBuildLine('[build] compile: 42% Building CXX object')).toEqual({ kind: 'progress', phase: 'compile', message: '42% Building CXX object' });
-    expect(parseBuildLine('[build] error: nvcc 12.4 is missing — install the CUDA toolkit')).toEqual({ kind: 'error', what: 'nvcc 12.4 is missing', fix: 'install the CUDA toolkit' });
+    expect(parseBuildLine('[build] compile: 42% Building CXX object')).toEqual({
+      kind: 'progress',
+      phase: 'compile',
+      message: '42% Building CXX object',
+    });
+    expect(parseBuildLine('[build] error: nvcc 12.4 is missing — install the CUDA toolkit')).toEqual({
+      kind: 'error',
+      what: 'nvcc 12.4 is missing',
+      fix: 'install the CUDA toolkit',
+    });
     expect(parseBuildLine('-- Configuring done')).toBeNull();
   });
 });

@@ -90,13 +90,21 @@ export class Deployer {
     let uploaded = false;
     let built = false;
     try {
-      progress('hash', `trainer sources ${sources.hash.slice(0, 12)} (${sources.files.length} files, ${sources.bytes} bytes)`);
+      progress(
+        'hash',
+        `trainer sources ${sources.hash.slice(0, 12)} (${sources.files.length} files, ${sources.bytes} bytes)`,
+      );
       const inPlace = loc.dir === this.o.sourceRoot;
       const state = await this.check(node, loc, inPlace);
-      progress('check', `${state.hasSources ? 'sources present' : 'sources missing'}, ${state.built ? 'built' : 'not built'} on ${profile.name}`);
+      progress(
+        'check',
+        `${state.hasSources ? 'sources present' : 'sources missing'}, ${state.built ? 'built' : 'not built'} on ${profile.name}`,
+      );
       // In place the sources are the checkout itself: never copy over (let alone replace) it.
       if (!inPlace && (!state.hasSources || force)) {
-        await this.upload(node, sources, loc, (transferred, total) => progress('upload', `uploading ${total} bytes`, { transferred, total }));
+        await this.upload(node, sources, loc, (transferred, total) =>
+          progress('upload', `uploading ${total} bytes`, { transferred, total }),
+        );
         uploaded = true;
       }
       if (!state.built || uploaded || force) {
@@ -111,17 +119,40 @@ export class Deployer {
       const reuse = !uploaded && !built ? this.o.store.readyWithHash(profile.id, sources.hash) : null;
       const facts = reuse?.facts ?? (await this.verify(node, loc));
       const gpus = reuse ? reuse.gpus : await this.gpus(node);
-      progress('done', uploaded || built ? `trainer ${facts.moetrain} ready on ${profile.name}` : `${profile.name} is up to date`);
-      return this.o.store.finish(dep.id, { status: 'ready', uploaded, built, logTail: log.join('\n') || null, facts: { ...facts, gpus } });
+      progress(
+        'done',
+        uploaded || built ? `trainer ${facts.moetrain} ready on ${profile.name}` : `${profile.name} is up to date`,
+      );
+      return this.o.store.finish(dep.id, {
+        status: 'ready',
+        uploaded,
+        built,
+        logTail: log.join('\n') || null,
+        facts: { ...facts, gpus },
+      });
     } catch (err) {
-      const e = err instanceof ServiceError ? err : new ServiceError('remote_failed', `Deploy to "${profile.name}" failed: ${(err as Error).message}`);
+      const e =
+        err instanceof ServiceError
+          ? err
+          : new ServiceError('remote_failed', `Deploy to "${profile.name}" failed: ${(err as Error).message}`);
       progress('failed', e.hint ? `${e.message} — ${e.hint}` : e.message);
-      this.o.store.finish(dep.id, { status: 'failed', uploaded, built, logTail: log.join('\n') || null, message: e.message, hint: e.hint ?? null });
+      this.o.store.finish(dep.id, {
+        status: 'failed',
+        uploaded,
+        built,
+        logTail: log.join('\n') || null,
+        message: e.message,
+        hint: e.hint ?? null,
+      });
       throw e;
     }
   }
 
-  private async check(node: NodeHandle, loc: TrainerLocation, inPlace: boolean): Promise<{ hasSources: boolean; built: boolean }> {
+  private async check(
+    node: NodeHandle,
+    loc: TrainerLocation,
+    inPlace: boolean,
+  ): Promise<{ hasSources: boolean; built: boolean }> {
     const t = shellQuote(loc.dir);
     const script = `T=${t}
 [ -f "$T/SOURCE_HASH" ] && echo "sources=$(cat "$T/SOURCE_HASH")"
@@ -133,7 +164,12 @@ true`;
     return { hasSources, built: text.includes(`built=${loc.hash}`) };
   }
 
-  private async upload(node: NodeHandle, sources: TrainerSources, loc: TrainerLocation, onProgress: (sent: number, total: number) => void): Promise<void> {
+  private async upload(
+    node: NodeHandle,
+    sources: TrainerSources,
+    loc: TrainerLocation,
+    onProgress: (sent: number, total: number) => void,
+  ): Promise<void> {
     if (loc.dir === this.o.sourceRoot) throw new Error('refusing to replace the source tree with a copy of itself');
     const archive = await tarSources(sources);
     onProgress(0, archive.length);
@@ -158,7 +194,13 @@ mv "$TMP" "$T"`;
     onProgress(archive.length, archive.length);
   }
 
-  private async build(node: NodeHandle, profile: NodeProfile, loc: TrainerLocation, inPlace: boolean, onLine: (line: string) => void): Promise<void> {
+  private async build(
+    node: NodeHandle,
+    profile: NodeProfile,
+    loc: TrainerLocation,
+    inPlace: boolean,
+    onLine: (line: string) => void,
+  ): Promise<void> {
     const argv = ['bash', posix.join(loc.dir, 'native', 'scripts', 'build.sh')];
     // In place, keep the checkout's configuration (with tests); elsewhere only the binary is needed.
     if (!inPlace) argv.push('--no-tests');
@@ -169,11 +211,20 @@ mv "$TMP" "$T"`;
       if (parsed?.kind === 'error') error = { what: parsed.what, fix: parsed.fix };
       onLine(line);
     });
-    const r = await node.exec(argv, { onStdout: (b) => lines.push(b), onStderr: (b) => lines.push(b), timeoutMs: 3 * 3600_000 });
+    const r = await node.exec(argv, {
+      onStdout: (b) => lines.push(b),
+      onStderr: (b) => lines.push(b),
+      timeoutMs: 3 * 3600_000,
+    });
     lines.end();
     if (r.code !== 0) {
       const found = error as { what: string; fix: string | null } | null;
-      if (found) throw new ServiceError('remote_failed', `Building the trainer on "${profile.name}" failed: ${found.what}`, found.fix ?? undefined);
+      if (found)
+        throw new ServiceError(
+          'remote_failed',
+          `Building the trainer on "${profile.name}" failed: ${found.what}`,
+          found.fix ?? undefined,
+        );
       throw new ServiceError(
         'remote_failed',
         `Building the trainer on "${profile.name}" failed (exit ${r.code ?? r.signal}).`,
@@ -186,9 +237,20 @@ mv "$TMP" "$T"`;
   /** The node's GPUs and driver (nvidia-smi), when it has any. */
   private async gpus(node: NodeHandle): Promise<GpuInfo[]> {
     const r = await node
-      .exec(['sh', '-c', 'command -v nvidia-smi >/dev/null 2>&1 && nvidia-smi --query-gpu=name,memory.total,driver_version --format=csv,noheader || true'], { timeoutMs: 60_000 })
+      .exec(
+        [
+          'sh',
+          '-c',
+          'command -v nvidia-smi >/dev/null 2>&1 && nvidia-smi --query-gpu=name,memory.total,driver_version --format=csv,noheader || true',
+        ],
+        { timeoutMs: 60_000 },
+      )
       .catch(() => null);
-    const lines = r?.stdout.toString('utf8').split('\n').filter((l) => l.trim()) ?? [];
+    const lines =
+      r?.stdout
+        .toString('utf8')
+        .split('\n')
+        .filter((l) => l.trim()) ?? [];
     return parseGpuLines(lines);
   }
 

@@ -53,7 +53,9 @@ export class DeploymentStore {
            build_log_tail = @logTail, error_message = @message, error_hint = @hint, facts = @facts WHERE id = @id`,
       ),
       get: db.prepare('SELECT * FROM deployments WHERE id = ?'),
-      list: db.prepare('SELECT * FROM deployments WHERE (@nodeId IS NULL OR node_id = @nodeId) ORDER BY id DESC LIMIT 200'),
+      list: db.prepare(
+        'SELECT * FROM deployments WHERE (@nodeId IS NULL OR node_id = @nodeId) ORDER BY id DESC LIMIT 200',
+      ),
       latestReady: db.prepare(
         "SELECT * FROM deployments WHERE node_id = ? AND status = 'ready' ORDER BY id DESC LIMIT 1",
       ),

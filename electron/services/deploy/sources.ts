@@ -22,7 +22,8 @@ export interface TrainerSources {
 
 // Build outputs and caches inside native/ that are not sources.
 const skipDirs = new Set(['.git', '.cache', '__pycache__', 'node_modules', 'CMakeFiles', '.pytest_cache']);
-const isBuildDir = (name: string): boolean => name === 'build' || name.startsWith('build-') || name.startsWith('cmake-build');
+const isBuildDir = (name: string): boolean =>
+  name === 'build' || name.startsWith('build-') || name.startsWith('cmake-build');
 
 function walk(root: string, dir: string, out: SourceFile[], topLevel: boolean): void {
   for (const entry of readdirSync(dir, { withFileTypes: true })) {
@@ -33,7 +34,12 @@ function walk(root: string, dir: string, out: SourceFile[], topLevel: boolean): 
     } else if (entry.isFile()) {
       if (entry.name.endsWith('.pyc') || entry.name.endsWith('~')) continue;
       const st = statSync(abs);
-      out.push({ rel: relative(root, abs).split(sep).join('/'), abs, size: st.size, executable: (st.mode & 0o111) !== 0 });
+      out.push({
+        rel: relative(root, abs).split(sep).join('/'),
+        abs,
+        size: st.size,
+        executable: (st.mode & 0o111) !== 0,
+      });
     }
   }
 }

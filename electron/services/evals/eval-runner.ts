@@ -45,18 +45,41 @@ function lastJson(r: ExecResult, what: string): Record<string, unknown> {
   } catch {
     // reported below
   }
-  throw new ServiceError('trainer_failed', `${what} did not print a JSON result: ${tail(r)}`, 'Run the command on the node by hand to see what it says.');
+  throw new ServiceError(
+    'trainer_failed',
+    `${what} did not print a JSON result: ${tail(r)}`,
+    'Run the command on the node by hand to see what it says.',
+  );
 }
 
 /** `moetrain eval --json`: loss and perplexity overall and per data domain. */
-export async function runNative(node: NodeHandle, tools: EvalTools, checkpoint: CheckpointInfo, job: StoredJob, runValTokens: number, progress: Progress): Promise<EvalOutcome> {
+export async function runNative(
+  node: NodeHandle,
+  tools: EvalTools,
+  checkpoint: CheckpointInfo,
+  job: StoredJob,
+  runValTokens: number,
+  progress: Progress,
+): Promise<EvalOutcome> {
   const valTokens = job.limit ?? (runValTokens > 0 ? null : defaultValTokens);
-  const argv = [tools.trainer, 'eval', '--checkpoint', checkpoint.remotePath, '--json', ...(valTokens ? [`--val-tokens=${valTokens}`] : [])];
+  const argv = [
+    tools.trainer,
+    'eval',
+    '--checkpoint',
+    checkpoint.remotePath,
+    '--json',
+    ...(valTokens ? [`--val-tokens=${valTokens}`] : []),
+  ];
   progress('evaluate', `moetrain eval on step ${checkpoint.step}`);
   const r = await node.exec(argv, { timeoutMs: 6 * 3_600_000, ...(tools.signal ? { signal: tools.signal } : {}) });
   if (r.code !== 0) {
-    throw new ServiceError('trainer_failed', `\`moetrain eval\` exited with ${r.code ?? r.signal}: ${tail(r)}`,
-      r.code === 2 ? 'Fix the option it names (a --val-tokens limit, or validation data).' : 'Verify the checkpoint (`moewb checkpoints verify`).');
+    throw new ServiceError(
+      'trainer_failed',
+      `\`moetrain eval\` exited with ${r.code ?? r.signal}: ${tail(r)}`,
+      r.code === 2
+        ? 'Fix the option it names (a --val-tokens limit, or validation data).'
+        : 'Verify the checkpoint (`moewb checkpoints verify`).',
+    );
   }
   const out = lastJson(r, '`moetrain eval --json`');
   const scores: Score[] = [];
@@ -67,7 +90,11 @@ export async function runNative(node: NodeHandle, tools: EvalTools, checkpoint: 
   add('native', out.loss);
   const byDomain = (out.by_domain ?? {}) as Record<string, unknown>;
   for (const [domain, loss] of Object.entries(byDomain)) add(`native/${domain}`, loss);
-  return { scores, output: r.stdout.toString('utf8').trim(), message: `loss ${typeof out.loss === 'number' ? out.loss.toFixed(4) : 'n/a'} over ${String(out.tokens_evaluated)} tokens, ${Object.keys(byDomain).length} domains` };
+  return {
+    scores,
+    output: r.stdout.toString('utf8').trim(),
+    message: `loss ${typeof out.loss === 'number' ? out.loss.toFixed(4) : 'n/a'} over ${String(out.tokens_evaluated)} tokens, ${Object.keys(byDomain).length} domains`,
+  };
 }
 
 /** A Python with lm-evaluation-harness on the node: the configured one, else the managed venv, else python3. */
@@ -77,21 +104,42 @@ async function findPython(node: NodeHandle, configured: string | null): Promise<
     'for p in "${XDG_CACHE_HOME:-$HOME/.cache}"/moe-workbench/venv-torch-*/bin/python; do [ -x "$p" ] && { echo "$p"; exit 0; }; done; command -v python3';
   const r = await node.exec(['sh', '-c', script], { timeoutMs: 30_000 });
   const found = r.stdout.toString('utf8').trim().split('\n')[0];
-  if (!found) throw new ServiceError('unavailable', 'There is no Python on the node to run lm-evaluation-harness.', "Set the node's Python (a venv with torch and lm-eval).");
+  if (!found)
+    throw new ServiceError(
+      'unavailable',
+      'There is no Python on the node to run lm-evaluation-harness.',
+      "Set the node's Python (a venv with torch and lm-eval).",
+    );
   return found;
 }
 
 /** `moetrain export-hf` into `<run-dir>/exports/step-N` (kept for the next evaluation), then lm_eval_run.py. */
-export async function runLmEval(node: NodeHandle, tools: EvalTools, checkpoint: CheckpointInfo, runDir: string, job: StoredJob, device: string, progress: Progress): Promise<EvalOutcome> {
+export async function runLmEval(
+  node: NodeHandle,
+  tools: EvalTools,
+  checkpoint: CheckpointInfo,
+  runDir: string,
+  job: StoredJob,
+  device: string,
+  progress: Progress,
+): Promise<EvalOutcome> {
   const out = posix.join(runDir, 'exports', posix.basename(checkpoint.remotePath));
   const marker = posix.join(out, 'model.safetensors');
   if ((await node.stat(marker)) === null || (await node.stat(posix.join(out, 'config.json'))) === null) {
     progress('export', `exporting step ${checkpoint.step} to ${out}`);
     await node.mkdirp(posix.dirname(out));
-    const r = await node.exec([tools.trainer, 'export-hf', '--checkpoint', checkpoint.remotePath, '--out', out, '--force'], { timeoutMs: 3_600_000, ...(tools.signal ? { signal: tools.signal } : {}) });
+    const r = await node.exec(
+      [tools.trainer, 'export-hf', '--checkpoint', checkpoint.remotePath, '--out', out, '--force'],
+      { timeoutMs: 3_600_000, ...(tools.signal ? { signal: tools.signal } : {}) },
+    );
     if (r.code !== 0) {
-      throw new ServiceError('trainer_failed', `\`moetrain export-hf\` exited with ${r.code ?? r.signal}: ${tail(r)}`,
-        r.code === 2 ? 'Fix the option it names.' : 'Verify the checkpoint (`moewb checkpoints verify`), or deploy a trainer with export-hf.');
+      throw new ServiceError(
+        'trainer_failed',
+        `\`moetrain export-hf\` exited with ${r.code ?? r.signal}: ${tail(r)}`,
+        r.code === 2
+          ? 'Fix the option it names.'
+          : 'Verify the checkpoint (`moewb checkpoints verify`), or deploy a trainer with export-hf.',
+      );
     }
   } else {
     progress('export', `reusing the export in ${out}`);
@@ -100,7 +148,16 @@ export async function runLmEval(node: NodeHandle, tools: EvalTools, checkpoint: 
   const resultFile = posix.join(runDir, 'evals', `job-${job.id}.json`);
   await node.mkdirp(posix.dirname(resultFile));
   const args = [
-    python, tools.lmEvalScript, '--model', out, '--tasks', job.tasks.join(','), '--device', device, '--output', resultFile,
+    python,
+    tools.lmEvalScript,
+    '--model',
+    out,
+    '--tasks',
+    job.tasks.join(','),
+    '--device',
+    device,
+    '--output',
+    resultFile,
     ...(job.limit ? ['--limit', String(job.limit)] : []),
     // Local task files need no downloads; offline mode keeps the harness from trying the network.
     ...(job.localTasksDir ? ['--include-path', job.localTasksDir, '--offline'] : []),
@@ -108,21 +165,38 @@ export async function runLmEval(node: NodeHandle, tools: EvalTools, checkpoint: 
   progress('evaluate', `lm-evaluation-harness: ${job.tasks.join(', ')}`);
   // HF_DATASETS_CACHE in the run directory: the harness's dataset cache stays with the run, writable.
   const script = `cd ${shellQuote(runDir)} && exec env HF_DATASETS_CACHE=${shellQuote(posix.join(runDir, 'evals', 'hf-datasets'))} ${args.map(shellQuote).join(' ')}`;
-  const r = await node.exec(['sh', '-c', script], { timeoutMs: 24 * 3_600_000, ...(tools.signal ? { signal: tools.signal } : {}) });
+  const r = await node.exec(['sh', '-c', script], {
+    timeoutMs: 24 * 3_600_000,
+    ...(tools.signal ? { signal: tools.signal } : {}),
+  });
   if (r.code !== 0) {
-    throw new ServiceError('trainer_failed', `lm-evaluation-harness exited with ${r.code ?? r.signal}: ${tail(r)}`,
-      r.code === 2 ? 'Install lm-eval into the Python the node uses (native/scripts/test_python_env.sh VENV --with-lm-eval).' : 'Check the task names (and --local-tasks folder).');
+    throw new ServiceError(
+      'trainer_failed',
+      `lm-evaluation-harness exited with ${r.code ?? r.signal}: ${tail(r)}`,
+      r.code === 2
+        ? 'Install lm-eval into the Python the node uses (native/scripts/test_python_env.sh VENV --with-lm-eval).'
+        : 'Check the task names (and --local-tasks folder).',
+    );
   }
   const summary = lastJson(r, 'lm_eval_run.py');
   const results = (summary.results ?? {}) as Record<string, Record<string, unknown>>;
   const scores: Score[] = [];
   for (const [task, metrics] of Object.entries(results)) {
     for (const [metric, value] of Object.entries(metrics)) {
-      if (typeof value === 'number' || value === null) scores.push({ task, metric, value: value !== null && Number.isFinite(value) ? value : null });
+      if (typeof value === 'number' || value === null)
+        scores.push({ task, metric, value: value !== null && Number.isFinite(value) ? value : null });
     }
   }
-  if (scores.length === 0) throw new ServiceError('trainer_failed', 'lm-evaluation-harness reported no scores.', 'Check the task names and the --limit.');
+  if (scores.length === 0)
+    throw new ServiceError(
+      'trainer_failed',
+      'lm-evaluation-harness reported no scores.',
+      'Check the task names and the --limit.',
+    );
   const nSamples = (summary.n_samples ?? {}) as Record<string, unknown>;
-  const head = Object.entries(results).map(([t, m]) => `${t} ${['acc_norm', 'acc', 'exact_match'].map((k) => (typeof m[k] === 'number' ? `${k}=${(m[k] as number).toFixed(4)}` : '')).find(Boolean) ?? ''} (n=${String(nSamples[t] ?? '?')})`);
+  const head = Object.entries(results).map(
+    ([t, m]) =>
+      `${t} ${['acc_norm', 'acc', 'exact_match'].map((k) => (typeof m[k] === 'number' ? `${k}=${(m[k] as number).toFixed(4)}` : '')).find(Boolean) ?? ''} (n=${String(nSamples[t] ?? '?')})`,
+  );
   return { scores, output: JSON.stringify({ summary, resultFile }), message: head.join('; ') };
 }

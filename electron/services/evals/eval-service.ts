@@ -67,13 +67,29 @@ export class EvalService {
   async run(checkpointId: number, options: EvalOptions, wait: boolean): Promise<EvalJob> {
     const checkpoint = this.d.checkpoints.get(checkpointId);
     if (checkpoint.status === 'deleted') {
-      throw new ServiceError('conflict', `Checkpoint step ${checkpoint.step} of run ${checkpoint.runId} was deleted.`, 'Evaluate a checkpoint that still exists (`moewb checkpoints list`).');
+      throw new ServiceError(
+        'conflict',
+        `Checkpoint step ${checkpoint.step} of run ${checkpoint.runId} was deleted.`,
+        'Evaluate a checkpoint that still exists (`moewb checkpoints list`).',
+      );
     }
     if (options.kind === 'lm-eval' && options.tasks.length === 0) {
-      throw new ServiceError('invalid_request', 'lm-eval needs at least one task.', 'Name tasks, e.g. --tasks arc_easy,hellaswag.');
+      throw new ServiceError(
+        'invalid_request',
+        'lm-eval needs at least one task.',
+        'Name tasks, e.g. --tasks arc_easy,hellaswag.',
+      );
     }
-    const job = this.queue({ checkpointId, runId: checkpoint.runId, kind: options.kind, tasks: options.kind === 'native' ? [] : options.tasks,
-      limit: options.limit ?? null, localTasksDir: options.localTasksDir ?? null, origin: 'manual', worker: process.pid }) as StoredJob;
+    const job = this.queue({
+      checkpointId,
+      runId: checkpoint.runId,
+      kind: options.kind,
+      tasks: options.kind === 'native' ? [] : options.tasks,
+      limit: options.limit ?? null,
+      localTasksDir: options.localTasksDir ?? null,
+      origin: 'manual',
+      worker: process.pid,
+    }) as StoredJob;
     if (wait) await this.done.get(job.id);
     return publicJob(this.d.store.get(job.id));
   }
@@ -92,8 +108,17 @@ export class EvalService {
       if (c.tokens === null) continue;
       const multiple = Math.floor(c.tokens / every.tokens) * every.tokens;
       if (c.status === 'complete' && multiple > 0 && multiple > previous) {
-        const job = this.queue({ checkpointId: c.id, runId, kind: every.kind, tasks: every.kind === 'native' ? [] : every.tasks,
-          limit: every.limit, localTasksDir: every.localTasksDir, origin: 'schedule', triggerTokens: multiple, worker: process.pid });
+        const job = this.queue({
+          checkpointId: c.id,
+          runId,
+          kind: every.kind,
+          tasks: every.kind === 'native' ? [] : every.tasks,
+          limit: every.limit,
+          localTasksDir: every.localTasksDir,
+          origin: 'schedule',
+          triggerTokens: multiple,
+          worker: process.pid,
+        });
         if (job) queued.push(publicJob(job));
       }
       previous = Math.max(previous, c.tokens);
@@ -107,7 +132,11 @@ export class EvalService {
       try {
         this.reference = JSON.parse(readFileSync(this.d.referencePath, 'utf8')) as EvalReference;
       } catch (err) {
-        throw new ServiceError('storage_failed', `Cannot read the reference scores ${this.d.referencePath}: ${(err as Error).message}`, 'Reinstall the workbench (resources/ is incomplete).');
+        throw new ServiceError(
+          'storage_failed',
+          `Cannot read the reference scores ${this.d.referencePath}: ${(err as Error).message}`,
+          'Reinstall the workbench (resources/ is incomplete).',
+        );
       }
     }
     return this.reference;
@@ -146,15 +175,28 @@ export class EvalService {
       const run = this.d.runs.get(job.runId);
       const node = await this.d.pool.get(run.nodeId);
       if ((await node.stat(posix.join(checkpoint.remotePath, 'COMPLETE'))) === null) {
-        throw new ServiceError('not_found', `Checkpoint step ${checkpoint.step} is no longer complete on its node (${checkpoint.remotePath}).`,
-          'Retention or a delete removed it; evaluate another checkpoint.');
+        throw new ServiceError(
+          'not_found',
+          `Checkpoint step ${checkpoint.step} is no longer complete on its node (${checkpoint.remotePath}).`,
+          'Retention or a delete removed it; evaluate another checkpoint.',
+        );
       }
-      if (this.closed) throw new ServiceError('unavailable', 'the workbench closed before this evaluation started; run it again');
+      if (this.closed)
+        throw new ServiceError('unavailable', 'the workbench closed before this evaluation started; run it again');
       const tools = { ...(await this.d.tools(node)), signal: this.abort.signal };
       const flags = (this.d.runs.configOf(run.id).flags ?? {}) as Record<string, unknown>;
-      const outcome = job.kind === 'native'
-        ? await runNative(node, tools, checkpoint, job, Number(flags['val-tokens'] ?? 0), progress)
-        : await runLmEval(node, tools, checkpoint, run.remoteDir, job, this.d.runs.deviceOf(run.id) === 'cuda' ? 'cuda' : 'cpu', progress);
+      const outcome =
+        job.kind === 'native'
+          ? await runNative(node, tools, checkpoint, job, Number(flags['val-tokens'] ?? 0), progress)
+          : await runLmEval(
+              node,
+              tools,
+              checkpoint,
+              run.remoteDir,
+              job,
+              this.d.runs.deviceOf(run.id) === 'cuda' ? 'cuda' : 'cpu',
+              progress,
+            );
       progress('store', `storing ${outcome.scores.length} scores`);
       this.d.store.saveScores(job, outcome.scores);
       job = this.d.store.setState(jobId, 'done', outcome.message, outcome.output);
@@ -162,7 +204,9 @@ export class EvalService {
     } catch (err) {
       const message = this.closed
         ? 'the workbench closed during this evaluation; run it again'
-        : err instanceof ServiceError && err.hint ? `${err.message} ${err.hint}` : (err as Error).message;
+        : err instanceof ServiceError && err.hint
+          ? `${err.message} ${err.hint}`
+          : (err as Error).message;
       job = this.d.store.setState(jobId, 'failed', message);
       progress('failed', message);
     }

@@ -165,7 +165,8 @@ export class EvalStore {
   /** One job, or not_found. */
   get(id: number): StoredJob {
     const row = this.stmts.get.get(id) as JobRow | undefined;
-    if (!row) throw new ServiceError('not_found', `There is no evaluation job ${id}.`, 'List the jobs (`moewb evals jobs`).');
+    if (!row)
+      throw new ServiceError('not_found', `There is no evaluation job ${id}.`, 'List the jobs (`moewb evals jobs`).');
     return toJob(row);
   }
 
@@ -195,27 +196,47 @@ export class EvalStore {
 
   /** Stored scores. */
   results(filter: { runId?: string; checkpointId?: number; kind?: EvalKind }): EvalResult[] {
-    return (this.stmts.results.all({ runId: filter.runId ?? null, checkpointId: filter.checkpointId ?? null, kind: filter.kind ?? null }) as ResultRow[]).map(toResult);
+    return (
+      this.stmts.results.all({
+        runId: filter.runId ?? null,
+        checkpointId: filter.checkpointId ?? null,
+        kind: filter.kind ?? null,
+      }) as ResultRow[]
+    ).map(toResult);
   }
 
   /** Checkpoints (rows) against (task, metric) columns; stderr metrics are left out of the columns. */
-  leaderboard(tasks: string[] | undefined, runIds: string[] | undefined): { columns: LeaderboardColumn[]; rows: LeaderboardRow[] } {
+  leaderboard(
+    tasks: string[] | undefined,
+    runIds: string[] | undefined,
+  ): { columns: LeaderboardColumn[]; rows: LeaderboardRow[] } {
     const all = (this.stmts.all.all() as ResultRow[]).filter(
-      (r) => !r.metric.endsWith('_stderr') && (!tasks || tasks.includes(r.task)) && (!runIds || runIds.includes(r.run_id)),
+      (r) =>
+        !r.metric.endsWith('_stderr') && (!tasks || tasks.includes(r.task)) && (!runIds || runIds.includes(r.run_id)),
     );
     const columns = new Map<string, LeaderboardColumn>();
     const rows = new Map<number, LeaderboardRow>();
     for (const r of all) {
       const key = `${r.task}/${r.metric}`;
-      if (!columns.has(key)) columns.set(key, { task: r.task, metric: r.metric, higherIsBetter: !lowerIsBetter.test(r.metric) });
+      if (!columns.has(key))
+        columns.set(key, { task: r.task, metric: r.metric, higherIsBetter: !lowerIsBetter.test(r.metric) });
       let row = rows.get(r.checkpoint_id);
       if (!row) {
-        row = { checkpointId: r.checkpoint_id, runId: r.run_id, runName: r.run_name, step: r.step, tokens: r.tokens, scores: {} };
+        row = {
+          checkpointId: r.checkpoint_id,
+          runId: r.run_id,
+          runName: r.run_name,
+          step: r.step,
+          tokens: r.tokens,
+          scores: {},
+        };
         rows.set(r.checkpoint_id, row);
       }
       row.scores[key] = r.value;
     }
-    const sorted = [...columns.values()].sort((a, b) => a.task.localeCompare(b.task) || a.metric.localeCompare(b.metric));
+    const sorted = [...columns.values()].sort(
+      (a, b) => a.task.localeCompare(b.task) || a.metric.localeCompare(b.metric),
+    );
     return { columns: sorted, rows: [...rows.values()] };
   }
 

@@ -25,7 +25,10 @@ export function evalsHandlers(service: EvalService, store: EvalStore, runs: RunS
       if (filter.runId) runs.get(filter.runId);
       return store.results(filter);
     },
-    'evals:leaderboard': async ({ tasks, runIds }) => ({ ...store.leaderboard(tasks, runIds), reference: service.referenceScores() }),
+    'evals:leaderboard': async ({ tasks, runIds }) => ({
+      ...store.leaderboard(tasks, runIds),
+      reference: service.referenceScores(),
+    }),
     'evals:series': async ({ runIds, task, metric }) => {
       const names = new Map(runIds.map((id) => [id, runs.get(id).name]));
       return store.series(runIds, (id) => names.get(id) ?? id, task, metric);

@@ -11,7 +11,9 @@ import { createWorkbench, type Workbench } from '../workbench.js';
 import { workbenchCalls } from '../../test-support/workbench-calls.js';
 
 // The managed venv (torch, transformers, lm-eval) the trainer build uses; see docs/evaluation.md.
-const python = process.env.MOE_WORKBENCH_EVAL_PYTHON ?? join(homedir(), '.cache', 'moe-workbench', 'venv-torch-2.13.0', 'bin', 'python');
+const python =
+  process.env.MOE_WORKBENCH_EVAL_PYTHON ??
+  join(homedir(), '.cache', 'moe-workbench', 'venv-torch-2.13.0', 'bin', 'python');
 
 let dataDir: string;
 let workbench: Workbench;
@@ -59,9 +61,16 @@ function writeTask(dir: string): number {
 
 beforeAll(() => {
   requireTrainer();
-  if (!existsSync(python)) throw new Error(`These tests need a Python with lm-eval at ${python} (set MOE_WORKBENCH_EVAL_PYTHON).`);
+  if (!existsSync(python))
+    throw new Error(`These tests need a Python with lm-eval at ${python} (set MOE_WORKBENCH_EVAL_PYTHON).`);
   dataDir = tempDir('moewb-lmeval-');
-  workbench = createWorkbench({ dataDir, trainerPath: trainerBinary, transport: 'cli', version: '0.0.0-test', evalPython: python });
+  workbench = createWorkbench({
+    dataDir,
+    trainerPath: trainerBinary,
+    transport: 'cli',
+    version: '0.0.0-test',
+    evalPython: python,
+  });
 });
 
 afterAll(async () => {
@@ -72,9 +81,22 @@ describe('lm-evaluation-harness on an exported checkpoint', { timeout: 300_000 }
   it('records the score the harness reports', async () => {
     const { run } = await call('runs:launch', {
       preset: 'jetmoe-tiny',
-      overrides: { 'micro-batch-size': '4', 'seq-len': '64', 'max-steps': '6', 'warmup-steps': '2', 'decay-steps': '2', 'val-every': '0', 'router-stats-every': '0' },
+      overrides: {
+        'micro-batch-size': '4',
+        'seq-len': '64',
+        'max-steps': '6',
+        'warmup-steps': '2',
+        'decay-steps': '2',
+        'val-every': '0',
+        'router-stats-every': '0',
+      },
     });
-    await waitFor('the run to complete', async () => isFinalState((await call('runs:refresh', { runId: run.id })).state), 120_000, 200);
+    await waitFor(
+      'the run to complete',
+      async () => isFinalState((await call('runs:refresh', { runId: run.id })).state),
+      120_000,
+      200,
+    );
     const [checkpoint] = await call('checkpoints:list', { runId: run.id });
     expect(checkpoint).toMatchObject({ step: 6, status: 'complete' });
 
@@ -82,7 +104,13 @@ describe('lm-evaluation-harness on an exported checkpoint', { timeout: 300_000 }
     const n = writeTask(tasks);
     const phases: EvalProgress['phase'][] = [];
     const off = workbench.events.on('evals:progress', (p) => phases.push(p.phase));
-    const job = await call('evals:run', { checkpointId: checkpoint!.id, kind: 'lm-eval', tasks: ['wb_mc'], localTasksDir: tasks, wait: true });
+    const job = await call('evals:run', {
+      checkpointId: checkpoint!.id,
+      kind: 'lm-eval',
+      tasks: ['wb_mc'],
+      localTasksDir: tasks,
+      wait: true,
+    });
     off();
     expect(job, job.message ?? '').toMatchObject({ state: 'done', kind: 'lm-eval', tasks: ['wb_mc'] });
     expect(phases).toEqual(['queued', 'export', 'evaluate', 'store', 'done']);
@@ -100,7 +128,9 @@ describe('lm-evaluation-harness on an exported checkpoint', { timeout: 300_000 }
     expect(acc?.value).toBe(harness.results.wb_mc?.['acc,none']);
     expect(stored.find((r) => r.metric === 'acc_stderr')?.value).toBe(harness.results.wb_mc?.['acc_stderr,none']);
     const board = await call('evals:leaderboard', { tasks: ['wb_mc'] });
-    expect(board.rows).toEqual([expect.objectContaining({ checkpointId: checkpoint!.id, scores: { 'wb_mc/acc': acc!.value } })]);
+    expect(board.rows).toEqual([
+      expect.objectContaining({ checkpointId: checkpoint!.id, scores: { 'wb_mc/acc': acc!.value } }),
+    ]);
     const series = await call('evals:series', { runIds: [run.id], task: 'wb_mc', metric: 'acc' });
     expect(series[0]?.points).toEqual([{ checkpointId: checkpoint!.id, step: 6, tokens: 6 * 256, value: acc!.value }]);
   });

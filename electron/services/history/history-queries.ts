@@ -45,13 +45,15 @@ export class HistoryQueries {
       sameKind: db.prepare(
         `SELECT r.key, r.id FROM runs r WHERE r.node_id = ? AND r.preset = ? ORDER BY r.created_at DESC LIMIT 20`,
       ),
-      recentTps: db.prepare(
-        `SELECT value FROM points WHERE run_key = ? AND archived = 0 AND value IS NOT NULL
+      recentTps: db
+        .prepare(
+          `SELECT value FROM points WHERE run_key = ? AND archived = 0 AND value IS NOT NULL
            AND series_id = (SELECT id FROM series WHERE name = 'train/tokens_per_s') ORDER BY step DESC LIMIT 50`,
-      ).pluck(),
-      header: db.prepare(
-        'SELECT header FROM attempts WHERE run_id = ? AND header IS NOT NULL ORDER BY attempt DESC LIMIT 1',
-      ).pluck(),
+        )
+        .pluck(),
+      header: db
+        .prepare('SELECT header FROM attempts WHERE run_id = ? AND header IS NOT NULL ORDER BY attempt DESC LIMIT 1')
+        .pluck(),
     };
   }
 
@@ -60,8 +62,11 @@ export class HistoryQueries {
     const lastByKey = new Map<number, LastValues>();
     for (const row of this.stmts.last.all({ key: null, limit }) as LastValues[]) lastByKey.set(row.run_key, row);
     const configByKey = new Map<number, string>();
-    for (const row of this.stmts.config.all(limit) as { key: number; config: string }[]) configByKey.set(row.key, row.config);
-    return this.runs.list(null, limit).map((run) => this.toHistoryRun(run, lastByKey.get(run.key), configByKey.get(run.key)));
+    for (const row of this.stmts.config.all(limit) as { key: number; config: string }[])
+      configByKey.set(row.key, row.config);
+    return this.runs
+      .list(null, limit)
+      .map((run) => this.toHistoryRun(run, lastByKey.get(run.key), configByKey.get(run.key)));
   }
 
   /** One run with its flags and newest metrics. */

@@ -10,7 +10,14 @@ import { LocalNode } from '../nodes/local-node.js';
 import { RunStore } from '../runs/run-store.js';
 import { HistoryQueries, median } from './history-queries.js';
 
-async function addRun(runs: RunStore, writer: IngestWriter, id: string, preset: string, steps: number, config: Record<string, unknown>): Promise<void> {
+async function addRun(
+  runs: RunStore,
+  writer: IngestWriter,
+  id: string,
+  preset: string,
+  steps: number,
+  config: Record<string, unknown>,
+): Promise<void> {
   const dir = tempDir('moewb-hist-');
   runs.create({
     id,
@@ -45,7 +52,9 @@ describe('history queries', () => {
     const a = list.find((r) => r.id === 'r-20261129-aaaaaa')!;
     const stored = (series: string, column = 'value'): unknown =>
       db
-        .prepare(`SELECT p.${column} FROM points p JOIN series s ON s.id = p.series_id WHERE s.name = ? AND p.run_key = ? ORDER BY p.step DESC LIMIT 1`)
+        .prepare(
+          `SELECT p.${column} FROM points p JOIN series s ON s.id = p.series_id WHERE s.name = ? AND p.run_key = ? ORDER BY p.step DESC LIMIT 1`,
+        )
         .pluck()
         .get(series, runs.get(a.id).key);
     expect(a.config).toEqual({ lr: 0.003, dtype: 'float32' });

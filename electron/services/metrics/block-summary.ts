@@ -64,7 +64,16 @@ export class BlockAccumulator {
 
   /** Hands the block (if any) to `out` and empties the accumulator. */
   handTo(seriesId: number, out: SummaryWriter): void {
-    if (this.block >= 0) out.push(seriesId, this.block, this.n, this.stepMin, this.stepMax, this.values > 0 ? this.min : Number.NaN, this.values > 0 ? this.max : Number.NaN);
+    if (this.block >= 0)
+      out.push(
+        seriesId,
+        this.block,
+        this.n,
+        this.stepMin,
+        this.stepMax,
+        this.values > 0 ? this.min : Number.NaN,
+        this.values > 0 ? this.max : Number.NaN,
+      );
     this.block = -1;
   }
 }
@@ -183,7 +192,22 @@ export class SummaryWriter {
           if (series >= 0) {
             const lo = Number.isNaN(min) ? null : min;
             const hi = Number.isNaN(max) ? null : max;
-            this.stmts.upsert.run(runKey, series, level, block, n, stepMin, stepMax, lo, hi, n, stepMin, stepMax, lo, hi);
+            this.stmts.upsert.run(
+              runKey,
+              series,
+              level,
+              block,
+              n,
+              stepMin,
+              stepMax,
+              lo,
+              hi,
+              n,
+              stepMin,
+              stepMax,
+              lo,
+              hi,
+            );
           }
           if (i < 0) break;
           series = s;

@@ -55,7 +55,8 @@ export class BucketAssembler {
 
   constructor(db: Db) {
     // The pieces are unpacked from JSON once into a materialised table (not once per row read).
-    const pieces = 'WITH j AS MATERIALIZED (SELECT value ->> 0 AS i, value ->> 1 AS a, value ->> 2 AS z FROM json_each(@pieces))';
+    const pieces =
+      'WITH j AS MATERIALIZED (SELECT value ->> 0 AS i, value ->> 1 AS a, value ->> 2 AS z FROM json_each(@pieces))';
     const blocks = (suffix: string) =>
       db.prepare(
         `${pieces} SELECT j.i, min(b.step_min${suffix}) AS step_min, max(b.step_max${suffix}) AS step_max,
@@ -110,7 +111,8 @@ export class BucketAssembler {
     };
     const blocks = scope.all ? this.stmts.blocksAll : this.stmts.blocks;
     for (const level of summaryLevels) {
-      if (pieces[level]!.length > 0) add(blocks.all({ ...scope, level, pieces: JSON.stringify(pieces[level]) }) as Part[]);
+      if (pieces[level]!.length > 0)
+        add(blocks.all({ ...scope, level, pieces: JSON.stringify(pieces[level]) }) as Part[]);
     }
     if (pieces[0]!.length > 0) add(this.stmts.rows.all({ ...scope, pieces: JSON.stringify(pieces[0]) }) as Part[]);
 
@@ -118,9 +120,18 @@ export class BucketAssembler {
     // and its tokens and time for charts plotted against those.
     const filled: number[] = [];
     for (let b = 0; b < n; b++) if (count[b]! > 0 && stepMax[b] !== null) filled.push(b);
-    const lastOf = new Map<number, { attempt: number; value: number | null; tokens: number | null; time: number | null }>();
+    const lastOf = new Map<
+      number,
+      { attempt: number; value: number | null; tokens: number | null; time: number | null }
+    >();
     const steps = JSON.stringify(filled.map((b) => [b, stepMax[b]]));
-    for (const r of this.stmts.last.all({ ...scope, steps }) as { i: number; attempt: number; value: number | null; tokens: number | null; time: number | null }[]) {
+    for (const r of this.stmts.last.all({ ...scope, steps }) as {
+      i: number;
+      attempt: number;
+      value: number | null;
+      tokens: number | null;
+      time: number | null;
+    }[]) {
       const seen = lastOf.get(r.i);
       if (!seen || r.attempt > seen.attempt) lastOf.set(r.i, r);
     }

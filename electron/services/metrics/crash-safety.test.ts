@@ -51,9 +51,13 @@ describe('ingestion under kill -9', () => {
     children.add(appender);
 
     const ingest = (watch: boolean): ChildProcess => {
-      const child = spawn(process.execPath, [cli, '--data-dir', dataDir, 'metrics', 'ingest', runId, ...(watch ? ['--watch', '--interval', '5'] : [])], {
-        stdio: ['ignore', 'pipe', 'pipe'],
-      });
+      const child = spawn(
+        process.execPath,
+        [cli, '--data-dir', dataDir, 'metrics', 'ingest', runId, ...(watch ? ['--watch', '--interval', '5'] : [])],
+        {
+          stdio: ['ignore', 'pipe', 'pipe'],
+        },
+      );
       children.add(child);
       return child;
     };
@@ -74,7 +78,8 @@ describe('ingestion under kill -9', () => {
         await firstOutput(current);
         await new Promise((r) => setTimeout(r, Math.random() * 30));
       }
-      if (current.exitCode !== null) throw new Error(`the ingest process exited by itself (${current.exitCode}): ${stderr}`);
+      if (current.exitCode !== null)
+        throw new Error(`the ingest process exited by itself (${current.exitCode}): ${stderr}`);
       current.kill('SIGKILL');
       await exited(current);
       kills++;
@@ -100,7 +105,9 @@ describe('ingestion under kill -9', () => {
     checkIntegrity(db, 'after the crashes');
     expect(db.pragma('foreign_key_check')).toEqual([]);
     const stored = db
-      .prepare('SELECT p.attempt, s.name AS series, p.step, p.value, p.archived FROM points p JOIN series s ON s.id = p.series_id')
+      .prepare(
+        'SELECT p.attempt, s.name AS series, p.step, p.value, p.archived FROM points p JOIN series s ON s.id = p.series_id',
+      )
       .all() as { attempt: number; series: string; step: number; value: number | null; archived: number }[];
     const expected = expectedPoints(file);
     expect(expected.length).toBeGreaterThan(10_000);
@@ -115,12 +122,18 @@ describe('ingestion under kill -9', () => {
     }
     const text = readFileSync(file, 'utf8');
     const complete = text.slice(0, text.lastIndexOf('\n') + 1);
-    const cursor = db.prepare("SELECT byte_offset, line_count, error_count FROM ingest_cursors WHERE run_id = ?").get(runId) as {
-      byte_offset: number; line_count: number; error_count: number;
+    const cursor = db
+      .prepare('SELECT byte_offset, line_count, error_count FROM ingest_cursors WHERE run_id = ?')
+      .get(runId) as {
+      byte_offset: number;
+      line_count: number;
+      error_count: number;
     };
     expect(cursor.byte_offset).toBe(Buffer.byteLength(complete));
     expect(cursor.line_count).toBe(complete.split('\n').length - 1);
-    const malformed = complete.split('\n').filter((l) => l.startsWith('{"type": "step"') && l.endsWith('"loss": ')).length;
+    const malformed = complete
+      .split('\n')
+      .filter((l) => l.startsWith('{"type": "step"') && l.endsWith('"loss": ')).length;
     expect(malformed).toBeGreaterThan(0);
     expect(cursor.error_count).toBe(malformed);
     expect(db.prepare('SELECT count(*) FROM ingest_errors').pluck().get()).toBe(malformed);

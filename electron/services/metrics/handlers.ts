@@ -6,10 +6,18 @@ import type { IngestWriter } from './ingest-writer.js';
 import type { MetricsQueries } from './queries.js';
 import { StreamIngester } from './stream-ingester.js';
 
-type MetricsHandlers = Pick<Handlers, 'metrics:list' | 'metrics:series' | 'metrics:router' | 'metrics:errors' | 'metrics:ingest'>;
+type MetricsHandlers = Pick<
+  Handlers,
+  'metrics:list' | 'metrics:series' | 'metrics:router' | 'metrics:errors' | 'metrics:ingest'
+>;
 
 /** Handlers of the `metrics` domain. */
-export function metricsHandlers(queries: MetricsQueries, runs: RunStore, writer: IngestWriter, pool: NodePool): MetricsHandlers {
+export function metricsHandlers(
+  queries: MetricsQueries,
+  runs: RunStore,
+  writer: IngestWriter,
+  pool: NodePool,
+): MetricsHandlers {
   return {
     'metrics:list': async ({ runId }) => queries.listSeries(runs.get(runId).key),
     'metrics:series': async (req) => {

@@ -38,7 +38,12 @@ export class IngestWriter {
    * Applies `lines` (complete lines only: ends with a newline) that start at `cursor.byteOffset`.
    * Returns the new cursor and what the chunk contained.
    */
-  applyChunk(runKey: number, cursor: Cursor, lines: Buffer, identity: FileIdentity): { cursor: Cursor; summary: ChunkSummary } {
+  applyChunk(
+    runKey: number,
+    cursor: Cursor,
+    lines: Buffer,
+    identity: FileIdentity,
+  ): { cursor: Cursor; summary: ChunkSummary } {
     if (lines.length > 0 && lines[lines.length - 1] !== 0x0a) throw new Error('applyChunk takes complete lines only');
     const run = this.db.transaction(() => {
       const summary = this.applier.apply(runKey, cursor, lines);
@@ -66,10 +71,21 @@ export class IngestWriter {
 
   /** Records a stream-level problem (truncation, replacement) once and stops reading the stream. */
   blockStream(cursor: Cursor, kind: 'truncated' | 'replaced' | 'missing', reason: string): void {
-    this.db.transaction(() => {
-      if (this.cursors.setBlocked(cursor.runId, cursor.stream, reason)) {
-        this.logError.run(cursor.runId, cursor.stream, kind, cursor.lineCount, cursor.byteOffset, reason, null, Date.now() / 1000);
-      }
-    }).immediate();
+    this.db
+      .transaction(() => {
+        if (this.cursors.setBlocked(cursor.runId, cursor.stream, reason)) {
+          this.logError.run(
+            cursor.runId,
+            cursor.stream,
+            kind,
+            cursor.lineCount,
+            cursor.byteOffset,
+            reason,
+            null,
+            Date.now() / 1000,
+          );
+        }
+      })
+      .immediate();
   }
 }

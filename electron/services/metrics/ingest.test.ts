@@ -23,7 +23,9 @@ function setup(): { db: Db; file: string; ingester: StreamIngester; runKey: numb
   return { db, file, runKey, writer, ingester: new StreamIngester(writer, new LocalNode(), runKey, runId, file) };
 }
 
-function storedPoints(db: Db): { attempt: number; series: string; step: number; value: number | null; archived: number }[] {
+function storedPoints(
+  db: Db,
+): { attempt: number; series: string; step: number; value: number | null; archived: number }[] {
   return db
     .prepare(
       `SELECT p.attempt, s.name AS series, p.step, p.value, p.archived FROM points p JOIN series s ON s.id = p.series_id
@@ -68,7 +70,9 @@ describe('StreamIngester', () => {
     // Polling again with nothing new changes nothing; the offset is the file's size.
     const again = await ingester.poll();
     expect(again.chunks).toEqual([]);
-    expect(again.cursor.byteOffset).toBe(Buffer.byteLength(lines({ runId, steps: 300, routerEvery: 50, valEvery: 100, checkpointEvery: 100 })));
+    expect(again.cursor.byteOffset).toBe(
+      Buffer.byteLength(lines({ runId, steps: 300, routerEvery: 50, valEvery: 100, checkpointEvery: 100 })),
+    );
     checkIntegrity(db, 'test');
   });
 
@@ -79,7 +83,7 @@ describe('StreamIngester', () => {
     const partial = all[10]!;
     appendFileSync(file, partial.slice(0, 25));
     await ingester.poll();
-    expect(db.prepare("SELECT max(step) FROM points").pluck().get()).toBe(9);
+    expect(db.prepare('SELECT max(step) FROM points').pluck().get()).toBe(9);
     const before = db.prepare('SELECT count(*) FROM points').pluck().get();
     appendFileSync(file, partial.slice(25));
     await ingester.poll();
@@ -93,14 +97,25 @@ describe('StreamIngester', () => {
   it('records malformed lines with line number and offset, skips them and keeps going', async () => {
     const { db, file, ingester } = setup();
     const good = [...syntheticStream({ runId, steps: 5 })];
-    const bad = ['{"type": "step", "step": 6, "loss": 1.0', '[1, 2, 3]', '{"type": "step", "loss": 2.0}', '{"no_type": 1}'];
-    const text = [good[0], good[1], bad[0], good[2], bad[1], bad[2], good[3], bad[3], good[4], good[5]].join('\n') + '\n';
+    const bad = [
+      '{"type": "step", "step": 6, "loss": 1.0',
+      '[1, 2, 3]',
+      '{"type": "step", "loss": 2.0}',
+      '{"no_type": 1}',
+    ];
+    const text =
+      [good[0], good[1], bad[0], good[2], bad[1], bad[2], good[3], bad[3], good[4], good[5]].join('\n') + '\n';
     writeFileSync(file, text);
     const result = await ingester.poll();
     expect(result.cursor.errorCount).toBe(4);
     expect(result.cursor.lineCount).toBe(10);
-    const errors = db.prepare('SELECT line_number, byte_offset, reason, excerpt FROM ingest_errors ORDER BY line_number').all() as {
-      line_number: number; byte_offset: number; reason: string; excerpt: string;
+    const errors = db
+      .prepare('SELECT line_number, byte_offset, reason, excerpt FROM ingest_errors ORDER BY line_number')
+      .all() as {
+      line_number: number;
+      byte_offset: number;
+      reason: string;
+      excerpt: string;
     }[];
     expect(errors.map((e) => e.line_number)).toEqual([3, 5, 6, 8]);
     for (const e of errors) expect(text.slice(e.byte_offset).startsWith(e.excerpt)).toBe(true);
@@ -199,7 +214,11 @@ describe('two readers of one stream', () => {
     expectStoreMatchesFile(db, file);
     const cursor = db.prepare('SELECT byte_offset, line_count, error_count FROM ingest_cursors').get();
     const broken = Math.ceil(all.length / 37);
-    expect(cursor).toEqual({ byte_offset: Buffer.byteLength(text), line_count: all.length + broken, error_count: broken });
+    expect(cursor).toEqual({
+      byte_offset: Buffer.byteLength(text),
+      line_count: all.length + broken,
+      error_count: broken,
+    });
     other.close();
   });
 
@@ -212,7 +231,9 @@ describe('two readers of one stream', () => {
     const lines = Buffer.from([...syntheticStream({ runId, steps: 3 })].join('\n') + '\n');
     const identity = { inode: 1, headLen: 10, headHash: 'x' };
     first.applyChunk(runKey, start, lines, identity);
-    expect(() => second.applyChunk(runKey, start, lines.subarray(0, lines.indexOf(0x0a) + 1), identity)).toThrow(CursorMovedError);
+    expect(() => second.applyChunk(runKey, start, lines.subarray(0, lines.indexOf(0x0a) + 1), identity)).toThrow(
+      CursorMovedError,
+    );
     expect(second.cursors.get(runId, 'metrics')).toMatchObject({ byteOffset: lines.length, lineCount: 4 });
     other.close();
   });
@@ -238,8 +259,18 @@ describe('MetricsQueries.series', () => {
       expect(b.last).toBe(inside[inside.length - 1]);
     }
     expect(data.buckets.reduce((n, b) => n + b.count, 0)).toBe(1000);
-    const window = q.series({ runKey, runId, series: 'train/loss', from: 101, to: 150, maxPoints: 100, includeArchived: false });
-    expect(window.mode === 'raw' && window.points.map((p) => p.step)).toEqual(Array.from({ length: 50 }, (_, i) => 101 + i));
+    const window = q.series({
+      runKey,
+      runId,
+      series: 'train/loss',
+      from: 101,
+      to: 150,
+      maxPoints: 100,
+      includeArchived: false,
+    });
+    expect(window.mode === 'raw' && window.points.map((p) => p.step)).toEqual(
+      Array.from({ length: 50 }, (_, i) => 101 + i),
+    );
   });
 });
 
@@ -251,7 +282,14 @@ describe('MetricsQueries.router', () => {
     const q = new MetricsQueries(db);
     const at = q.router(runKey, runId, 120, 1000);
     expect(at.snapshot?.step).toBe(100);
-    expect(at.snapshot?.layers.map((l) => `${l.layer}/${l.kind}`)).toEqual(['0/attn', '0/mlp', '1/attn', '1/mlp', '2/attn', '2/mlp']);
+    expect(at.snapshot?.layers.map((l) => `${l.layer}/${l.kind}`)).toEqual([
+      '0/attn',
+      '0/mlp',
+      '1/attn',
+      '1/mlp',
+      '2/attn',
+      '2/mlp',
+    ]);
     const layer = at.snapshot!.layers[0]!;
     expect(layer.load).toHaveLength(4);
     expect(layer.load.reduce((a, b) => a + b, 0)).toBeCloseTo(1, 9);

@@ -44,9 +44,9 @@ export class MetricsQueries {
         `SELECT s.id, s.name FROM series s WHERE EXISTS (SELECT 1 FROM points p WHERE p.run_key = ? AND p.series_id = s.id)
          ORDER BY s.name`,
       ),
-      first: db.prepare(
-        'SELECT step FROM points WHERE run_key = ? AND series_id = ? AND archived = 0 ORDER BY step LIMIT 1',
-      ).pluck(),
+      first: db
+        .prepare('SELECT step FROM points WHERE run_key = ? AND series_id = ? AND archived = 0 ORDER BY step LIMIT 1')
+        .pluck(),
       last: db.prepare(
         'SELECT step, value FROM points WHERE run_key = ? AND series_id = ? AND archived = 0 ORDER BY step DESC LIMIT 1',
       ),
@@ -56,26 +56,32 @@ export class MetricsQueries {
          ORDER BY step, attempt LIMIT @limit`,
       ),
       // The newest step of the range: min(step) and max(step) in one query would scan the whole range.
-      lastInRange: db.prepare(
-        `SELECT step FROM points
+      lastInRange: db
+        .prepare(
+          `SELECT step FROM points
          WHERE run_key = @runKey AND series_id = @seriesId AND step BETWEEN @from AND @to AND (@all OR archived = 0)
          ORDER BY step DESC LIMIT 1`,
-      ).pluck(),
-      routerAt: db.prepare(
-        `SELECT step FROM router_stats WHERE run_key = ? AND archived = 0 AND step <= ? ORDER BY step DESC LIMIT 1`,
-      ).pluck(),
+        )
+        .pluck(),
+      routerAt: db
+        .prepare(
+          `SELECT step FROM router_stats WHERE run_key = ? AND archived = 0 AND step <= ? ORDER BY step DESC LIMIT 1`,
+        )
+        .pluck(),
       routerLayers: db.prepare(
         `SELECT layer, kind, tokens, load, importance, cv, max_over_mean, entropy, dead, by_domain FROM router_stats
          WHERE run_key = ? AND step = ? AND archived = 0 ORDER BY layer, kind, attempt DESC`,
       ),
-      routerCount: db.prepare(
-        'SELECT count(DISTINCT step) FROM router_stats WHERE run_key = ? AND archived = 0',
-      ).pluck(),
+      routerCount: db
+        .prepare('SELECT count(DISTINCT step) FROM router_stats WHERE run_key = ? AND archived = 0')
+        .pluck(),
       routerHistory: db.prepare(
         `SELECT layer, kind, step, cv, max_over_mean, entropy, json_array_length(dead) AS dead FROM router_stats
          WHERE run_key = ? AND archived = 0 AND step % ? = 0 ORDER BY layer, kind, step`,
       ),
-      routerSteps: db.prepare('SELECT DISTINCT step FROM router_stats WHERE run_key = ? AND archived = 0 ORDER BY step').pluck(),
+      routerSteps: db
+        .prepare('SELECT DISTINCT step FROM router_stats WHERE run_key = ? AND archived = 0 ORDER BY step')
+        .pluck(),
       errors: db.prepare(
         `SELECT kind, line_number, byte_offset, reason, excerpt, created_at FROM ingest_errors WHERE run_id = ?
          ORDER BY id LIMIT 1000`,
@@ -99,7 +105,11 @@ export class MetricsQueries {
   series(q: SeriesQuery): SeriesData {
     const seriesId = this.stmts.seriesId.get(q.series) as number | undefined;
     if (seriesId === undefined) {
-      throw new ServiceError('not_found', `There is no series "${q.series}".`, 'List the run\'s series with metrics:list.');
+      throw new ServiceError(
+        'not_found',
+        `There is no series "${q.series}".`,
+        "List the run's series with metrics:list.",
+      );
     }
     const from = q.from ?? 0;
     const to = q.to ?? Number.MAX_SAFE_INTEGER;

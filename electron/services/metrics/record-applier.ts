@@ -58,7 +58,8 @@ interface SeriesGroup {
 
 function int(rec: Rec, key: string, min = 0): number {
   const v = rec[key];
-  if (typeof v !== 'number' || !Number.isInteger(v) || v < min) throw new Malformed(`"${key}" must be an integer >= ${min}`);
+  if (typeof v !== 'number' || !Number.isInteger(v) || v < min)
+    throw new Malformed(`"${key}" must be an integer >= ${min}`);
   return v;
 }
 const num = (v: unknown): number | null => (typeof v === 'number' ? v : null);
@@ -95,7 +96,9 @@ export class RecordApplier {
         `INSERT INTO run_events (run_key, byte_offset, attempt, type, kind, step, time, message, data)
          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`,
       ),
-      archivePoints: db.prepare('UPDATE points SET archived = 1 WHERE run_key = ? AND attempt < ? AND step > ? AND archived = 0'),
+      archivePoints: db.prepare(
+        'UPDATE points SET archived = 1 WHERE run_key = ? AND attempt < ? AND step > ? AND archived = 0',
+      ),
       archiveRouter: db.prepare(
         'UPDATE router_stats SET archived = 1 WHERE run_key = ? AND attempt < ? AND step > ? AND archived = 0',
       ),
@@ -112,7 +115,9 @@ export class RecordApplier {
         `INSERT INTO checkpoints (run_id, attempt, step, tokens, bytes, path, loss, val_loss, reason, created_at)
          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`,
       ),
-      checkpointKept: db.prepare("UPDATE checkpoints SET kept = ? WHERE run_id = ? AND path = ? AND status = 'complete'"),
+      checkpointKept: db.prepare(
+        "UPDATE checkpoints SET kept = ? WHERE run_id = ? AND path = ? AND status = 'complete'",
+      ),
       checkpointDeleted: db.prepare("UPDATE checkpoints SET status = 'deleted' WHERE run_id = ? AND path = ?"),
       runLastStep: db.prepare('UPDATE runs SET last_step = ? WHERE key = ?'),
       runId: db.prepare('SELECT id FROM runs WHERE key = ?').pluck(),
@@ -176,7 +181,15 @@ export class RecordApplier {
       } catch (err) {
         if (!(err instanceof Malformed)) throw err;
         s.errors += 1;
-        this.stmts.error.run(runId, cursor.stream, lineNumber, offset, err.message, text.slice(0, 200), Date.now() / 1000);
+        this.stmts.error.run(
+          runId,
+          cursor.stream,
+          lineNumber,
+          offset,
+          err.message,
+          text.slice(0, 200),
+          Date.now() / 1000,
+        );
       }
     }
     for (const e of this.touched) s.latest.set(e.name, { step: e.step, value: e.value });
@@ -186,7 +199,14 @@ export class RecordApplier {
   }
 
   /** Applies one record; returns the run's new last step when the record moves it. */
-  private applyRecord(runKey: number, runId: string, offset: number, type: string, rec: Rec, s: ChunkSummary): number | undefined {
+  private applyRecord(
+    runKey: number,
+    runId: string,
+    offset: number,
+    type: string,
+    rec: Rec,
+    s: ChunkSummary,
+  ): number | undefined {
     switch (type) {
       case 'step':
       case 'val': {
@@ -201,8 +221,18 @@ export class RecordApplier {
         const step = int(rec, 'step');
         const path = str(rec.path);
         if (path === null) throw new Malformed('"path" must be a string');
-        this.stmts.checkpoint.run(runId, s.attempt, step, num(rec.tokens), num(rec.bytes), path, num(rec.loss),
-          num(rec.val_loss), str(rec.reason), num(rec.time));
+        this.stmts.checkpoint.run(
+          runId,
+          s.attempt,
+          step,
+          num(rec.tokens),
+          num(rec.bytes),
+          path,
+          num(rec.loss),
+          num(rec.val_loss),
+          str(rec.reason),
+          num(rec.time),
+        );
         for (const [kept, reasons] of keptEntries(rec.kept)) this.stmts.checkpointKept.run(reasons, runId, kept);
         return undefined;
       }
@@ -217,8 +247,14 @@ export class RecordApplier {
           this.summaries.refreshAfterArchive(runKey, resumeStep);
         }
         this.stmts.archiveRouter.run(runKey, attempt, resumeStep);
-        this.stmts.attempt.run(runId, attempt, resume ? resumeStep : null, resume ? str(resume.checkpoint) : null,
-          num(rec.time), JSON.stringify(rec));
+        this.stmts.attempt.run(
+          runId,
+          attempt,
+          resume ? resumeStep : null,
+          resume ? str(resume.checkpoint) : null,
+          num(rec.time),
+          JSON.stringify(rec),
+        );
         s.attempt = attempt;
         this.stmts.event.run(runKey, offset, attempt, 'header', null, null, num(rec.time), null, JSON.stringify(rec));
         return resumeStep;
@@ -226,7 +262,17 @@ export class RecordApplier {
       case 'event': {
         const kind = str(rec.kind);
         const message = str(rec.message);
-        this.stmts.event.run(runKey, offset, s.attempt, 'event', kind, num(rec.step), num(rec.time), message, JSON.stringify(rec));
+        this.stmts.event.run(
+          runKey,
+          offset,
+          s.attempt,
+          'event',
+          kind,
+          num(rec.step),
+          num(rec.time),
+          message,
+          JSON.stringify(rec),
+        );
         if (kind === 'checkpoint_deleted') {
           const path = str(rec.path) ?? /checkpoints\/step-\d+/.exec(message ?? '')?.[0] ?? null;
           if (path) this.stmts.checkpointDeleted.run(runId, path);
@@ -238,7 +284,17 @@ export class RecordApplier {
         const state = str(rec.state);
         if (state === null) throw new Malformed('"state" must be a string');
         const message = str(rec.message);
-        this.stmts.event.run(runKey, offset, s.attempt, 'status', state, num(rec.step), num(rec.time), message, JSON.stringify(rec));
+        this.stmts.event.run(
+          runKey,
+          offset,
+          s.attempt,
+          'status',
+          state,
+          num(rec.step),
+          num(rec.time),
+          message,
+          JSON.stringify(rec),
+        );
         this.stmts.attemptStatus.run(runId, s.attempt, state, message, num(rec.time));
         s.lastStatus = { attempt: s.attempt, state, message };
         return undefined;
@@ -265,7 +321,15 @@ export class RecordApplier {
     }
   }
 
-  private point(group: SeriesGroup, key: string, step: number, s: ChunkSummary, v: unknown, tokens: number | null, time: number | null): void {
+  private point(
+    group: SeriesGroup,
+    key: string,
+    step: number,
+    s: ChunkSummary,
+    v: unknown,
+    tokens: number | null,
+    time: number | null,
+  ): void {
     let value: number | null;
     if (typeof v === 'number') value = v;
     else if (v === null) value = null;
@@ -323,8 +387,21 @@ export class RecordApplier {
     }
     const tokens = num(rec.tokens);
     for (const l of layers as Rec[]) {
-      this.stmts.router.run(runKey, step, l.layer, l.kind, attempt, tokens, JSON.stringify(l.load), json(l.importance),
-        num(l.cv), num(l.max_over_mean), num(l.entropy), json(l.dead ?? []), json(l.by_domain));
+      this.stmts.router.run(
+        runKey,
+        step,
+        l.layer,
+        l.kind,
+        attempt,
+        tokens,
+        JSON.stringify(l.load),
+        json(l.importance),
+        num(l.cv),
+        num(l.max_over_mean),
+        num(l.entropy),
+        json(l.dead ?? []),
+        json(l.by_domain),
+      );
     }
   }
 

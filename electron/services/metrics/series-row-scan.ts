@@ -10,10 +10,18 @@ import type { SeriesQuery } from './queries.js';
 export function seriesByRowScan(db: Db, q: SeriesQuery): SeriesData {
   const seriesId = db.prepare('SELECT id FROM series WHERE name = ?').pluck().get(q.series) as number | undefined;
   if (seriesId === undefined) throw new Error(`There is no series "${q.series}".`);
-  const params = { runKey: q.runKey, seriesId, from: q.from ?? 0, to: q.to ?? Number.MAX_SAFE_INTEGER, all: q.includeArchived ? 1 : 0 };
+  const params = {
+    runKey: q.runKey,
+    seriesId,
+    from: q.from ?? 0,
+    to: q.to ?? Number.MAX_SAFE_INTEGER,
+    all: q.includeArchived ? 1 : 0,
+  };
   const where = 'run_key = @runKey AND series_id = @seriesId AND (@all OR archived = 0)';
   const raw = db
-    .prepare(`SELECT step, value, tokens, time, attempt FROM points WHERE ${where} AND step BETWEEN @from AND @to ORDER BY step, attempt LIMIT @limit`)
+    .prepare(
+      `SELECT step, value, tokens, time, attempt FROM points WHERE ${where} AND step BETWEEN @from AND @to ORDER BY step, attempt LIMIT @limit`,
+    )
     .all({ ...params, limit: q.maxPoints + 1 }) as MetricPoint[];
   if (raw.length <= q.maxPoints) return { runId: q.runId, series: q.series, mode: 'raw', points: raw };
   const extent = db
@@ -23,7 +31,9 @@ export function seriesByRowScan(db: Db, q: SeriesQuery): SeriesData {
     `SELECT min(step) AS step_min, max(step) AS step_max, min(value) AS lo, max(value) AS hi, count(*) AS n FROM points
      WHERE ${where} AND step BETWEEN @lo AND @hi`,
   );
-  const bucketLast = db.prepare(`SELECT value, tokens, time FROM points WHERE ${where} AND step = @step ORDER BY attempt DESC LIMIT 1`);
+  const bucketLast = db.prepare(
+    `SELECT value, tokens, time FROM points WHERE ${where} AND step = @step ORDER BY attempt DESC LIMIT 1`,
+  );
   const span = extent.hi - extent.lo + 1;
   const n = q.maxPoints;
   const buckets: MetricBucket[] = [];
@@ -31,9 +41,16 @@ export function seriesByRowScan(db: Db, q: SeriesQuery): SeriesData {
     const lo = extent.lo + Math.floor((b * span) / n);
     const hi = extent.lo + Math.floor(((b + 1) * span) / n) - 1;
     if (hi < lo) continue;
-    const r = bucket.get({ ...params, lo, hi }) as { step_min: number | null; step_max: number | null; lo: number | null; hi: number | null; n: number };
+    const r = bucket.get({ ...params, lo, hi }) as {
+      step_min: number | null;
+      step_max: number | null;
+      lo: number | null;
+      hi: number | null;
+      n: number;
+    };
     if (r.n === 0 || r.step_min === null || r.step_max === null) continue;
-    const last = bucketLast.get({ ...params, step: r.step_max }) as { value: number | null; tokens: number | null; time: number | null } | undefined;
+    const last = bucketLast.get({ ...params, step: r.step_max }) as
+      { value: number | null; tokens: number | null; time: number | null } | undefined;
     buckets.push({
       stepMin: r.step_min,
       stepMax: r.step_max,

@@ -48,7 +48,15 @@ function streamLines(spec: StreamSpec): { lines: string[]; maxStep: number } {
   let maxStep = 0;
   spec.attempts.forEach((a, k) => {
     const resume = k === 0 ? null : Math.floor(a.resumeAt * last);
-    lines.push(JSON.stringify({ type: 'header', schema: 1, attempt: k + 1, time: k, resume: resume === null ? null : { step: resume, checkpoint: 'c' } }));
+    lines.push(
+      JSON.stringify({
+        type: 'header',
+        schema: 1,
+        attempt: k + 1,
+        time: k,
+        resume: resume === null ? null : { step: resume, checkpoint: 'c' },
+      }),
+    );
     let step = resume === null ? 0 : resume + 1;
     for (const seg of a.segments) {
       step += seg.gap;
@@ -80,13 +88,23 @@ const gap = fc.oneof(
   { arbitrary: fc.integer({ min: 0, max: 6000 }), weight: 2 },
   { arbitrary: fc.integer({ min: 60_000, max: 300_000 }), weight: 1 },
 );
-const segment = fc.record({ gap, len: fc.integer({ min: 1, max: 150 }), stride: fc.oneof(fc.constant(1), fc.integer({ min: 1, max: 40 })) });
+const segment = fc.record({
+  gap,
+  len: fc.integer({ min: 1, max: 150 }),
+  stride: fc.oneof(fc.constant(1), fc.integer({ min: 1, max: 40 })),
+});
 const spec: fc.Arbitrary<StreamSpec> = fc.record({
   seed: fc.integer(),
-  attempts: fc.array(fc.record({ resumeAt: fc.integer({ min: 0, max: 1000 }).map((x) => x / 1000), segments: fc.array(segment, { minLength: 1, maxLength: 4 }) }), {
-    minLength: 1,
-    maxLength: 3,
-  }),
+  attempts: fc.array(
+    fc.record({
+      resumeAt: fc.integer({ min: 0, max: 1000 }).map((x) => x / 1000),
+      segments: fc.array(segment, { minLength: 1, maxLength: 4 }),
+    }),
+    {
+      minLength: 1,
+      maxLength: 3,
+    },
+  ),
   chunkLines: fc.integer({ min: 1, max: 400 }),
   replayChunkLines: fc.option(fc.integer({ min: 1, max: 400 })),
 });
@@ -135,8 +153,13 @@ describe('MetricsQueries.series from the level-of-detail summaries', () => {
           const from = at(a);
           const to = at(b);
           const sq: SeriesQuery = {
-            runKey, runId, series: x.series, maxPoints: x.maxPoints, includeArchived: x.includeArchived,
-            ...(from !== undefined ? { from } : {}), ...(to !== undefined ? { to } : {}),
+            runKey,
+            runId,
+            series: x.series,
+            maxPoints: x.maxPoints,
+            includeArchived: x.includeArchived,
+            ...(from !== undefined ? { from } : {}),
+            ...(to !== undefined ? { to } : {}),
           };
           const got = q.series(sq);
           if (got.mode === 'buckets') bucketed++;
@@ -150,12 +173,13 @@ describe('MetricsQueries.series from the level-of-detail summaries', () => {
     db.close();
   }, 120_000);
 
-  it('places the point at each bucket\'s last step from the newest attempt, also across block edges', () => {
+  it("places the point at each bucket's last step from the newest attempt, also across block edges", () => {
     const { db } = openTestStore();
     const writer = new IngestWriter(db);
     const runId = 'r-20261129-000aaa';
     const runKey = insertRun(db, runId, '/nonexistent');
-    const step = (s: number, v: number, attempt: number): string => `{"type": "step", "step": ${s}, "loss": ${v}, "tokens": ${s * 10 + attempt}}`;
+    const step = (s: number, v: number, attempt: number): string =>
+      `{"type": "step", "step": ${s}, "loss": ${v}, "tokens": ${s * 10 + attempt}}`;
     const lines = [
       '{"type": "header", "attempt": 1, "resume": null}',
       ...Array.from({ length: 70_000 }, (_, i) => step(i, Math.sin(i), 1)),
@@ -165,7 +189,9 @@ describe('MetricsQueries.series from the level-of-detail summaries', () => {
     ];
     ingest(writer, runId, runKey, lines, 9000);
     expectSummariesMatchPoints(db);
-    expect(db.prepare('SELECT count(*) FROM point_blocks WHERE level = 4 AND n < n_all').pluck().get()).toBeGreaterThan(0);
+    expect(db.prepare('SELECT count(*) FROM point_blocks WHERE level = 4 AND n < n_all').pluck().get()).toBeGreaterThan(
+      0,
+    );
     const q = new MetricsQueries(db);
     for (const includeArchived of [false, true]) {
       for (const maxPoints of [7, 100, 1000]) {
@@ -189,9 +215,12 @@ describe('MetricsQueries.series from the level-of-detail summaries', () => {
     const old = openDatabase(path, { migrations: all.slice(0, 2) }).db;
     const runKey = insertRun(old, 'r-20261129-0000bb', '/nonexistent');
     const series = old.prepare("INSERT INTO series (name) VALUES ('train/loss') RETURNING id").pluck().get() as number;
-    const insert = old.prepare('INSERT INTO points (run_key, series_id, step, attempt, value, archived) VALUES (?, ?, ?, ?, ?, ?)');
+    const insert = old.prepare(
+      'INSERT INTO points (run_key, series_id, step, attempt, value, archived) VALUES (?, ?, ?, ?, ?, ?)',
+    );
     old.transaction(() => {
-      for (let step = 0; step < 100_000; step += 3) insert.run(runKey, series, step, 1, step % 7 === 0 ? null : Math.sin(step), step > 90_000 ? 1 : 0);
+      for (let step = 0; step < 100_000; step += 3)
+        insert.run(runKey, series, step, 1, step % 7 === 0 ? null : Math.sin(step), step > 90_000 ? 1 : 0);
       for (let step = 90_001; step < 95_000; step++) insert.run(runKey, series, step, 2, Math.cos(step), 0);
     })();
     old.close();
@@ -200,7 +229,13 @@ describe('MetricsQueries.series from the level-of-detail summaries', () => {
     expect(db.prepare('SELECT count(DISTINCT level) FROM point_blocks').pluck().get()).toBe(4);
     expectSummariesMatchPoints(db);
     const q = new MetricsQueries(db);
-    const sq: SeriesQuery = { runKey, runId: 'r-20261129-0000bb', series: 'train/loss', maxPoints: 500, includeArchived: false };
+    const sq: SeriesQuery = {
+      runKey,
+      runId: 'r-20261129-0000bb',
+      series: 'train/loss',
+      maxPoints: 500,
+      includeArchived: false,
+    };
     expect(q.series(sq)).toEqual(seriesByRowScan(db, sq));
     db.close();
   });

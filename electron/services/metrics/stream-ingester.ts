@@ -63,22 +63,31 @@ export class StreamIngester {
       return this.block(cursor, 'missing', `${this.path} disappeared after ${cursor.lineCount} lines were read.`);
     }
     if (cursor.inode !== null && st.ino !== undefined && st.ino !== cursor.inode) {
-      return this.block(cursor, 'replaced',
+      return this.block(
+        cursor,
+        'replaced',
         `${this.path} was replaced by another file (inode ${cursor.inode} became ${st.ino}); ` +
-          `reading stopped at line ${cursor.lineCount}, byte ${cursor.byteOffset}.`);
+          `reading stopped at line ${cursor.lineCount}, byte ${cursor.byteOffset}.`,
+      );
     }
     if (st.size < cursor.byteOffset) {
-      return this.block(cursor, 'truncated',
+      return this.block(
+        cursor,
+        'truncated',
         `${this.path} was truncated to ${st.size} bytes below the ${cursor.byteOffset} bytes already read; ` +
-          `reading stopped at line ${cursor.lineCount}.`);
+          `reading stopped at line ${cursor.lineCount}.`,
+      );
     }
     if (st.size === cursor.byteOffset) return { chunks, cursor, blocked: null };
 
     const identity = await this.identity(cursor, st.size, st.ino ?? null);
     if ('replaced' in identity) {
-      return this.block(cursor, 'replaced',
+      return this.block(
+        cursor,
+        'replaced',
         `${this.path} no longer starts with the bytes read before (its first ${cursor.headLen} bytes changed): ` +
-          `it was rewritten in place. Reading stopped at line ${cursor.lineCount}, byte ${cursor.byteOffset}.`);
+          `it was rewritten in place. Reading stopped at line ${cursor.lineCount}, byte ${cursor.byteOffset}.`,
+      );
     }
     let chunkSize = firstChunk;
     while (cursor.byteOffset < st.size) {
@@ -100,10 +109,17 @@ export class StreamIngester {
   }
 
   /** Checks the file's head against the committed hash; returns the identity to commit next. */
-  private async identity(cursor: Cursor, size: number, inode: number | null): Promise<FileIdentity | { replaced: true }> {
+  private async identity(
+    cursor: Cursor,
+    size: number,
+    inode: number | null,
+  ): Promise<FileIdentity | { replaced: true }> {
     const len = Math.min(headBytes, size);
     const head = await this.node.readRange(this.path, 0, len);
-    if (cursor.headHash !== null && (head.length < cursor.headLen || sha256(head.subarray(0, cursor.headLen)) !== cursor.headHash)) {
+    if (
+      cursor.headHash !== null &&
+      (head.length < cursor.headLen || sha256(head.subarray(0, cursor.headLen)) !== cursor.headHash)
+    ) {
       return { replaced: true };
     }
     return { inode, headLen: head.length, headHash: sha256(head) };

@@ -6,7 +6,10 @@ import { probeNode } from './node-probe.js';
 import type { NodePool } from './node-pool.js';
 import type { NodeStore } from './node-store.js';
 
-type NodesHandlers = Pick<Handlers, 'nodes:list' | 'nodes:add' | 'nodes:update' | 'nodes:remove' | 'nodes:test' | 'nodes:trust-host-key'>;
+type NodesHandlers = Pick<
+  Handlers,
+  'nodes:list' | 'nodes:add' | 'nodes:update' | 'nodes:remove' | 'nodes:test' | 'nodes:trust-host-key'
+>;
 
 /** Handlers of the `nodes` domain. */
 export function nodesHandlers(

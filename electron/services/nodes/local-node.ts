@@ -53,7 +53,9 @@ export class LocalNode implements NodeHandle {
       child.on('close', (code, signal) => {
         if (timer) clearTimeout(timer);
         if (timedOut) {
-          reject(new ServiceError('remote_failed', `\`${file}\` did not finish within ${options.timeoutMs} ms (timeout).`));
+          reject(
+            new ServiceError('remote_failed', `\`${file}\` did not finish within ${options.timeoutMs} ms (timeout).`),
+          );
           return;
         }
         resolve({ code, signal, stdout: Buffer.concat(out), stderr: Buffer.concat(err) });

@@ -52,7 +52,10 @@ export async function probeNode(node: NodeHandle, profile: NodeProfile): Promise
     );
   }
   const facts = parseKeyValues(text);
-  const gpuLines = text.split('\n').filter((l) => l.startsWith('gpu=')).map((l) => l.slice(4));
+  const gpuLines = text
+    .split('\n')
+    .filter((l) => l.startsWith('gpu='))
+    .map((l) => l.slice(4));
   const torch = /^(\S+) (\S+)$/.exec(facts.torch ?? '');
   const warnings: string[] = [];
   const logind = logindWarning(facts, profile.name);
@@ -64,11 +67,17 @@ export async function probeNode(node: NodeHandle, profile: NodeProfile): Promise
         torch: torch ? { version: torch[1]!, cuda: torch[2] === 'None' ? null : torch[2]! } : null,
       }
     : null;
-  if (!python) warnings.push(`No Python found as "${profile.python ?? 'python3'}"; the build needs Python with PyTorch (set the node's Python).`);
-  else if (!python.torch) warnings.push(`${python.path} has no PyTorch; install torch there or set another Python for the build.`);
+  if (!python)
+    warnings.push(
+      `No Python found as "${profile.python ?? 'python3'}"; the build needs Python with PyTorch (set the node's Python).`,
+    );
+  else if (!python.torch)
+    warnings.push(`${python.path} has no PyTorch; install torch there or set another Python for the build.`);
   const gpus = parseGpuLines(gpuLines);
   if (gpus.length > 0 && python?.torch && python.torch.cuda === null) {
-    warnings.push(`The node has GPUs but ${python.path}'s torch ${python.torch.version} is a CPU build; runs would not use the GPUs.`);
+    warnings.push(
+      `The node has GPUs but ${python.path}'s torch ${python.torch.version} is a CPU build; runs would not use the GPUs.`,
+    );
   }
   const mem = Number(facts.mem_kib);
   const cpus = Number(facts.cpus);

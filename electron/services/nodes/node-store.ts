@@ -83,7 +83,8 @@ export class NodeStore {
   /** One profile, or a not_found error naming it. */
   get(id: string): NodeProfile {
     const row = this.stmts.get.get(id) as NodeRow | undefined;
-    if (!row) throw new ServiceError('not_found', `There is no node "${id}".`, 'See the node list (`moewb nodes list`).');
+    if (!row)
+      throw new ServiceError('not_found', `There is no node "${id}".`, 'See the node list (`moewb nodes list`).');
     return toProfile(row);
   }
 
@@ -99,7 +100,11 @@ export class NodeStore {
   update(id: string, patch: Partial<NodeFields>): NodeProfile {
     const current = this.get(id);
     if (current.kind === 'local' && Object.keys(patch).some((k) => k !== 'python')) {
-      throw new ServiceError('invalid_request', 'This machine has no connection settings to change.', 'Only its Python can be set.');
+      throw new ServiceError(
+        'invalid_request',
+        'This machine has no connection settings to change.',
+        'Only its Python can be set.',
+      );
     }
     const merged = {
       name: patch.name ?? current.name,

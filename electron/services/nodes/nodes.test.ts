@@ -18,10 +18,20 @@ describe('NodeStore', () => {
     const { db } = openTestStore();
     const store = new NodeStore(db);
     expect(store.list().map((n) => [n.id, n.kind, n.name])).toEqual([['local', 'local', 'This machine']]);
-    const gpu = store.add({ name: 'gpu box', host: 'gpu1.lab', port: 2222, user: 'me', identityFile: '~/.ssh/id_ed25519' });
+    const gpu = store.add({
+      name: 'gpu box',
+      host: 'gpu1.lab',
+      port: 2222,
+      user: 'me',
+      identityFile: '~/.ssh/id_ed25519',
+    });
     expect(gpu).toMatchObject({ kind: 'ssh', host: 'gpu1.lab', port: 2222, user: 'me', proxyJump: null });
     expect(() => store.add({ name: 'GPU BOX', host: 'x' })).toThrow(/exists already/);
-    expect(store.update(gpu.id, { name: 'gpu1', proxyJump: 'me@bastion' })).toMatchObject({ name: 'gpu1', host: 'gpu1.lab', proxyJump: 'me@bastion' });
+    expect(store.update(gpu.id, { name: 'gpu1', proxyJump: 'me@bastion' })).toMatchObject({
+      name: 'gpu1',
+      host: 'gpu1.lab',
+      proxyJump: 'me@bastion',
+    });
     expect(() => store.remove('local')).toThrow(/cannot be removed/);
     expect(() => store.update('local', { name: 'laptop' })).toThrow(ServiceError);
     expect(store.update('local', { python: '/opt/venv/bin/python' }).python).toBe('/opt/venv/bin/python');
@@ -35,7 +45,9 @@ describe('NodeStore', () => {
     const { db } = openTestStore();
     const store = new NodeStore(db);
     const gpu = store.add({ name: 'gpu', host: 'gpu' });
-    db.prepare("INSERT INTO runs (id, name, node_id, state, remote_dir, created_at) VALUES ('r-20261129-000001', 'x', ?, 'failed', '/x', 0)").run(gpu.id);
+    db.prepare(
+      "INSERT INTO runs (id, name, node_id, state, remote_dir, created_at) VALUES ('r-20261129-000001', 'x', ?, 'failed', '/x', 0)",
+    ).run(gpu.id);
     expect(() => store.remove(gpu.id)).toThrow(/has 1 run/);
   });
 });
@@ -99,7 +111,8 @@ describe('nodes:test', () => {
 
 describe('logind', () => {
   it('warns when logind kills user processes at logout and lingering is off, with the fix', () => {
-    const facts = (kill: string, linger: string) => parseKeyValues(`logind_user=ana\nlogind_kill_user_processes=${kill}\nlogind_linger=${linger}\n`);
+    const facts = (kill: string, linger: string) =>
+      parseKeyValues(`logind_user=ana\nlogind_kill_user_processes=${kill}\nlogind_linger=${linger}\n`);
     expect(logindWarning(facts('yes', 'no'), 'gpu1')).toMatch(/KillUserProcesses=yes.*loginctl enable-linger ana/);
     expect(logindWarning(facts('yes', 'unknown'), 'gpu1')).not.toBeNull();
     expect(logindWarning(facts('yes', 'yes'), 'gpu1')).toBeNull();

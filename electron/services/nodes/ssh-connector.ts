@@ -25,19 +25,34 @@ export async function profileTarget(profile: NodeProfile, resolve: Resolve, home
     ...base,
     port: profile.port ?? base.port,
     user: profile.user ?? base.user,
-    identityFiles: profile.identityFile ? [expandHome(profile.identityFile, home), ...base.identityFiles] : base.identityFiles,
+    identityFiles: profile.identityFile
+      ? [expandHome(profile.identityFile, home), ...base.identityFiles]
+      : base.identityFiles,
   };
   if (profile.proxyJump) {
     const { parseJumpSpec } = await import('../ssh/config-import.js');
     const hops: SshTarget[] = [];
-    for (const [i, spec] of profile.proxyJump.split(',').map((s) => s.trim()).filter(Boolean).entries()) {
+    for (const [i, spec] of profile.proxyJump
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean)
+      .entries()) {
       const parsed = parseJumpSpec(spec);
       if (!parsed) {
-        throw new ServiceError('invalid_request', `ProxyJump entry "${spec}" of node "${profile.name}" is not [user@]host[:port].`, 'Fix the node\'s jump hosts.');
+        throw new ServiceError(
+          'invalid_request',
+          `ProxyJump entry "${spec}" of node "${profile.name}" is not [user@]host[:port].`,
+          "Fix the node's jump hosts.",
+        );
       }
       const hop = (await resolve(parsed.host)).target;
       // As with `ssh -J a,b`: only the first hop keeps its own ProxyJump.
-      hops.push({ ...hop, user: parsed.user ?? hop.user, port: parsed.port ?? hop.port, jump: i === 0 ? hop.jump : [] });
+      hops.push({
+        ...hop,
+        user: parsed.user ?? hop.user,
+        port: parsed.port ?? hop.port,
+        jump: i === 0 ? hop.jump : [],
+      });
     }
     target.jump = hops;
   }

@@ -84,7 +84,11 @@ describe('SshNode when the SSH session dies', () => {
   it('keepalive detects a silenced link within interval × (countMax + 1), then reconnects', async () => {
     const intervalMs = 300;
     const countMax = 2;
-    const { sshd, node } = await setup({ keepaliveIntervalMs: intervalMs, keepaliveCountMax: countMax, reconnect: { initialDelayMs: 50 } });
+    const { sshd, node } = await setup({
+      keepaliveIntervalMs: intervalMs,
+      keepaliveCountMax: countMax,
+      reconnect: { initialDelayMs: 50 },
+    });
     expect((await node.exec(['true'])).code).toBe(0);
     // Freeze the server side of the session: the TCP connection stays open, nothing answers.
     const frozen = sshd.connectionProcesses().map((p) => p.pid);
@@ -116,7 +120,9 @@ describe('SshNode when the SSH session dies', () => {
   });
 
   it('keeps trying with backoff for the grace period, then fails; a later call connects afresh', async () => {
-    const { sshd, node, states } = await setup({ reconnect: { initialDelayMs: 100, maxDelayMs: 400, jitter: 0, graceMs: 1_500 } });
+    const { sshd, node, states } = await setup({
+      reconnect: { initialDelayMs: 100, maxDelayMs: 400, jitter: 0, graceMs: 1_500 },
+    });
     const details: string[] = [];
     node.onConnectionState((_s, d) => details.push(d ?? ''));
     await sshd.stopServer();

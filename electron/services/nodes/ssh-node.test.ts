@@ -72,8 +72,39 @@ describe('SshNode exec', () => {
   });
 
   it('round-trips random strings byte-exact through the remote shell (printf %s)', async () => {
-    const tricky = fc.constantFrom("'", '"', '$', '`', '\\', '\n', '\r', '\t', ' ', ';', '|', '&', '*', '?', '(', ')', '{', '}', '!', '#', '~', '-', '$(id)', "'\\''", 'é', '✓', '😀', '\u202e');
-    const arg = fc.array(fc.oneof(fc.string({ unit: 'grapheme', maxLength: 6 }), tricky), { maxLength: 10 }).map((p) => p.join('').replace(/\0/g, ''));
+    const tricky = fc.constantFrom(
+      "'",
+      '"',
+      '$',
+      '`',
+      '\\',
+      '\n',
+      '\r',
+      '\t',
+      ' ',
+      ';',
+      '|',
+      '&',
+      '*',
+      '?',
+      '(',
+      ')',
+      '{',
+      '}',
+      '!',
+      '#',
+      '~',
+      '-',
+      '$(id)',
+      "'\\''",
+      'é',
+      '✓',
+      '😀',
+      '\u202e',
+    );
+    const arg = fc
+      .array(fc.oneof(fc.string({ unit: 'grapheme', maxLength: 6 }), tricky), { maxLength: 10 })
+      .map((p) => p.join('').replace(/\0/g, ''));
     await fc.assert(
       fc.asyncProperty(arg, async (s) => {
         const res = await node.exec(['printf', '%s', s]);
@@ -144,7 +175,12 @@ describe('SshNode files over SFTP', () => {
     writeFileSync(path, 'line\n');
     const st = await node.stat(path);
     const local = statSync(path);
-    expect(st).toEqual({ ino: local.ino, size: 5, mtimeMs: Math.floor(local.mtimeMs / 1000) * 1000, isDirectory: false });
+    expect(st).toEqual({
+      ino: local.ino,
+      size: 5,
+      mtimeMs: Math.floor(local.mtimeMs / 1000) * 1000,
+      isDirectory: false,
+    });
     expect((await node.stat(remoteDir))?.isDirectory).toBe(true);
     expect(await node.stat(join(remoteDir, 'nope'))).toBeNull();
     await node.writeFileAtomic(path, 'line\n');

@@ -90,7 +90,9 @@ export class SshNode implements NodeHandle {
   async stat(path: string): Promise<FileStat | null> {
     this.assertOpen();
     if (this.statCommandWorks !== false) {
-      const res = await this.exec(['stat', '-L', '-c', statFormat, '--', path], { timeoutMs: 30_000 }).catch(() => undefined);
+      const res = await this.exec(['stat', '-L', '-c', statFormat, '--', path], { timeoutMs: 30_000 }).catch(
+        () => undefined,
+      );
       if (res && res.code === 0) {
         const parsed = parseStatOutput(res.stdout.toString('utf8'));
         if (parsed) {

@@ -45,7 +45,15 @@ beforeAll(async () => {
     sourceRoot: sourceTree(),
     ssh: { homeDir: client.dir, userKnownHostsFiles: [], agentSocket: undefined },
   });
-  nodeId = (await call('nodes:add', { name: 'loopback', host: sshd.host, port: sshd.port, user: sshd.user, identityFile: client.key.privatePath })).id;
+  nodeId = (
+    await call('nodes:add', {
+      name: 'loopback',
+      host: sshd.host,
+      port: sshd.port,
+      user: sshd.user,
+      identityFile: client.key.privatePath,
+    })
+  ).id;
 });
 
 afterAll(async () => {
@@ -67,7 +75,12 @@ describe('an SSH node', () => {
     expect(error.code).toBe('ssh_host_key_unknown');
     const details = error.details as HostKeyDetails;
     expect(details.fingerprint).toBe(sshd.hostKey.fingerprint);
-    await call('nodes:trust-host-key', { host: details.host, port: details.port, key: details.key, fingerprint: details.fingerprint });
+    await call('nodes:trust-host-key', {
+      host: details.host,
+      port: details.port,
+      key: details.key,
+      fingerprint: details.fingerprint,
+    });
     const report = await call('nodes:test', { id: nodeId });
     expect(report).toMatchObject({ nodeId, hostname: hostname() });
     expect(report.cpuCount).toBeGreaterThan(0);
@@ -100,21 +113,37 @@ describe('an SSH node', () => {
     const { run } = await call('runs:launch', {
       nodeId,
       preset: 'jetmoe-tiny',
-      overrides: { 'max-steps': '100000', 'log-every': '1', 'checkpoint-every': '1000000', 'micro-batch-size': '4', 'seq-len': '64' },
+      overrides: {
+        'max-steps': '100000',
+        'log-every': '1',
+        'checkpoint-every': '1000000',
+        'micro-batch-size': '4',
+        'seq-len': '64',
+      },
     });
     cleanup.push(run.remoteDir);
     expect(run.remoteDir).toMatch(new RegExp(`/\\.moe-workbench/runs/${run.id}$`));
-    await waitFor('steps over SSH', async () => ((await call('runs:get', { runId: run.id })).lastStep ?? 0) >= 3, 120_000);
+    await waitFor(
+      'steps over SSH',
+      async () => ((await call('runs:get', { runId: run.id })).lastStep ?? 0) >= 3,
+      120_000,
+    );
     expect((await call('runs:get', { runId: run.id })).state).toBe('running');
     await call('runs:stop', { runId: run.id });
-    const ended = await waitFor('the run to stop', async () => {
-      const r: RunSummary = await call('runs:get', { runId: run.id });
-      return isFinalState(r.state) ? r : undefined;
-    }, 120_000);
+    const ended = await waitFor(
+      'the run to stop',
+      async () => {
+        const r: RunSummary = await call('runs:get', { runId: run.id });
+        return isFinalState(r.state) ? r : undefined;
+      },
+      120_000,
+    );
     expect(ended.state).toBe('stopped');
     const db2 = new Database(join(dataDir, 'workbench.db'), { readonly: true });
     const stored = db2
-      .prepare('SELECT p.attempt, s.name AS series, p.step FROM points p JOIN series s ON s.id = p.series_id JOIN runs r ON r.key = p.run_key WHERE r.id = ?')
+      .prepare(
+        'SELECT p.attempt, s.name AS series, p.step FROM points p JOIN series s ON s.id = p.series_id JOIN runs r ON r.key = p.run_key WHERE r.id = ?',
+      )
       .all(run.id) as { attempt: number; series: string; step: number }[];
     db2.close();
     const expected = expectedPoints(join(run.remoteDir, 'metrics.jsonl'));

@@ -14,7 +14,12 @@ describe('anneal flags', () => {
         const r = spawnSync(trainerBinary, ['config', ...configArgs(preset, flags), '--json'], { encoding: 'utf8' });
         expect(r.status, `${preset} ${JSON.stringify(length)}: ${r.stderr}`).toBe(0);
         const resolved = (JSON.parse(r.stdout) as { flags: Record<string, unknown> }).flags;
-        expect(resolved).toMatchObject({ 'warmup-steps': 0, 'warmup-tokens': 0, 'min-lr': 5e-5, 'decay-form': 'exponential' });
+        expect(resolved).toMatchObject({
+          'warmup-steps': 0,
+          'warmup-tokens': 0,
+          'min-lr': 5e-5,
+          'decay-form': 'exponential',
+        });
       }
     }
   });
@@ -22,7 +27,9 @@ describe('anneal flags', () => {
   it('make the plan decay from --lr at step 1 to --min-lr at the last step', () => {
     requireTrainer();
     const flags = annealFlags({ decaySteps: 20, form: 'linear', minLr: 3e-4 });
-    const plan = JSON.parse(execFileSync(trainerBinary, ['plan', ...configArgs('jetmoe-tiny', flags), '--json'], { encoding: 'utf8' })) as {
+    const plan = JSON.parse(
+      execFileSync(trainerBinary, ['plan', ...configArgs('jetmoe-tiny', flags), '--json'], { encoding: 'utf8' }),
+    ) as {
       lr_curve: [number, number][];
     };
     const curve = plan.lr_curve;
@@ -36,8 +43,13 @@ describe('anneal flags', () => {
 describe('data mixtures of a fork', () => {
   it('pass through only when the trainer has --data-mix', () => {
     const both = new Set(['data-mix', 'data-mix-phase2']);
-    expect(dataMixFlags(both, undefined, '/d/web.u16=0.5,/d/code.u16=0.5')).toEqual({ 'data-mix-phase2': '/d/web.u16=0.5,/d/code.u16=0.5' });
-    expect(dataMixFlags(both, '/d/web.u16=1', '/d/code.u16=1')).toEqual({ 'data-mix': '/d/web.u16=1', 'data-mix-phase2': '/d/code.u16=1' });
+    expect(dataMixFlags(both, undefined, '/d/web.u16=0.5,/d/code.u16=0.5')).toEqual({
+      'data-mix-phase2': '/d/web.u16=0.5,/d/code.u16=0.5',
+    });
+    expect(dataMixFlags(both, '/d/web.u16=1', '/d/code.u16=1')).toEqual({
+      'data-mix': '/d/web.u16=1',
+      'data-mix-phase2': '/d/code.u16=1',
+    });
     expect(dataMixFlags(new Set(), undefined, undefined)).toEqual({});
     expect(() => dataMixFlags(new Set(['data']), undefined, '/d/web.u16=1')).toThrow(/has no --data-mix-phase2 flag/);
     expect(() => dataMixFlags(new Set(['data']), '/d/web.u16=1', undefined)).toThrow(/has no --data-mix flag/);

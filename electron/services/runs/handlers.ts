@@ -5,11 +5,24 @@ import { toSummary, type RunStore } from './run-store.js';
 
 type RunsHandlers = Pick<
   Handlers,
-  'runs:launch' | 'runs:stop' | 'runs:kill' | 'runs:resume' | 'runs:fork' | 'runs:list' | 'runs:get' | 'runs:update' | 'runs:refresh'
+  | 'runs:launch'
+  | 'runs:stop'
+  | 'runs:kill'
+  | 'runs:resume'
+  | 'runs:fork'
+  | 'runs:list'
+  | 'runs:get'
+  | 'runs:update'
+  | 'runs:refresh'
 >;
 
 /** Handlers of the `runs` domain. */
-export function runsHandlers(runs: RunStore, launcher: Launcher, monitor: RunMonitor, onChanged: (id: string) => void): RunsHandlers {
+export function runsHandlers(
+  runs: RunStore,
+  launcher: Launcher,
+  monitor: RunMonitor,
+  onChanged: (id: string) => void,
+): RunsHandlers {
   return {
     'runs:launch': async (req) => launcher.launch(req),
     'runs:stop': async ({ runId }) => launcher.stop(runId),

@@ -34,7 +34,8 @@ async function until<T>(what: string, check: () => T | undefined | false, ms = 1
   }
 }
 
-const read = (dir: string, file: string): string | undefined => (existsSync(join(dir, file)) ? readFileSync(join(dir, file), 'utf8') : undefined);
+const read = (dir: string, file: string): string | undefined =>
+  existsSync(join(dir, file)) ? readFileSync(join(dir, file), 'utf8') : undefined;
 
 function prepare(mode: string): string {
   const base = tempDir('moewb-wrap-');
@@ -59,7 +60,9 @@ describe('the launch wrapper', () => {
     const dir = prepare('exit:3');
     await start(dir);
     expect(await until('exit_code', () => read(dir, 'exit_code'))).toBe('3\n');
-    expect(read(dir, 'stand-in.args')).toBe(`train --run-dir ${dir} --run-id ${runId} --flags-file ${dir}/run.flags --resume auto\n`);
+    expect(read(dir, 'stand-in.args')).toBe(
+      `train --run-dir ${dir} --run-id ${runId} --flags-file ${dir}/run.flags --resume auto\n`,
+    );
     expect(read(dir, 'boot_id')?.trim()).toBe(readFileSync('/proc/sys/kernel/random/boot_id', 'utf8').trim());
     const attempt = JSON.parse(read(dir, 'attempts/1.json')!) as Record<string, unknown>;
     expect(attempt).toMatchObject({ attempt: 1, pid: Number(read(dir, 'trainer.pid')), resume: 'auto' });
@@ -99,7 +102,9 @@ describe('the launch wrapper', () => {
     `;
     const launcherFile = join(dir, '..', 'launcher.mjs');
     writeFileSync(launcherFile, launcherSource);
-    const launcher = spawn(process.execPath, [launcherFile, detachCommand(dir)], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const launcher = spawn(process.execPath, [launcherFile, detachCommand(dir)], {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
     await new Promise((r) => launcher.stdout.once('data', r));
     groups.push(Number(await until('wrapper.pid', () => read(dir, 'wrapper.pid'))));
     const first = JSON.parse(await until('heartbeat', () => read(dir, 'heartbeat'))) as { time: number };

@@ -48,7 +48,10 @@ export type ParsedLaunch = Required<Omit<LaunchRequest, 'name' | 'evalEvery'>> &
 };
 
 /** The evalEvery option as the request schema delivers it. */
-export type EvalEveryInput = Omit<EvalEverySetting, 'limit' | 'localTasksDir'> & { limit?: number; localTasksDir?: string };
+export type EvalEveryInput = Omit<EvalEverySetting, 'limit' | 'localTasksDir'> & {
+  limit?: number;
+  localTasksDir?: string;
+};
 
 /** Parsed request of runs:fork (defaults applied). */
 export type ParsedFork = Required<Omit<ForkRequest, 'name' | 'anneal' | 'dataMix' | 'evalEvery'>> & {
@@ -66,7 +69,9 @@ interface Lineage {
 }
 
 function evalSetting(e: EvalEveryInput | undefined): EvalEverySetting | null {
-  return e ? { tokens: e.tokens, kind: e.kind, tasks: e.tasks, limit: e.limit ?? null, localTasksDir: e.localTasksDir ?? null } : null;
+  return e
+    ? { tokens: e.tokens, kind: e.kind, tasks: e.tasks, limit: e.limit ?? null, localTasksDir: e.localTasksDir ?? null }
+    : null;
 }
 
 /** Launches, stops, kills and resumes runs on their nodes. */
@@ -89,7 +94,10 @@ export class Launcher {
     }
     const config = await resolveConfig(node, trainer.binary, req.preset, req.overrides);
     const runId = newRunId();
-    const base = node.kind === 'local' ? posix.join(this.d.dataDir, 'runs') : posix.join(await node.homeDir(), '.moe-workbench', 'runs');
+    const base =
+      node.kind === 'local'
+        ? posix.join(this.d.dataDir, 'runs')
+        : posix.join(await node.homeDir(), '.moe-workbench', 'runs');
     const runDir = posix.join(base, runId);
     const name = req.name ?? `${req.preset} ${runId.slice(-6)}`;
     await node.mkdirp(runDir);
@@ -105,7 +113,11 @@ export class Launcher {
     };
     await node.writeFileAtomic(posix.join(runDir, 'run.json'), JSON.stringify(runJson, null, 1) + '\n');
     await node.writeFileAtomic(posix.join(runDir, 'run.flags'), config.flagsText);
-    await node.writeFileAtomic(posix.join(runDir, 'launch.sh'), launchScript({ runDir, runId, trainer: trainer.binary }), 0o755);
+    await node.writeFileAtomic(
+      posix.join(runDir, 'launch.sh'),
+      launchScript({ runDir, runId, trainer: trainer.binary }),
+      0o755,
+    );
     this.d.runs.create({
       id: runId,
       name,
@@ -132,10 +144,18 @@ export class Launcher {
   async stop(runId: string): Promise<RunSummary> {
     const { run, node, seen } = await this.look(runId);
     if (seen.trainer !== 'match' || seen.trainerPid === null) {
-      throw new ServiceError('conflict', `Run ${runId} has no running trainer to stop.`, 'Refresh the run to see its state.');
+      throw new ServiceError(
+        'conflict',
+        `Run ${runId} has no running trainer to stop.`,
+        'Refresh the run to see its state.',
+      );
     }
     await this.signal(node, ['kill', '-TERM', String(seen.trainerPid)]);
-    const changed = this.d.runs.setState(run.id, { state: 'stopping', message: 'stop requested (SIGTERM)', stopRequested: true });
+    const changed = this.d.runs.setState(run.id, {
+      state: 'stopping',
+      message: 'stop requested (SIGTERM)',
+      stopRequested: true,
+    });
     this.d.onChanged(toSummary(changed));
     this.d.monitor.watch(run.id);
     return toSummary(changed);
@@ -145,17 +165,27 @@ export class Launcher {
   async kill(runId: string): Promise<RunSummary> {
     const { run, node, seen } = await this.look(runId);
     if (seen.wrapper !== 'match' && seen.trainer !== 'match') {
-      throw new ServiceError('conflict', `Run ${runId} has no live process to kill.`, 'Refresh the run to see its state.');
+      throw new ServiceError(
+        'conflict',
+        `Run ${runId} has no live process to kill.`,
+        'Refresh the run to see its state.',
+      );
     }
     // The wrapper leads its own process group (setsid); the trainer is in it.
-    if (seen.wrapper === 'match' && seen.wrapperPid !== null) await this.signal(node, ['kill', '-KILL', '--', `-${seen.wrapperPid}`]);
-    if (seen.trainer === 'match' && seen.trainerPid !== null) await this.signal(node, ['kill', '-KILL', String(seen.trainerPid)], true);
+    if (seen.wrapper === 'match' && seen.wrapperPid !== null)
+      await this.signal(node, ['kill', '-KILL', '--', `-${seen.wrapperPid}`]);
+    if (seen.trainer === 'match' && seen.trainerPid !== null)
+      await this.signal(node, ['kill', '-KILL', String(seen.trainerPid)], true);
     const deadline = Date.now() + 10_000;
     for (;;) {
       const now = await observe(node, run.remoteDir, run.id);
       if (now.trainer !== 'match' && now.wrapper !== 'match') break;
       if (Date.now() > deadline) {
-        throw new ServiceError('remote_failed', `Run ${runId} is still alive 10 s after SIGKILL.`, 'Check the node: the process may be stuck in the kernel (D state).');
+        throw new ServiceError(
+          'remote_failed',
+          `Run ${runId} is still alive 10 s after SIGKILL.`,
+          'Check the node: the process may be stuck in the kernel (D state).',
+        );
       }
       await new Promise((r) => setTimeout(r, 100));
     }
@@ -178,16 +208,28 @@ export class Launcher {
   async resume(runId: string, checkpointId?: number): Promise<RunSummary> {
     const { run, node, seen } = await this.look(runId);
     if (!isFinalState(run.state) || seen.trainer === 'match' || seen.wrapper === 'match') {
-      throw new ServiceError('conflict', `Run ${runId} is still ${run.state === 'failed' ? 'alive on its node' : run.state}.`, 'Stop it first.');
+      throw new ServiceError(
+        'conflict',
+        `Run ${runId} is still ${run.state === 'failed' ? 'alive on its node' : run.state}.`,
+        'Stop it first.',
+      );
     }
     if (run.state === 'completed') {
-      throw new ServiceError('conflict', `Run ${runId} completed its planned steps.`, 'Launch a new run (or fork this one) to train further.');
+      throw new ServiceError(
+        'conflict',
+        `Run ${runId} completed its planned steps.`,
+        'Launch a new run (or fork this one) to train further.',
+      );
     }
     let from: string | null = null;
     if (checkpointId !== undefined) {
       const c = this.usableCheckpoint(runId, checkpointId);
       if ((await node.stat(posix.join(c.remotePath, 'COMPLETE'))) === null) {
-        throw new ServiceError('conflict', `Checkpoint step ${c.step} is not complete on the node (${c.remotePath}).`, 'Verify it (`moewb checkpoints verify`) or pick another checkpoint.');
+        throw new ServiceError(
+          'conflict',
+          `Checkpoint step ${c.step} is not complete on the node (${c.remotePath}).`,
+          'Verify it (`moewb checkpoints verify`) or pick another checkpoint.',
+        );
       }
       await this.setAsideNewer(node, run.remoteDir, c.step, runId);
       from = c.remotePath;
@@ -195,16 +237,30 @@ export class Launcher {
     // The previous attempt's exit code and pids must not be read as this attempt's.
     const stale = ['exit_code', 'trainer.pid', 'wrapper.pid', 'resume.next'].map((f) => posix.join(run.remoteDir, f));
     const cleared = await node.exec(['rm', '-f', '--', ...stale]);
-    if (cleared.code !== 0) throw new ServiceError('remote_failed', `Cannot clear the previous exit code: ${cleared.stderr.toString('utf8')}`);
+    if (cleared.code !== 0)
+      throw new ServiceError(
+        'remote_failed',
+        `Cannot clear the previous exit code: ${cleared.stderr.toString('utf8')}`,
+      );
     if (from !== null) {
       // Runs launched by an older workbench have a wrapper that does not read resume.next.
       const wrapper = posix.join(run.remoteDir, 'launch.sh');
       if (!(await node.readFile(wrapper)).toString('utf8').includes('resume.next')) {
-        await node.writeFileAtomic(wrapper, launchScript({ runDir: run.remoteDir, runId, trainer: (await this.trainer(node)).binary }), 0o755);
+        await node.writeFileAtomic(
+          wrapper,
+          launchScript({ runDir: run.remoteDir, runId, trainer: (await this.trainer(node)).binary }),
+          0o755,
+        );
       }
       await node.writeFileAtomic(posix.join(run.remoteDir, 'resume.next'), `${from}\n`);
     }
-    this.d.runs.setState(run.id, { state: 'launching', message: null, stopRequested: false, endedAt: null, exitCode: null });
+    this.d.runs.setState(run.id, {
+      state: 'launching',
+      message: null,
+      stopRequested: false,
+      endedAt: null,
+      exitCode: null,
+    });
     await this.start(node, this.d.runs.get(runId));
     return toSummary(this.d.runs.get(runId));
   }
@@ -215,11 +271,22 @@ export class Launcher {
     const c = this.usableCheckpoint(req.runId, req.checkpointId);
     const node = await this.d.pool.get(parent.nodeId);
     if ((await node.stat(posix.join(c.remotePath, 'COMPLETE'))) === null) {
-      throw new ServiceError('conflict', `Checkpoint step ${c.step} is not complete on the node (${c.remotePath}).`, 'Pick another checkpoint of the run.');
+      throw new ServiceError(
+        'conflict',
+        `Checkpoint step ${c.step} is not complete on the node (${c.remotePath}).`,
+        'Pick another checkpoint of the run.',
+      );
     }
-    if (parent.preset === null) throw new ServiceError('conflict', `Run ${parent.id} has no preset to fork from.`, 'Launch a new run instead.');
+    if (parent.preset === null)
+      throw new ServiceError('conflict', `Run ${parent.id} has no preset to fork from.`, 'Launch a new run instead.');
     const wantsMix = req.dataMix !== undefined || req.anneal?.dataMixPhase2 !== undefined;
-    const mix = wantsMix ? dataMixFlags(await trainerFlagNames(node, (await this.trainer(node)).binary), req.dataMix, req.anneal?.dataMixPhase2) : {};
+    const mix = wantsMix
+      ? dataMixFlags(
+          await trainerFlagNames(node, (await this.trainer(node)).binary),
+          req.dataMix,
+          req.anneal?.dataMixPhase2,
+        )
+      : {};
     const overrides: Record<string, string> = {
       ...parent.overrides,
       ...req.overrides,
@@ -247,10 +314,18 @@ export class Launcher {
   private usableCheckpoint(runId: string, checkpointId: number): ReturnType<CheckpointStore['get']> {
     const c = this.d.checkpoints.get(checkpointId);
     if (c.runId !== runId) {
-      throw new ServiceError('invalid_request', `Checkpoint ${checkpointId} belongs to run ${c.runId}, not ${runId}.`, `List the checkpoints of ${runId} (\`moewb checkpoints list ${runId}\`).`);
+      throw new ServiceError(
+        'invalid_request',
+        `Checkpoint ${checkpointId} belongs to run ${c.runId}, not ${runId}.`,
+        `List the checkpoints of ${runId} (\`moewb checkpoints list ${runId}\`).`,
+      );
     }
     if (c.status !== 'complete') {
-      throw new ServiceError('conflict', `Checkpoint step ${c.step} of run ${runId} is ${c.status}.`, 'Pick a complete checkpoint (`moewb checkpoints list`).');
+      throw new ServiceError(
+        'conflict',
+        `Checkpoint step ${c.step} of run ${runId} is ${c.status}.`,
+        'Pick a complete checkpoint (`moewb checkpoints list`).',
+      );
     }
     return c;
   }
@@ -263,7 +338,12 @@ export class Launcher {
       const m = /^step-(\d+)$/.exec(name);
       if (!m || Number(m[1]) <= step) continue;
       const r = await node.exec(['mv', '--', posix.join(dir, name), posix.join(dir, `abandoned-${name}-${stamp}`)]);
-      if (r.code !== 0) throw new ServiceError('remote_failed', `Cannot set aside ${name}: ${r.stderr.toString('utf8').trim()}`, 'Check the permissions of the run directory.');
+      if (r.code !== 0)
+        throw new ServiceError(
+          'remote_failed',
+          `Cannot set aside ${name}: ${r.stderr.toString('utf8').trim()}`,
+          'Check the permissions of the run directory.',
+        );
     }
     for (const c of this.d.checkpoints.list(runId)) {
       if (c.step > step && c.status === 'complete') this.d.checkpoints.setStatus(c.id, 'deleted');
@@ -285,18 +365,32 @@ export class Launcher {
     const ready = this.d.deployments.latestReady(node.id);
     if (!ready) {
       const name = this.d.nodes.get(node.id).name;
-      throw new ServiceError('trainer_missing', `The trainer is not deployed on "${name}".`, `Deploy it first (\`moewb deploy ${node.id}\`).`);
+      throw new ServiceError(
+        'trainer_missing',
+        `The trainer is not deployed on "${name}".`,
+        `Deploy it first (\`moewb deploy ${node.id}\`).`,
+      );
     }
-    return { binary: posix.join(ready.remoteDir, 'native', 'build', 'moetrain'), hash: ready.trainerHash, deploymentId: ready.id };
+    return {
+      binary: posix.join(ready.remoteDir, 'native', 'build', 'moetrain'),
+      hash: ready.trainerHash,
+      deploymentId: ready.id,
+    };
   }
 
   /** Starts the wrapper detached and waits until it has recorded the trainer (or its exit). */
   private async start(node: NodeHandle, run: StoredRun): Promise<void> {
     const started = await node.exec(['sh', '-c', detachCommand(run.remoteDir)], { timeoutMs: 30_000 });
     if (started.code !== 0) {
-      const changed = this.d.runs.setState(run.id, { state: 'failed', message: `the launch wrapper could not be started: ${started.stderr.toString('utf8').trim()}` });
+      const changed = this.d.runs.setState(run.id, {
+        state: 'failed',
+        message: `the launch wrapper could not be started: ${started.stderr.toString('utf8').trim()}`,
+      });
       this.d.onChanged(toSummary(changed));
-      throw new ServiceError('remote_failed', `Starting run ${run.id} failed: ${started.stderr.toString('utf8').trim()}`);
+      throw new ServiceError(
+        'remote_failed',
+        `Starting run ${run.id} failed: ${started.stderr.toString('utf8').trim()}`,
+      );
     }
     const deadline = Date.now() + 20_000;
     for (;;) {

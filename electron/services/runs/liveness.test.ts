@@ -27,21 +27,40 @@ describe('judge', () => {
   it('calls a run running only with a live matching pid, the same boot and a fresh heartbeat', () => {
     expect(judge(alive, ctx).state).toBe('running');
     expect(judge(alive, { ...ctx, stopRequested: true }).state).toBe('stopping');
-    expect(judge({ ...alive, heartbeat: { time: 993, step: 10, phase: 'train' } }, ctx)).toMatchObject({ state: 'unresponsive' });
+    expect(judge({ ...alive, heartbeat: { time: 993, step: 10, phase: 'train' } }, ctx)).toMatchObject({
+      state: 'unresponsive',
+    });
     // A reused pid (its command line lacks the run id) is never the trainer.
     expect(judge({ ...alive, trainer: 'other' }, ctx).state).toBeNull();
-    expect(judge({ ...alive, trainer: 'other', wrapper: 'dead' }, ctx)).toMatchObject({ state: 'failed', message: expect.stringContaining('another process') as unknown });
-    expect(judge({ ...alive, recordedBootId: 'boot-old' }, ctx)).toMatchObject({ state: 'failed', message: expect.stringContaining('rebooted') as unknown });
+    expect(judge({ ...alive, trainer: 'other', wrapper: 'dead' }, ctx)).toMatchObject({
+      state: 'failed',
+      message: expect.stringContaining('another process') as unknown,
+    });
+    expect(judge({ ...alive, recordedBootId: 'boot-old' }, ctx)).toMatchObject({
+      state: 'failed',
+      message: expect.stringContaining('rebooted') as unknown,
+    });
   });
 
   it('reads the exit code: completed, stopped, or failed with the reason', () => {
     const ended = { ...alive, trainer: 'dead' as const, wrapper: 'dead' as const };
     expect(judge({ ...ended, exitCode: 0 }, ctx).state).toBe('completed');
     expect(judge({ ...ended, exitCode: 0 }, { ...ctx, stopRequested: true }).state).toBe('stopped');
-    expect(judge({ ...ended, exitCode: 0 }, { ...ctx, lastStatus: { state: 'stopped', message: 'SIGTERM' } }).state).toBe('stopped');
-    expect(judge({ ...ended, exitCode: 137 }, ctx)).toMatchObject({ state: 'failed', message: expect.stringContaining('signal 9') as unknown });
-    expect(judge({ ...ended, exitCode: 3 }, ctx)).toMatchObject({ state: 'failed', message: expect.stringContaining('non-finite') as unknown });
-    expect(judge({ ...ended, exitCode: null }, ctx)).toMatchObject({ state: 'failed', message: expect.stringContaining('killed') as unknown });
+    expect(
+      judge({ ...ended, exitCode: 0 }, { ...ctx, lastStatus: { state: 'stopped', message: 'SIGTERM' } }).state,
+    ).toBe('stopped');
+    expect(judge({ ...ended, exitCode: 137 }, ctx)).toMatchObject({
+      state: 'failed',
+      message: expect.stringContaining('signal 9') as unknown,
+    });
+    expect(judge({ ...ended, exitCode: 3 }, ctx)).toMatchObject({
+      state: 'failed',
+      message: expect.stringContaining('non-finite') as unknown,
+    });
+    expect(judge({ ...ended, exitCode: null }, ctx)).toMatchObject({
+      state: 'failed',
+      message: expect.stringContaining('killed') as unknown,
+    });
     // The wrapper is still there: it is about to write the exit code, so nothing is decided yet.
     expect(judge({ ...alive, trainer: 'dead' }, ctx).state).toBeNull();
   });
@@ -50,7 +69,15 @@ describe('judge', () => {
     const starting = { ...alive, heartbeat: null, attempt: { attempt: 2, startedAt: 995 } };
     expect(judge(starting, ctx)).toMatchObject({ state: 'running', message: 'starting' });
     expect(judge({ ...starting, now: 2000 }, ctx).state).toBe('unresponsive');
-    const empty = { ...alive, trainerPid: null, trainer: 'none' as const, wrapperPid: null, wrapper: 'none' as const, heartbeat: null, attempt: null };
+    const empty = {
+      ...alive,
+      trainerPid: null,
+      trainer: 'none' as const,
+      wrapperPid: null,
+      wrapper: 'none' as const,
+      heartbeat: null,
+      attempt: null,
+    };
     expect(judge(empty, { ...ctx, launching: true }).state).toBeNull();
     expect(judge(empty, ctx).state).toBe('failed');
   });
@@ -99,7 +126,10 @@ describe('observe on This machine', () => {
     const dir = runDir(process_(true).pid!, randomUUID());
     const seen = await observe(new LocalNode(), dir, runId);
     expect(seen.trainer).toBe('match');
-    expect(judge(seen, ctx)).toMatchObject({ state: 'failed', message: expect.stringContaining('rebooted') as unknown });
+    expect(judge(seen, ctx)).toMatchObject({
+      state: 'failed',
+      message: expect.stringContaining('rebooted') as unknown,
+    });
   });
 
   it('calls a trainer killed without an exit code failed', async () => {

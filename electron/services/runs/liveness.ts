@@ -97,7 +97,11 @@ export function parseObservation(text: string): Observation {
     wrapper: pidState(f.wrapper),
     heartbeat:
       hb && typeof hb.time === 'number'
-        ? { time: hb.time, step: typeof hb.step === 'number' ? hb.step : null, phase: typeof hb.phase === 'string' ? hb.phase : null }
+        ? {
+            time: hb.time,
+            step: typeof hb.step === 'number' ? hb.step : null,
+            phase: typeof hb.phase === 'string' ? hb.phase : null,
+          }
         : null,
     attempt:
       attempt && typeof attempt.attempt === 'number'
@@ -121,8 +125,13 @@ function exitJudgement(code: number, ctx: JudgeContext): Judgement {
     }
     return { state: 'completed', message: ctx.lastStatus?.message ?? null };
   }
-  if (code === 2) return { state: 'failed', message: `the trainer refused its configuration (exit 2)${said}; see trainer.log` };
-  if (code === 3) return { state: 'failed', message: `stopped after too many consecutive non-finite losses or gradients (exit 3)${said}` };
+  if (code === 2)
+    return { state: 'failed', message: `the trainer refused its configuration (exit 2)${said}; see trainer.log` };
+  if (code === 3)
+    return {
+      state: 'failed',
+      message: `stopped after too many consecutive non-finite losses or gradients (exit 3)${said}`,
+    };
   if (code > 128) return { state: 'failed', message: `the trainer was killed by signal ${code - 128} (exit ${code})` };
   return { state: 'failed', message: `the trainer failed (exit ${code})${said || '; see trainer.log'}` };
 }
@@ -148,7 +157,10 @@ export function judge(o: Observation, ctx: JudgeContext): Judgement {
     const startedAt = o.attempt?.startedAt ?? null;
     if (startedAt !== null && o.now - startedAt <= Math.max(limit, 60)) return { state: live, message: 'starting' };
     const age = hb ? `${Math.round(o.now - hb.time)} s` : 'ever';
-    return { state: 'unresponsive', message: `the trainer is alive but has not written a heartbeat for ${age}; it may be hung` };
+    return {
+      state: 'unresponsive',
+      message: `the trainer is alive but has not written a heartbeat for ${age}; it may be hung`,
+    };
   }
   if (o.wrapper === 'match') {
     // The trainer is gone (or not started yet) and the wrapper is about to record it: look again.
@@ -157,10 +169,19 @@ export function judge(o: Observation, ctx: JudgeContext): Judgement {
   // Just started: the wrapper may not have recorded anything yet.
   if (ctx.launching) return { state: null, message: null };
   if (o.trainer === 'other') {
-    return { state: 'failed', message: 'the trainer is gone (its pid now belongs to another process) and wrote no exit code' };
+    return {
+      state: 'failed',
+      message: 'the trainer is gone (its pid now belongs to another process) and wrote no exit code',
+    };
   }
   if (o.trainerPid === null) {
-    return { state: 'failed', message: 'the launch wrapper did not start the trainer; see launch.log in the run directory' };
+    return {
+      state: 'failed',
+      message: 'the launch wrapper did not start the trainer; see launch.log in the run directory',
+    };
   }
-  return { state: 'failed', message: 'the trainer was killed (out of memory or SIGKILL): it is gone and wrote no exit code' };
+  return {
+    state: 'failed',
+    message: 'the trainer was killed (out of memory or SIGKILL): it is gone and wrote no exit code',
+  };
 }

@@ -32,8 +32,18 @@ async function watchedRun(): Promise<{ runs: RunStore; events: EventBus; dir: st
   writeFileSync(join(dir, 'launch.sh'), launchScript({ runDir: dir, runId, trainer: writeStandInTrainer(base) }));
   const runs = new RunStore(db);
   runs.create({
-    id: runId, name: 'watched', nodeId: 'local', deploymentId: null, trainerHash: null, preset: 'jetmoe-tiny', overrides: {},
-    flags: '', config: { flags: { 'heartbeat-every': 1 } }, remoteDir: dir, tags: [], notes: '',
+    id: runId,
+    name: 'watched',
+    nodeId: 'local',
+    deploymentId: null,
+    trainerHash: null,
+    preset: 'jetmoe-tiny',
+    overrides: {},
+    flags: '',
+    config: { flags: { 'heartbeat-every': 1 } },
+    remoteDir: dir,
+    tags: [],
+    notes: '',
   });
   const events = new EventBus();
   const monitor = new RunMonitor(runs, new NodePool(new NodeStore(db)), new IngestWriter(db), events);
@@ -88,7 +98,11 @@ describe('RunMonitor', () => {
     await waitFor('running', () => runs.get(runId).state === 'running', 20_000);
     runs.setState(runId, { state: 'stopping', stopRequested: true });
     process.kill(Number(readFileSync(join(dir, 'trainer.pid'), 'utf8')), 'SIGTERM');
-    const stopped = await waitFor('stopped', () => (runs.get(runId).state === 'stopped' ? runs.get(runId) : undefined), 10_000);
+    const stopped = await waitFor(
+      'stopped',
+      () => (runs.get(runId).state === 'stopped' ? runs.get(runId) : undefined),
+      10_000,
+    );
     expect(stopped).toMatchObject({ exitCode: 0 });
     expect(stopped.endedAt).not.toBeNull();
   });

@@ -159,8 +159,16 @@ export class RunMonitor {
 
   private newWatch(runId: string, launchedAt: number): Watch {
     return {
-      runId, undecided: 0, ingester: null, lastLiveness: 0, delayMs: 0, timer: null, busy: null, liveness: null,
-      chain: Promise.resolve(), launchedAt,
+      runId,
+      undecided: 0,
+      ingester: null,
+      lastLiveness: 0,
+      delayMs: 0,
+      timer: null,
+      busy: null,
+      liveness: null,
+      chain: Promise.resolve(),
+      launchedAt,
     };
   }
 

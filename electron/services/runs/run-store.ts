@@ -1,5 +1,13 @@
 import type { EvalEverySetting } from '../../contract/evals.js';
-import type { CheckpointRecord, IngestStatus, RunAttempt, RunDetail, RunEvent, RunState, RunSummary } from '../../contract/runs.js';
+import type {
+  CheckpointRecord,
+  IngestStatus,
+  RunAttempt,
+  RunDetail,
+  RunEvent,
+  RunState,
+  RunSummary,
+} from '../../contract/runs.js';
 import type { Db } from '../db/database.js';
 import { ServiceError } from '../errors.js';
 
@@ -120,8 +128,12 @@ export class RunStore {
            @now, @tags, @notes, @parentRunId, @parentCheckpointId, @evalEvery)`,
       ),
       get: db.prepare(`${selectRun} WHERE runs.id = ?`),
-      list: db.prepare(`${selectRun} WHERE (@nodeId IS NULL OR node_id = @nodeId) ORDER BY created_at DESC, key DESC LIMIT @limit`),
-      active: db.prepare(`${selectRun} WHERE state IN ('launching', 'running', 'unresponsive', 'stopping') ORDER BY key`),
+      list: db.prepare(
+        `${selectRun} WHERE (@nodeId IS NULL OR node_id = @nodeId) ORDER BY created_at DESC, key DESC LIMIT @limit`,
+      ),
+      active: db.prepare(
+        `${selectRun} WHERE state IN ('launching', 'running', 'unresponsive', 'stopping') ORDER BY key`,
+      ),
       update: db.prepare('UPDATE runs SET name = @name, tags = @tags, notes = @notes WHERE id = @id'),
       state: db.prepare(
         `UPDATE runs SET state = @state,
@@ -148,7 +160,9 @@ export class RunStore {
       cursor: db.prepare("SELECT * FROM ingest_cursors WHERE run_id = ? AND stream = 'metrics'"),
       config: db.prepare('SELECT config FROM runs WHERE id = ?').pluck(),
       device: db
-        .prepare("SELECT json_extract(header, '$.trainer.device') FROM attempts WHERE run_id = ? AND header IS NOT NULL ORDER BY attempt DESC LIMIT 1")
+        .prepare(
+          "SELECT json_extract(header, '$.trainer.device') FROM attempts WHERE run_id = ? AND header IS NOT NULL ORDER BY attempt DESC LIMIT 1",
+        )
         .pluck(),
     };
   }
@@ -222,7 +236,10 @@ export class RunStore {
 
   /** The newest status record of the stream, if any. */
   lastStatus(run: StoredRun): { attempt: number; state: string; message: string | null } | null {
-    return (this.stmts.lastStatus.get(run.key) as { attempt: number; state: string; message: string | null } | undefined) ?? null;
+    return (
+      (this.stmts.lastStatus.get(run.key) as { attempt: number; state: string; message: string | null } | undefined) ??
+      null
+    );
   }
 
   /** The run's resolved configuration (`moetrain config --json`). */
@@ -239,32 +256,28 @@ export class RunStore {
   /** Everything about a run. */
   detail(id: string): RunDetail {
     const run = this.get(id);
-    const attempts = (this.stmts.attempts.all(id) as Record<string, unknown>[]).map(
-      (a): RunAttempt => ({
-        attempt: a.attempt as number,
-        resumeStep: a.resume_step as number | null,
-        resumeCheckpoint: a.resume_checkpoint as string | null,
-        startedAt: a.started_at as number | null,
-        endedAt: a.ended_at as number | null,
-        exitCode: a.exit_code as number | null,
-        state: a.state as string | null,
-        message: a.message as string | null,
-      }),
-    );
-    const checkpoints = (this.stmts.checkpoints.all(id) as Record<string, unknown>[]).map(
-      (c): CheckpointRecord => ({
-        id: c.id as number,
-        attempt: c.attempt as number,
-        step: c.step as number,
-        tokens: c.tokens as number | null,
-        bytes: c.bytes as number | null,
-        path: c.path as string,
-        loss: c.loss as number | null,
-        valLoss: c.val_loss as number | null,
-        reason: c.reason as string | null,
-        status: c.status as CheckpointRecord['status'],
-      }),
-    );
+    const attempts = (this.stmts.attempts.all(id) as Record<string, unknown>[]).map((a): RunAttempt => ({
+      attempt: a.attempt as number,
+      resumeStep: a.resume_step as number | null,
+      resumeCheckpoint: a.resume_checkpoint as string | null,
+      startedAt: a.started_at as number | null,
+      endedAt: a.ended_at as number | null,
+      exitCode: a.exit_code as number | null,
+      state: a.state as string | null,
+      message: a.message as string | null,
+    }));
+    const checkpoints = (this.stmts.checkpoints.all(id) as Record<string, unknown>[]).map((c): CheckpointRecord => ({
+      id: c.id as number,
+      attempt: c.attempt as number,
+      step: c.step as number,
+      tokens: c.tokens as number | null,
+      bytes: c.bytes as number | null,
+      path: c.path as string,
+      loss: c.loss as number | null,
+      valLoss: c.val_loss as number | null,
+      reason: c.reason as string | null,
+      status: c.status as CheckpointRecord['status'],
+    }));
     const events = (this.stmts.events.all(run.key) as RunEvent[]).reverse();
     const c = this.stmts.cursor.get(id) as Record<string, unknown> | undefined;
     const ingest: IngestStatus = {

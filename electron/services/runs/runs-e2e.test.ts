@@ -20,10 +20,22 @@ import { workbenchCalls } from '../../test-support/workbench-calls.js';
 const small = { 'micro-batch-size': '4', 'seq-len': '64' };
 const quick = {
   ...small,
-  'max-steps': '24', 'warmup-steps': '2', 'decay-steps': '4', 'log-every': '1', 'val-every': '12', 'val-tokens': '2048',
-  'router-stats-every': '6', 'checkpoint-every': '12',
+  'max-steps': '24',
+  'warmup-steps': '2',
+  'decay-steps': '4',
+  'log-every': '1',
+  'val-every': '12',
+  'val-tokens': '2048',
+  'router-stats-every': '6',
+  'checkpoint-every': '12',
 };
-const long = { ...small, 'max-steps': '100000', 'log-every': '1', 'checkpoint-every': '1000000', 'router-stats-every': '50' };
+const long = {
+  ...small,
+  'max-steps': '100000',
+  'log-every': '1',
+  'checkpoint-every': '1000000',
+  'router-stats-every': '50',
+};
 
 let dataDir: string;
 let workbench: Workbench;
@@ -32,16 +44,24 @@ const { call } = workbenchCalls(() => workbench);
 
 const state = async (runId: string): Promise<RunSummary> => call('runs:get', { runId });
 const final = (runId: string, ms = 180_000): Promise<RunSummary> =>
-  waitFor(`run ${runId} to end`, async () => {
-    const r = await state(runId);
-    return isFinalState(r.state) ? r : undefined;
-  }, ms);
+  waitFor(
+    `run ${runId} to end`,
+    async () => {
+      const r = await state(runId);
+      return isFinalState(r.state) ? r : undefined;
+    },
+    ms,
+  );
 const running = (runId: string, minStep = 1): Promise<RunSummary> =>
-  waitFor(`run ${runId} to be running past step ${minStep}`, async () => {
-    const r = await state(runId);
-    if (isFinalState(r.state)) throw new Error(`run ended: ${r.state} ${r.stateMessage}`);
-    return r.state === 'running' && (r.lastStep ?? 0) >= minStep ? r : undefined;
-  }, 120_000);
+  waitFor(
+    `run ${runId} to be running past step ${minStep}`,
+    async () => {
+      const r = await state(runId);
+      if (isFinalState(r.state)) throw new Error(`run ended: ${r.state} ${r.stateMessage}`);
+      return r.state === 'running' && (r.lastStep ?? 0) >= minStep ? r : undefined;
+    },
+    120_000,
+  );
 
 /** True while a process runs (a zombie waiting for its parent to reap it does not count). */
 function alive(pid: number): boolean {
@@ -87,7 +107,13 @@ describe('runs on This machine with the real trainer', { timeout: 300_000 }, () 
     expect(run.id).toMatch(/^r-\d{8}-[0-9a-f]{6}$/);
     expect(Array.isArray(warnings)).toBe(true);
     const runJson = JSON.parse(readFileSync(join(run.remoteDir, 'run.json'), 'utf8')) as Record<string, unknown>;
-    expect(runJson).toMatchObject({ format: 1, run_id: run.id, name: 'tiny e2e', preset: 'jetmoe-tiny', overrides: quick });
+    expect(runJson).toMatchObject({
+      format: 1,
+      run_id: run.id,
+      name: 'tiny e2e',
+      preset: 'jetmoe-tiny',
+      overrides: quick,
+    });
     expect(readFileSync(join(run.remoteDir, 'run.flags'), 'utf8')).toMatch(/^--max-steps=24$/m);
 
     const done = await final(run.id);
@@ -110,9 +136,15 @@ describe('runs on This machine with the real trainer', { timeout: 300_000 }, () 
     expect(router.snapshot?.layers.length).toBeGreaterThan(0);
   });
 
-  it('refuses a bad flag with the trainer\'s own message', async () => {
-    const r = await dispatch(workbench.handlers, 'runs:launch', { preset: 'jetmoe-tiny', overrides: { 'hidden-size': 'lots' } });
-    expect(r).toMatchObject({ ok: false, error: { code: 'invalid_request', message: expect.stringContaining('hidden-size') as unknown } });
+  it("refuses a bad flag with the trainer's own message", async () => {
+    const r = await dispatch(workbench.handlers, 'runs:launch', {
+      preset: 'jetmoe-tiny',
+      overrides: { 'hidden-size': 'lots' },
+    });
+    expect(r).toMatchObject({
+      ok: false,
+      error: { code: 'invalid_request', message: expect.stringContaining('hidden-size') as unknown },
+    });
   });
 
   it('stops a run with SIGTERM (stopped, with a checkpoint), then resumes it as a new attempt', async () => {
@@ -132,7 +164,10 @@ describe('runs on This machine with the real trainer', { timeout: 300_000 }, () 
     const again = await final(run.id);
     expect(again).toMatchObject({ state: 'stopped', attempt: 2 });
     const attempts = (await call('runs:get', { runId: run.id })).attempts;
-    expect(attempts.map((a) => [a.attempt, a.resumeStep])).toEqual([[1, null], [2, checkpoint!.step]]);
+    expect(attempts.map((a) => [a.attempt, a.resumeStep])).toEqual([
+      [1, null],
+      [2, checkpoint!.step],
+    ]);
     // One visible point per step, whatever the attempts wrote.
     const loss = await call('metrics:series', { runId: run.id, series: 'train/loss', maxPoints: 1_000_000 });
     if (loss.mode !== 'raw') throw new Error('expected raw points');
@@ -153,13 +188,16 @@ describe('runs on This machine with the real trainer', { timeout: 300_000 }, () 
     expect(Date.now() - killedAt).toBeLessThan(2 * interval * 1000);
   });
 
-  it('kills a run\'s process group on request', async () => {
+  it("kills a run's process group on request", async () => {
     const { run } = await call('runs:launch', { preset: 'jetmoe-tiny', overrides: long });
     await running(run.id, 2);
     const pid = Number(readFileSync(join(run.remoteDir, 'trainer.pid'), 'utf8'));
     const wrapper = Number(readFileSync(join(run.remoteDir, 'wrapper.pid'), 'utf8'));
     const killed = await call('runs:kill', { runId: run.id });
-    expect(killed).toMatchObject({ state: 'failed', stateMessage: expect.stringContaining('killed on request') as unknown });
+    expect(killed).toMatchObject({
+      state: 'failed',
+      stateMessage: expect.stringContaining('killed on request') as unknown,
+    });
     expect(alive(pid)).toBe(false);
     expect(alive(wrapper)).toBe(false);
     expect(existsSync(join(run.remoteDir, 'exit_code'))).toBe(false);
@@ -167,11 +205,29 @@ describe('runs on This machine with the real trainer', { timeout: 300_000 }, () 
   });
 
   it('keeps training after the process that launched it is killed -9', async () => {
-    const cli = spawn(process.execPath, [compiledCli(), '--data-dir', dataDir, '--trainer', trainerBinary, 'launch', '--preset', 'jetmoe-tiny',
-      ...Object.entries(long).flatMap(([k, v]) => ['--set', `${k}=${v}`]), '--follow'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const cli = spawn(
+      process.execPath,
+      [
+        compiledCli(),
+        '--data-dir',
+        dataDir,
+        '--trainer',
+        trainerBinary,
+        'launch',
+        '--preset',
+        'jetmoe-tiny',
+        ...Object.entries(long).flatMap(([k, v]) => ['--set', `${k}=${v}`]),
+        '--follow',
+      ],
+      { stdio: ['ignore', 'pipe', 'pipe'] },
+    );
     let out = '';
     cli.stdout.on('data', (b: Buffer) => (out += b.toString()));
-    const runId = await waitFor('the CLI to launch a run', () => /launched (r-\d{8}-[0-9a-f]{6})/.exec(out)?.[1], 120_000);
+    const runId = await waitFor(
+      'the CLI to launch a run',
+      () => /launched (r-\d{8}-[0-9a-f]{6})/.exec(out)?.[1],
+      120_000,
+    );
     await waitFor('the CLI to print steps', () => /^step \d+/m.test(out), 120_000);
     cli.kill('SIGKILL');
     await new Promise((r) => cli.once('exit', r));

@@ -29,13 +29,22 @@ export function configArgs(preset: string, overrides: Record<string, string>): s
  * Resolves preset + overrides with `moetrain config` on the node. Exit 2 (a bad flag or value) becomes
  * invalid_request carrying the trainer's own message, which names the flag and the fix.
  */
-export async function resolveConfig(node: NodeHandle, binary: string, preset: string, overrides: Record<string, string>): Promise<ResolvedConfig> {
+export async function resolveConfig(
+  node: NodeHandle,
+  binary: string,
+  preset: string,
+  overrides: Record<string, string>,
+): Promise<ResolvedConfig> {
   const args = configArgs(preset, overrides);
   const json = await node.exec([binary, 'config', ...args, '--json'], { timeoutMs: 60_000 });
   const stderr = json.stderr.toString('utf8').trim();
   if (json.code === 2) {
     const message = stderr.replace(/^moetrain config: error: /, '') || 'the trainer refused the configuration';
-    throw new ServiceError('invalid_request', `Invalid configuration: ${message}`, 'Fix the flag it names (see `moetrain config --help`).');
+    throw new ServiceError(
+      'invalid_request',
+      `Invalid configuration: ${message}`,
+      'Fix the flag it names (see `moetrain config --help`).',
+    );
   }
   if (json.code !== 0) {
     throw new ServiceError(
@@ -48,7 +57,11 @@ export async function resolveConfig(node: NodeHandle, binary: string, preset: st
   try {
     parsed = JSON.parse(json.stdout.toString('utf8')) as Record<string, unknown>;
   } catch {
-    throw new ServiceError('trainer_failed', '`moetrain config --json` printed something that is not JSON.', 'Deploy the trainer again.');
+    throw new ServiceError(
+      'trainer_failed',
+      '`moetrain config --json` printed something that is not JSON.',
+      'Deploy the trainer again.',
+    );
   }
   const text = await node.exec([binary, 'config', ...args], { timeoutMs: 60_000 });
   if (text.code !== 0) {

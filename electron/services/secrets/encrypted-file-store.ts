@@ -73,7 +73,8 @@ export class EncryptedFileSecretStore implements SecretStore {
     let payload: Payload;
     try {
       payload = JSON.parse(this.cipher.decrypt(data)) as Payload;
-      if (payload.version !== 1 || typeof payload.secrets !== 'object' || payload.secrets === null) throw new Error('format');
+      if (payload.version !== 1 || typeof payload.secrets !== 'object' || payload.secrets === null)
+        throw new Error('format');
     } catch {
       // Say nothing about the content: it may be partly plaintext if something else wrote it.
       throw new ServiceError(
@@ -82,7 +83,9 @@ export class EncryptedFileSecretStore implements SecretStore {
         'Delete that file to forget the saved passphrases and passwords; you will be asked again.',
       );
     }
-    this.cache = new Map(Object.entries(payload.secrets).filter((e): e is [string, string] => typeof e[1] === 'string'));
+    this.cache = new Map(
+      Object.entries(payload.secrets).filter((e): e is [string, string] => typeof e[1] === 'string'),
+    );
     return this.cache;
   }
 }

@@ -114,7 +114,9 @@ describe('a passphrase remembered during a real SSH login', () => {
       const key = generateKey(client.dir, 'id_locked', { passphrase });
       sshd.authorize(key.publicLine);
       const secrets: SecretStore =
-        kind === 'encrypted file' ? new EncryptedFileSecretStore(join(dataDir, 'secrets.bin'), testCipher()) : new MemorySecretStore('test');
+        kind === 'encrypted file'
+          ? new EncryptedFileSecretStore(join(dataDir, 'secrets.bin'), testCipher())
+          : new MemorySecretStore('test');
       const conn = new SshConnection(client.target(sshd, { identityFiles: [key.privatePath] }), {
         hostKeys: client.hostKeys,
         secrets,

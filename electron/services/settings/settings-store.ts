@@ -40,7 +40,10 @@ export class SettingsStore {
 }
 
 /** Handlers of the `settings` domain. */
-export function settingsHandlers(store: SettingsStore, events: EventBus): Pick<Handlers, 'settings:get' | 'settings:setPrice'> {
+export function settingsHandlers(
+  store: SettingsStore,
+  events: EventBus,
+): Pick<Handlers, 'settings:get' | 'settings:setPrice'> {
   return {
     'settings:get': async () => store.read(),
     'settings:setPrice': async ({ nodeId, pricePerGpuHour }) => {

@@ -30,7 +30,13 @@ beforeAll(async () => {
   client = clientSide();
   passwordServer = await TestAuthServer.start({ password: 'hunter2' });
   keyboardServer = await TestAuthServer.start({
-    keyboard: { prompts: [{ prompt: 'Password: ', echo: false }, { prompt: 'Code: ', echo: true }], answers: ['pw', '123456'] },
+    keyboard: {
+      prompts: [
+        { prompt: 'Password: ', echo: false },
+        { prompt: 'Code: ', echo: true },
+      ],
+      answers: ['pw', '123456'],
+    },
   });
   for (const s of [passwordServer, keyboardServer]) {
     await client.hostKeys.trust({ host: s.host, port: s.port, key: s.hostKeyLine.split(' ')[1] as string });

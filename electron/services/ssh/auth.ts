@@ -137,7 +137,14 @@ export class AuthSession {
             prompt: (name, instructions, _lang, prompts, finish) => {
               if (prompts.length === 0) return finish([]);
               this.whilePrompting(() =>
-                ask({ user: username, host: hop.host, port: hop.port, name, instructions, prompts: prompts.map((p) => ({ prompt: p.prompt, echo: p.echo === true })) }),
+                ask({
+                  user: username,
+                  host: hop.host,
+                  port: hop.port,
+                  name,
+                  instructions,
+                  prompts: prompts.map((p) => ({ prompt: p.prompt, echo: p.echo === true })),
+                }),
               ).then(
                 (answers) => finish(answers ?? prompts.map(() => '')),
                 () => finish(prompts.map(() => '')),
@@ -163,7 +170,9 @@ export class AuthSession {
         steps.push({
           method: 'password',
           produce: async () => {
-            const answer = await this.whilePrompting(() => ask({ user: username, host: hop.host, port: hop.port, attempt }));
+            const answer = await this.whilePrompting(() =>
+              ask({ user: username, host: hop.host, port: hop.port, attempt }),
+            );
             if (!answer) return null;
             this.tried.push('password');
             if (answer.remember) this.pendingSave = { key: secretKey, value: answer.value };
@@ -207,7 +216,9 @@ export class AuthSession {
     }
     const ask = prompter.passphrase.bind(prompter);
     for (let attempt = 1; attempt <= maxPromptAttempts; attempt++) {
-      const answer = await this.whilePrompting(() => ask({ keyPath, target: hostPort(this.hop.host, this.hop.port), attempt }));
+      const answer = await this.whilePrompting(() =>
+        ask({ keyPath, target: hostPort(this.hop.host, this.hop.port), attempt }),
+      );
       if (!answer) break;
       if (ssh2.utils.parseKey(data, answer.value) instanceof Error) continue;
       // The passphrase is verified locally, so it is right whatever the server decides.

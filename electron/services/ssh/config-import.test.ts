@@ -11,7 +11,13 @@ function home(): { dir: string; ctx: SshConfigContext; config: string } {
   writeFileSync(join(dir, '.ssh', 'id_ed25519'), 'not really a key');
   return {
     dir,
-    ctx: { homeDir: dir, localUser: 'me', localHostname: 'laptop.local', uid: 1000, env: { KEYS: join(dir, 'keys'), AGENT: '/run/agent.sock' } },
+    ctx: {
+      homeDir: dir,
+      localUser: 'me',
+      localHostname: 'laptop.local',
+      uid: 1000,
+      env: { KEYS: join(dir, 'keys'), AGENT: '/run/agent.sock' },
+    },
     config: join(dir, '.ssh', 'config'),
   };
 }
@@ -60,7 +66,14 @@ describe('ssh config import', () => {
     });
     expect(gpu1.warnings.filter((w) => !w.includes('does not exist'))).toEqual([]);
     const gpu2 = hosts[2]!.target;
-    expect(gpu2).toMatchObject({ host: 'gpu2.lab.example.org', port: 22, user: 'fallback', identityAgent: '/run/agent.sock', hostKeyAlias: 'gpu2-key', connectTimeoutSec: 7 });
+    expect(gpu2).toMatchObject({
+      host: 'gpu2.lab.example.org',
+      port: 22,
+      user: 'fallback',
+      identityAgent: '/run/agent.sock',
+      hostKeyAlias: 'gpu2-key',
+      connectTimeoutSec: 7,
+    });
     // No IdentityFile: the default keys that exist.
     expect(gpu2.identityFiles).toEqual([join(h.dir, '.ssh', 'id_ed25519')]);
 
@@ -111,7 +124,9 @@ describe('ssh config import', () => {
       'ops@10.0.0.2:2022',
       'me@10.0.0.9:22',
     ]);
-    expect(targetKey(gpu)).toBe('me@outer.example.org:2200 -> gate@bastion.example.org:22 -> ops@10.0.0.2:2022 -> me@10.0.0.9:22');
+    expect(targetKey(gpu)).toBe(
+      'me@outer.example.org:2200 -> gate@bastion.example.org:22 -> ops@10.0.0.2:2022 -> me@10.0.0.9:22',
+    );
     expect(r.resolve('direct').target.jump).toEqual([]);
     expect(r.resolve('v6').target.jump[0]).toMatchObject({ host: 'fd00::1', port: 2022, user: 'root' });
     const loop = r.resolve('loop1');
@@ -121,8 +136,14 @@ describe('ssh config import', () => {
 
   it('expands Include (globs, relative to ~/.ssh, nested) and reports what it cannot honour', async () => {
     const h = home();
-    writeFileSync(join(h.dir, '.ssh', 'config.d', '10-lab'), 'Host lab1\n  HostName lab1.example.org\n  ProxyCommand ssh -W %h:%p gate\n');
-    writeFileSync(join(h.dir, '.ssh', 'config.d', '20-more'), 'Include nested\nHost lab2\n  LocalForward 8080 localhost:80\n  ForwardAgent yes\n  Frobnicate yes\n');
+    writeFileSync(
+      join(h.dir, '.ssh', 'config.d', '10-lab'),
+      'Host lab1\n  HostName lab1.example.org\n  ProxyCommand ssh -W %h:%p gate\n',
+    );
+    writeFileSync(
+      join(h.dir, '.ssh', 'config.d', '20-more'),
+      'Include nested\nHost lab2\n  LocalForward 8080 localhost:80\n  ForwardAgent yes\n  Frobnicate yes\n',
+    );
     writeFileSync(join(h.dir, '.ssh', 'nested'), 'Host lab3\n  Port 2022\n');
     writeFileSync(
       h.config,
@@ -153,7 +174,11 @@ describe('ssh config import', () => {
     );
     expect(byAlias.lab3?.target.port).toBe(2022);
     expect(byAlias.lab2?.warnings).toEqual(
-      expect.arrayContaining(['LocalForward is not set up by the workbench', 'ForwardAgent is never enabled by the workbench', 'unknown directive frobnicate; ignored']),
+      expect.arrayContaining([
+        'LocalForward is not set up by the workbench',
+        'ForwardAgent is never enabled by the workbench',
+        'unknown directive frobnicate; ignored',
+      ]),
     );
   });
 
@@ -163,7 +188,12 @@ describe('ssh config import', () => {
     writeFileSync(h.config, 'Host odd\n  Port banana\n  IdentityFile %Z/key\n');
     const { hosts } = await importSshConfig(h.config, h.ctx);
     expect(hosts[0]?.target.port).toBe(22);
-    expect(hosts[0]?.warnings).toEqual(expect.arrayContaining(['Port banana is not a port number; using 22', 'IdentityFile: token %Z is not supported; left as is']));
+    expect(hosts[0]?.warnings).toEqual(
+      expect.arrayContaining([
+        'Port banana is not a port number; using 22',
+        'IdentityFile: token %Z is not supported; left as is',
+      ]),
+    );
   });
 
   it('parses ProxyJump entries', () => {

@@ -42,19 +42,82 @@ export interface SshConfigImport {
 
 // Directives that change nothing for the workbench (or are honoured implicitly): silently accepted.
 const ignored = new Set([
-  'host', 'match', 'addkeystoagent', 'addressfamily', 'batchmode', 'canonicaldomains', 'canonicalizefallbacklocal',
-  'canonicalizehostname', 'canonicalizemaxdots', 'canonicalizepermittedcnames', 'checkhostip', 'ciphers', 'compression',
-  'controlmaster', 'controlpath', 'controlpersist', 'escapechar', 'exitonforwardfailure', 'fingerprinthash',
-  'forwardx11', 'forwardx11timeout', 'forwardx11trusted', 'gssapiauthentication', 'gssapidelegatecredentials',
-  'hashknownhosts', 'hostbasedauthentication', 'hostkeyalgorithms', 'identitiesonly', 'ipqos', 'kbdinteractiveauthentication',
-  'kexalgorithms', 'loglevel', 'logverbose', 'macs', 'nohostauthenticationforlocalhost', 'numberofpasswordprompts',
-  'passwordauthentication', 'permitlocalcommand', 'preferredauthentications', 'pubkeyacceptedalgorithms',
-  'pubkeyacceptedkeytypes', 'pubkeyauthentication', 'requesttty', 'sendenv', 'serveraliveinterval',
-  'serveralivecountmax', 'setenv', 'streamlocalbindmask', 'streamlocalbindunlink', 'tcpkeepalive', 'updatehostkeys',
-  'usekeychain', 'verifyhostkeydns', 'visualhostkey', 'xauthlocation', 'ignoreunknown', 'connectionattempts',
-  'enableescapecommandline', 'obscurekeystroketiming', 'globalknownhostsfile', 'sessiontype', 'stdinnull',
-  'forkafterauthentication', 'remotecommand', 'tag', 'channeltimeout', 'requiredrsasize', 'user', 'hostname',
-  'port', 'identityfile', 'identityagent', 'hostkeyalias', 'connecttimeout', 'proxyjump', 'include',
+  'host',
+  'match',
+  'addkeystoagent',
+  'addressfamily',
+  'batchmode',
+  'canonicaldomains',
+  'canonicalizefallbacklocal',
+  'canonicalizehostname',
+  'canonicalizemaxdots',
+  'canonicalizepermittedcnames',
+  'checkhostip',
+  'ciphers',
+  'compression',
+  'controlmaster',
+  'controlpath',
+  'controlpersist',
+  'escapechar',
+  'exitonforwardfailure',
+  'fingerprinthash',
+  'forwardx11',
+  'forwardx11timeout',
+  'forwardx11trusted',
+  'gssapiauthentication',
+  'gssapidelegatecredentials',
+  'hashknownhosts',
+  'hostbasedauthentication',
+  'hostkeyalgorithms',
+  'identitiesonly',
+  'ipqos',
+  'kbdinteractiveauthentication',
+  'kexalgorithms',
+  'loglevel',
+  'logverbose',
+  'macs',
+  'nohostauthenticationforlocalhost',
+  'numberofpasswordprompts',
+  'passwordauthentication',
+  'permitlocalcommand',
+  'preferredauthentications',
+  'pubkeyacceptedalgorithms',
+  'pubkeyacceptedkeytypes',
+  'pubkeyauthentication',
+  'requesttty',
+  'sendenv',
+  'serveraliveinterval',
+  'serveralivecountmax',
+  'setenv',
+  'streamlocalbindmask',
+  'streamlocalbindunlink',
+  'tcpkeepalive',
+  'updatehostkeys',
+  'usekeychain',
+  'verifyhostkeydns',
+  'visualhostkey',
+  'xauthlocation',
+  'ignoreunknown',
+  'connectionattempts',
+  'enableescapecommandline',
+  'obscurekeystroketiming',
+  'globalknownhostsfile',
+  'sessiontype',
+  'stdinnull',
+  'forkafterauthentication',
+  'remotecommand',
+  'tag',
+  'channeltimeout',
+  'requiredrsasize',
+  'user',
+  'hostname',
+  'port',
+  'identityfile',
+  'identityagent',
+  'hostkeyalias',
+  'connecttimeout',
+  'proxyjump',
+  'include',
 ]);
 
 // Directives that would change how or where to connect, which the workbench does not do.
@@ -86,7 +149,10 @@ function all(value: string | string[] | undefined): string[] {
 
 /** Splits one ProxyJump element, `[ssh://][user@]host[:port]` (IPv6 in brackets), into its parts. */
 export function parseJumpSpec(spec: string): { user?: string; host: string; port?: number } | undefined {
-  let rest = spec.trim().replace(/^ssh:\/\//, '').replace(/\/$/, '');
+  let rest = spec
+    .trim()
+    .replace(/^ssh:\/\//, '')
+    .replace(/\/$/, '');
   if (rest === '') return undefined;
   let user: string | undefined;
   const at = rest.lastIndexOf('@');
@@ -124,7 +190,11 @@ export class SshConfigResolver {
     const loaded = await loadSshConfig(configPath, context.homeDir);
     const warnings = [...loaded.warnings];
     for (const c of unsupportedMatchCriteria(loaded.config)) {
-      warnings.push(c === 'exec' ? 'Match exec is never run; those blocks do not apply' : `Match ${c} is not supported; those blocks do not apply`);
+      warnings.push(
+        c === 'exec'
+          ? 'Match exec is never run; those blocks do not apply'
+          : `Match ${c} is not supported; those blocks do not apply`,
+      );
     }
     return new SshConfigResolver(loaded.config, context, warnings);
   }
@@ -149,16 +219,23 @@ export class SshConfigResolver {
     seen: Set<string>,
     warnings: string[],
   ): SshTarget {
-    const c = this.config.compute(name, { ignoreCase: true, matchExec: false }) as Record<string, string | string[] | undefined>;
+    const c = this.config.compute(name, { ignoreCase: true, matchExec: false }) as Record<
+      string,
+      string | string[] | undefined
+    >;
     const label = depth === 0 ? '' : `jump host ${name}: `;
     for (const key of Object.keys(c)) {
       if (unsupported[key]) {
         if (key === 'proxycommand' && /^none$/i.test(first(c[key]) ?? '')) continue;
         warnings.push(`${label}${unsupported[key]}`);
       } else if (key === 'forwardagent') {
-        if (/^(yes|true)$/i.test(first(c[key]) ?? '')) warnings.push(`${label}ForwardAgent is never enabled by the workbench`);
+        if (/^(yes|true)$/i.test(first(c[key]) ?? ''))
+          warnings.push(`${label}ForwardAgent is never enabled by the workbench`);
       } else if (key === 'stricthostkeychecking') {
-        if (/^(no|off|accept-new)$/i.test(first(c[key]) ?? '')) warnings.push(`${label}StrictHostKeyChecking ${first(c[key])} is not honoured: unknown keys are always confirmed`);
+        if (/^(no|off|accept-new)$/i.test(first(c[key]) ?? ''))
+          warnings.push(
+            `${label}StrictHostKeyChecking ${first(c[key])} is not honoured: unknown keys are always confirmed`,
+          );
       } else if (!ignored.has(key)) {
         warnings.push(`${label}unknown directive ${key}; ignored`);
       }
@@ -202,7 +279,10 @@ export class SshConfigResolver {
         return target;
       }
       const nextSeen = new Set(seen).add(name);
-      const specs = jumpText.split(',').map((s) => s.trim()).filter(Boolean);
+      const specs = jumpText
+        .split(',')
+        .map((s) => s.trim())
+        .filter(Boolean);
       specs.forEach((spec, i) => {
         const parsed = parseJumpSpec(spec);
         if (!parsed) return void warnings.push(`ProxyJump entry "${spec}" is not [user@]host[:port]; ignored`);

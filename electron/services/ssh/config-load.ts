@@ -91,7 +91,9 @@ async function expandIncludes(
       const hoisted: Line[] = [];
       for (const l of inner) (isSection(l) || hoisted.length > 0 ? hoisted : own).push(l);
       if (hoisted.length > 0 && !directiveValues(header).every((v) => v === '*' || v === 'all')) {
-        warnings.push(`${file}: an Include inside "${header.param} ${directiveValues(header).join(' ')}" defines Host blocks; they are applied as if included after that block`);
+        warnings.push(
+          `${file}: an Include inside "${header.param} ${directiveValues(header).join(' ')}" defines Host blocks; they are applied as if included after that block`,
+        );
       }
       header.config = own;
       out.push(header, ...hoisted);

@@ -2,7 +2,13 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MemorySecretStore } from '../secrets/secret-store.js';
-import { clientSide, CountingSecretStore, recordingPrompter, sshdFor, type SshClientSide } from '../../test-support/ssh-fixture.js';
+import {
+  clientSide,
+  CountingSecretStore,
+  recordingPrompter,
+  sshdFor,
+  type SshClientSide,
+} from '../../test-support/ssh-fixture.js';
 import { generateKey, TestAgent } from '../../test-support/ssh-keys.js';
 import type { TestSshd } from '../../test-support/sshd.js';
 import { passphraseSecretKey } from './auth.js';
@@ -67,14 +73,22 @@ describe('SshConnection against a real sshd', () => {
     sshd.authorize(key.publicLine);
     const secrets = new MemorySecretStore('test');
     const prompter = recordingPrompter({ passphrases: ['wrong', 'correct horse'], remember: true });
-    const conn = connection(client.target(sshd, { identityFiles: [key.privatePath] }), { hostKeys: client.hostKeys, secrets, prompter });
+    const conn = connection(client.target(sshd, { identityFiles: [key.privatePath] }), {
+      hostKeys: client.hostKeys,
+      secrets,
+      prompter,
+    });
     await conn.connect();
     expect(prompter.asked).toEqual([`passphrase ${key.privatePath} #1`, `passphrase ${key.privatePath} #2`]);
     expect(await secrets.get(passphraseSecretKey(key.privatePath))).toBe('correct horse');
     await conn.close();
 
     const silent = recordingPrompter({});
-    const again = connection(client.target(sshd, { identityFiles: [key.privatePath] }), { hostKeys: client.hostKeys, secrets, prompter: silent });
+    const again = connection(client.target(sshd, { identityFiles: [key.privatePath] }), {
+      hostKeys: client.hostKeys,
+      secrets,
+      prompter: silent,
+    });
     await again.connect();
     expect(silent.asked).toEqual([]);
   });
@@ -82,7 +96,9 @@ describe('SshConnection against a real sshd', () => {
   it('without a passphrase the encrypted key is skipped and the failure lists what was tried', async () => {
     const key = generateKey(client.dir, 'id_locked2', { passphrase: 'secret' });
     sshd.authorize(key.publicLine);
-    const conn = connection(client.target(sshd, { identityFiles: [key.privatePath, join(client.dir, 'nope')] }), { hostKeys: client.hostKeys });
+    const conn = connection(client.target(sshd, { identityFiles: [key.privatePath, join(client.dir, 'nope')] }), {
+      hostKeys: client.hostKeys,
+    });
     const err = await failure(conn.connect());
     expect(err.code).toBe('ssh_auth_failed');
     const details = err.details as AuthFailedDetails;
@@ -101,7 +117,10 @@ describe('SshConnection against a real sshd', () => {
     agent = await TestAgent.start(client.dir);
     agent.add(agentKey.privatePath);
     const mark = sshd.logMark();
-    const conn = connection(client.target(sshd, { identityFiles: [] }), { hostKeys: client.hostKeys, agentSocket: agent.socket });
+    const conn = connection(client.target(sshd, { identityFiles: [] }), {
+      hostKeys: client.hostKeys,
+      agentSocket: agent.socket,
+    });
     await conn.connect();
     expect(await sshd.waitForLog(mark, `Accepted publickey for ${sshd.user}`)).toContain(agentKey.fingerprint);
   });
@@ -110,7 +129,11 @@ describe('SshConnection against a real sshd', () => {
     const conn = connection(client.target(sshd, { port: 1 }), { hostKeys: client.hostKeys });
     const err = await failure(conn.connect());
     expect(err.code).toBe('ssh_unreachable');
-    expect(err.details).toMatchObject({ kind: 'unreachable', address: '127.0.0.1:1', cause: 'ECONNREFUSED' } satisfies Partial<UnreachableDetails>);
+    expect(err.details).toMatchObject({
+      kind: 'unreachable',
+      address: '127.0.0.1:1',
+      cause: 'ECONNREFUSED',
+    } satisfies Partial<UnreachableDetails>);
   });
 
   it('stops at an unknown host key before any authentication, then connects once the key is trusted', async () => {
@@ -124,7 +147,14 @@ describe('SshConnection against a real sshd', () => {
     const err = await failure(conn.connect());
     expect(err.code).toBe('ssh_host_key_unknown');
     const details = err.details as HostKeyDetails;
-    expect(details).toMatchObject({ kind: 'host_key', status: 'unknown', host: '127.0.0.1', port: sshd.port, keyType: 'ssh-ed25519', fingerprint: sshd.hostKey.fingerprint });
+    expect(details).toMatchObject({
+      kind: 'host_key',
+      status: 'unknown',
+      host: '127.0.0.1',
+      port: sshd.port,
+      keyType: 'ssh-ed25519',
+      fingerprint: sshd.hostKey.fingerprint,
+    });
     expect(details.hop).toBeUndefined();
     expect(err.message).toContain(sshd.hostKey.fingerprint);
     expect(await sshd.waitForDisconnect(mark)).toContain('Connection from 127.0.0.1');
@@ -132,7 +162,12 @@ describe('SshConnection against a real sshd', () => {
     expect(secrets.reads).toBe(0);
     expect(prompter.asked).toEqual([]);
 
-    await fresh.hostKeys.trust({ host: details.host, port: details.port, key: details.key, fingerprint: details.fingerprint });
+    await fresh.hostKeys.trust({
+      host: details.host,
+      port: details.port,
+      key: details.key,
+      fingerprint: details.fingerprint,
+    });
     await conn.connect();
     expect(conn.state()).toBe('ready');
   });
@@ -159,7 +194,12 @@ describe('SshConnection against a real sshd', () => {
       const conn = connection(target, { hostKeys: client.hostKeys, secrets, prompter });
       const err = await failure(conn.connect());
       expect(err.code).toBe('ssh_host_key_changed');
-      expect(err.details).toMatchObject({ kind: 'host_key', status: 'changed', fingerprint: own.hostKey.fingerprint, port: own.port });
+      expect(err.details).toMatchObject({
+        kind: 'host_key',
+        status: 'changed',
+        fingerprint: own.hostKey.fingerprint,
+        port: own.port,
+      });
       expect((err.details as HostKeyDetails).recordedAt).toMatch(/known_hosts:\d+$/);
       expect(await own.waitForDisconnect(mark)).toContain('Connection from 127.0.0.1');
       expect(own.userauthRequests(mark)).toEqual([]);
@@ -167,7 +207,9 @@ describe('SshConnection against a real sshd', () => {
       expect(prompter.asked).toEqual([]);
       // It is never offered as "accept": trusting the new key is refused too.
       const details = err.details as HostKeyDetails;
-      await expect(client.hostKeys.trust({ host: details.host, port: details.port, key: details.key })).rejects.toMatchObject({ code: 'ssh_host_key_changed' });
+      await expect(
+        client.hostKeys.trust({ host: details.host, port: details.port, key: details.key }),
+      ).rejects.toMatchObject({ code: 'ssh_host_key_changed' });
     } finally {
       await own.stop();
     }

@@ -121,7 +121,8 @@ export class SshConnection {
       if (released) return;
       released = true;
       const next = this.channelQueue.shift();
-      if (next) next(); // the slot passes straight to the next waiter
+      if (next)
+        next(); // the slot passes straight to the next waiter
       else this.channelsInUse -= 1;
     };
   }
@@ -198,7 +199,9 @@ export class SshConnection {
             hopCount: hops.length,
             ...(sock ? { sock } : {}),
             ...(via ? { via } : {}),
-            ...(reportAuthenticating && i === hops.length - 1 ? { onAuthenticating: () => this.setState('authenticating') } : {}),
+            ...(reportAuthenticating && i === hops.length - 1
+              ? { onAuthenticating: () => this.setState('authenticating') }
+              : {}),
           },
           this.deps,
           this.hopOptions,

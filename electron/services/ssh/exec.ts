@@ -76,7 +76,10 @@ function bounded<T>(
       return true;
     };
     const onAbort = () => settle(() => reject(aborted()));
-    const timer = deadline !== undefined ? setTimeout(() => settle(() => reject(timedOut())), Math.max(0, deadline - Date.now())) : undefined;
+    const timer =
+      deadline !== undefined
+        ? setTimeout(() => settle(() => reject(timedOut())), Math.max(0, deadline - Date.now()))
+        : undefined;
     signal?.addEventListener('abort', onAbort, { once: true });
     promise.then(
       (value) => {
@@ -96,7 +99,8 @@ export class SshExec {
     const { signal } = options;
     const where = describeTarget(this.connection.target);
     const aborted = () => new ExecError('aborted', `Command aborted: ${shortCommand(command)}`);
-    const timedOut = () => new ExecError('timeout', `Command timed out after ${options.timeoutMs} ms on ${where}: ${shortCommand(command)}`);
+    const timedOut = () =>
+      new ExecError('timeout', `Command timed out after ${options.timeoutMs} ms on ${where}: ${shortCommand(command)}`);
     if (signal?.aborted) throw aborted();
     // The timeout and the abort signal also bound waiting for a free channel and for a (re)connection.
     const deadline = options.timeoutMs !== undefined ? Date.now() + options.timeoutMs : undefined;
@@ -168,11 +172,22 @@ export class SshExec {
           if (err) {
             // A refused channel never started the command, so opening again is no replay. Servers
             // refuse when a just-closed session is not released yet (MaxSessions); wait a little.
-            if (!settled && openAttempt < maxOpenRetries && this.connection.generation === generation && this.connection.state() === 'ready') {
+            if (
+              !settled &&
+              openAttempt < maxOpenRetries &&
+              this.connection.generation === generation &&
+              this.connection.state() === 'ready'
+            ) {
               setTimeout(() => !settled && open(), 50 * 2 ** openAttempt++);
               return;
             }
-            return fail(new ServiceError('remote_failed', `Cannot start a command on ${where}: ${err.message}`, 'The server limits sessions (MaxSessions) or refuses commands; retry later.'));
+            return fail(
+              new ServiceError(
+                'remote_failed',
+                `Cannot start a command on ${where}: ${err.message}`,
+                'The server limits sessions (MaxSessions) or refuses commands; retry later.',
+              ),
+            );
           }
           onChannel(stream);
         });

@@ -139,7 +139,8 @@ export async function connectHop(req: HopRequest, deps: HopDeps, options: HopOpt
         authTimer?.resume();
       }
     });
-    const connectTimeoutMs = hop.connectTimeoutSec !== undefined ? hop.connectTimeoutSec * 1000 : options.connectTimeoutMs;
+    const connectTimeoutMs =
+      hop.connectTimeoutSec !== undefined ? hop.connectTimeoutSec * 1000 : options.connectTimeoutMs;
     const connectTimer = setTimeout(() => {
       failure ??= unreachable(req, 'timeout', `no SSH handshake within ${Math.round(connectTimeoutMs / 1000)} s`);
       client.destroy();
@@ -167,7 +168,15 @@ export async function connectHop(req: HopRequest, deps: HopDeps, options: HopOpt
           'ssh_auth_failed',
           `Authentication to ${describeTarget(hop)} did not finish within ${Math.round(options.authTimeoutMs / 1000)} s.`,
           'Check the connection and the server; then retry.',
-          { kind: 'auth', host: hop.host, port: hop.port, user: hop.user, methodsTried: auth.tried, serverMethods: auth.serverMethods, ...hopField(req) },
+          {
+            kind: 'auth',
+            host: hop.host,
+            port: hop.port,
+            user: hop.user,
+            methodsTried: auth.tried,
+            serverMethods: auth.serverMethods,
+            ...hopField(req),
+          },
         );
         client.destroy();
       });
@@ -181,7 +190,8 @@ export async function connectHop(req: HopRequest, deps: HopDeps, options: HopOpt
     client.on('error', (err: Error & { level?: string; code?: string }) => {
       // Recoverable auth-step errors (agent unreachable, a key that cannot sign): ssh2 moves on.
       if (err.level === 'agent') return void auth.tried.push(`agent (failed: ${err.message})`);
-      if (err.level === 'client-authentication' && !/All configured authentication methods failed/.test(err.message)) return;
+      if (err.level === 'client-authentication' && !/All configured authentication methods failed/.test(err.message))
+        return;
       if (failure) return finish(failure);
       if (err.level === 'client-authentication') {
         const tried = auth.tried.length ? auth.tried.join('; ') : 'nothing (no agent, key, or prompt available)';
@@ -190,7 +200,15 @@ export async function connectHop(req: HopRequest, deps: HopDeps, options: HopOpt
             'ssh_auth_failed',
             `Authentication to ${describeTarget(hop)} as ${hop.user} failed. Tried: ${tried}. The server accepts: ${auth.serverMethods.join(', ') || 'unknown'}.`,
             'Check the user name, add your key to the agent or the host entry (IdentityFile), or enter the passphrase/password when asked.',
-            { kind: 'auth', host: hop.host, port: hop.port, user: hop.user, methodsTried: [...auth.tried], serverMethods: auth.serverMethods, ...hopField(req) },
+            {
+              kind: 'auth',
+              host: hop.host,
+              port: hop.port,
+              user: hop.user,
+              methodsTried: [...auth.tried],
+              serverMethods: auth.serverMethods,
+              ...hopField(req),
+            },
           ),
         );
       }
@@ -199,7 +217,9 @@ export async function connectHop(req: HopRequest, deps: HopDeps, options: HopOpt
       }
       return finish(unreachable(req, err.level ?? 'protocol', `SSH error: ${err.message}`));
     });
-    client.on('close', () => finish(failure ?? unreachable(req, 'closed', 'the connection closed before login completed')));
+    client.on('close', () =>
+      finish(failure ?? unreachable(req, 'closed', 'the connection closed before login completed')),
+    );
 
     const hostVerifier = (key: Buffer, verify: (ok: boolean) => void) => {
       deps.hostKeys.check(lookupName, hop.port, key).then(
@@ -251,7 +271,13 @@ export async function connectHop(req: HopRequest, deps: HopDeps, options: HopOpt
 }
 
 /** Opens a TCP stream through `client` to host:port (for the next hop). */
-export function forwardThrough(client: Client, via: string, next: SshTarget, index: number, hopCount: number): Promise<Duplex> {
+export function forwardThrough(
+  client: Client,
+  via: string,
+  next: SshTarget,
+  index: number,
+  hopCount: number,
+): Promise<Duplex> {
   return new Promise((resolve, reject) => {
     client.forwardOut('127.0.0.1', 0, next.host, next.port, (err, stream) => {
       if (err) {

@@ -22,7 +22,10 @@ describe('HostKeyStore', () => {
     const b = newKey();
     writeFileSync(userFile, `gpu1.lab ${a.line}`); // no final newline
     const before = readFileSync(userFile, 'utf8');
-    const store = new HostKeyStore({ userKnownHostsFiles: [userFile, join(dir, 'missing')], workbenchKnownHostsFile: own });
+    const store = new HostKeyStore({
+      userKnownHostsFiles: [userFile, join(dir, 'missing')],
+      workbenchKnownHostsFile: own,
+    });
 
     expect((await store.check('gpu1.lab', 22, a.blob)).status).toBe('trusted');
     expect((await store.check('gpu2.lab', 2200, b.blob)).status).toBe('unknown');
@@ -50,7 +53,9 @@ describe('HostKeyStore', () => {
     expect((changed as SshError).code).toBe('ssh_host_key_changed');
     const revoked = await store.trust({ host: 'gpu9.lab', port: 22, key: b.b64 }).catch((e: unknown) => e);
     expect((revoked as SshError).code).toBe('ssh_host_key_changed');
-    const wrongFp = await store.trust({ host: 'gpu2.lab', port: 22, key: b.b64, fingerprint: fingerprintSha256(a.blob) }).catch((e: unknown) => e);
+    const wrongFp = await store
+      .trust({ host: 'gpu2.lab', port: 22, key: b.b64, fingerprint: fingerprintSha256(a.blob) })
+      .catch((e: unknown) => e);
     expect((wrongFp as ServiceError).code).toBe('invalid_request');
     const garbage = await store.trust({ host: 'gpu2.lab', port: 22, key: 'bm90IGEga2V5' }).catch((e: unknown) => e);
     expect((garbage as ServiceError).code).toBe('invalid_request');

@@ -114,7 +114,16 @@ export class HostKeyStore {
           'ssh_host_key_changed',
           `Refusing to trust this key for ${knownHostsName(request.host, request.port)}: ${current.status === 'revoked' ? 'it is revoked' : 'a different key is on record'} (${current.source}).`,
           'Ask the administrator of the host whether its key really changed; if so, remove the old line from that file.',
-          { kind: 'host_key', status: current.status, host: request.host, port: request.port, keyType, fingerprint, key: request.key, recordedAt: current.source },
+          {
+            kind: 'host_key',
+            status: current.status,
+            host: request.host,
+            port: request.port,
+            keyType,
+            fingerprint,
+            key: request.key,
+            recordedAt: current.source,
+          },
         );
       }
       const file = this.options.workbenchKnownHostsFile;

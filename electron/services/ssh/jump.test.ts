@@ -74,7 +74,14 @@ describe('ProxyJump through a second sshd', () => {
     const targetMark = target.logMark();
     const err = await connectError(fresh.target(target, { jump: [fresh.target(jump)] }), fresh);
     expect(err.code).toBe('ssh_host_key_unknown');
-    expect(err.details).toMatchObject({ kind: 'host_key', status: 'unknown', host: '127.0.0.1', port: jump.port, hop: 0, fingerprint: jump.hostKey.fingerprint });
+    expect(err.details).toMatchObject({
+      kind: 'host_key',
+      status: 'unknown',
+      host: '127.0.0.1',
+      port: jump.port,
+      hop: 0,
+      fingerprint: jump.hostKey.fingerprint,
+    });
     expect(err.message).toContain('jump host');
     await jump.waitForDisconnect(jumpMark);
     expect(jump.userauthRequests(jumpMark)).toEqual([]);

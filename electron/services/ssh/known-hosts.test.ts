@@ -10,7 +10,8 @@ import { checkHostKey, fingerprintSha256, hostFieldMatches, parseKnownHosts, wil
 import { knownHostsName } from './target.js';
 
 function newKey(type: 'ed25519' | 'ecdsa' = 'ed25519'): { line: string; blob: Buffer } {
-  const pair = type === 'ecdsa' ? utils.generateKeyPairSync('ecdsa', { bits: 256 }) : utils.generateKeyPairSync('ed25519');
+  const pair =
+    type === 'ecdsa' ? utils.generateKeyPairSync('ecdsa', { bits: 256 }) : utils.generateKeyPairSync('ed25519');
   const [keyType, b64] = pair.public.split(' ');
   return { line: `${keyType} ${b64}`, blob: Buffer.from(b64 as string, 'base64') };
 }
@@ -76,7 +77,10 @@ describe('known_hosts parsing and lookup', () => {
   it('reports a changed key of the same type, and other recorded types for a new type', () => {
     const text = `gpu1.lab ${a.line}\ngpu2.lab ${e.line}\n`;
     expect(check(text, 'gpu1.lab', 22, b.blob)).toEqual({ status: 'changed', source: 'kh:1' });
-    expect(check(text, 'gpu2.lab', 22, a.blob)).toEqual({ status: 'unknown', otherKnownKeyTypes: ['ecdsa-sha2-nistp256'] });
+    expect(check(text, 'gpu2.lab', 22, a.blob)).toEqual({
+      status: 'unknown',
+      otherKnownKeyTypes: ['ecdsa-sha2-nistp256'],
+    });
     // A host may have several keys of one type on record (rotation): any exact match trusts.
     expect(check(`gpu1.lab ${b.line}\ngpu1.lab ${a.line}\n`, 'gpu1.lab', 22, a.blob).status).toBe('trusted');
   });
@@ -105,7 +109,10 @@ describe('known_hosts parsing and lookup', () => {
   });
 
   it('never throws on arbitrary input', () => {
-    const piece = fc.oneof(fc.string(), fc.constantFrom('|1|', '@revoked', '@cert-authority', '[h]:22', ',', '!', '*', '\r\n', '\n', ' ', a.line));
+    const piece = fc.oneof(
+      fc.string(),
+      fc.constantFrom('|1|', '@revoked', '@cert-authority', '[h]:22', ',', '!', '*', '\r\n', '\n', ' ', a.line),
+    );
     fc.assert(
       fc.property(fc.array(piece, { maxLength: 30 }), (parts) => {
         const text = parts.join('');

@@ -108,7 +108,9 @@ describe('SshPool', () => {
 describe('reconnect backoff', () => {
   it('grows exponentially to the cap, minus up to `jitter` of each delay', () => {
     const policy = { ...defaultReconnectPolicy, initialDelayMs: 1000, factor: 2, maxDelayMs: 30_000, jitter: 0.5 };
-    expect([0, 1, 2, 3, 4, 5, 6].map((n) => backoffDelay(n, policy, () => 0))).toEqual([1000, 2000, 4000, 8000, 16000, 30000, 30000]);
+    expect([0, 1, 2, 3, 4, 5, 6].map((n) => backoffDelay(n, policy, () => 0))).toEqual([
+      1000, 2000, 4000, 8000, 16000, 30000, 30000,
+    ]);
     expect(backoffDelay(3, policy, () => 1)).toBe(4000);
     expect(backoffDelay(10, policy, () => 0.5)).toBe(22_500);
   });

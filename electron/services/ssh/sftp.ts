@@ -62,7 +62,9 @@ export class SshSftp {
         const buf = Buffer.alloc(length);
         let filled = 0;
         while (filled < length) {
-          const n = await call<number>((cb) => s.read(handle, buf, filled, length - filled, offset + filled, (err, bytes) => cb(err, bytes)));
+          const n = await call<number>((cb) =>
+            s.read(handle, buf, filled, length - filled, offset + filled, (err, bytes) => cb(err, bytes)),
+          );
           if (!n) break;
           filled += n;
         }
@@ -136,7 +138,12 @@ export class SshSftp {
       const tmp = this.tempName(remotePath);
       try {
         await call((cb) =>
-          s.fastPut(localPath, tmp, { mode: info.mode & 0o777, step: (done, _chunk, total) => onProgress?.(done, total) }, (err) => cb(err)),
+          s.fastPut(
+            localPath,
+            tmp,
+            { mode: info.mode & 0o777, step: (done, _chunk, total) => onProgress?.(done, total) },
+            (err) => cb(err),
+          ),
         );
         await call((cb) => s.chmod(tmp, info.mode & 0o777, cb));
         await this.renameOver(s, tmp, remotePath);
@@ -151,7 +158,11 @@ export class SshSftp {
   /** Copies a remote file here (fastGet writes the local path directly). */
   async download(remotePath: string, localPath: string, onProgress?: TransferProgress): Promise<void> {
     await this.op(`download ${remotePath}`, (s) =>
-      call((cb) => s.fastGet(remotePath, localPath, { step: (done, _chunk, total) => onProgress?.(done, total) }, (err) => cb(err))),
+      call((cb) =>
+        s.fastGet(remotePath, localPath, { step: (done, _chunk, total) => onProgress?.(done, total) }, (err) =>
+          cb(err),
+        ),
+      ),
     );
   }
 
@@ -191,7 +202,11 @@ export class SshSftp {
         throw err;
       });
       if (st?.isDirectory()) continue;
-      if (st) throw new ServiceError('remote_failed', `Cannot create directory ${path}: ${current} exists and is not a directory.`);
+      if (st)
+        throw new ServiceError(
+          'remote_failed',
+          `Cannot create directory ${path}: ${current} exists and is not a directory.`,
+        );
       await call((cb) => s.mkdir(current, cb)).catch(async (err: unknown) => {
         // Someone else may have created it meanwhile.
         const again = await call<Stats>((cb) => s.stat(current, cb)).catch(() => null);

@@ -19,10 +19,19 @@ describe('createSshServices', () => {
     mkdirSync(join(home, '.ssh'));
     const key = generateKey(join(home, '.ssh'), 'id_ed25519'); // a default key: no IdentityFile needed
     sshd = await TestSshd.start({ authorizedKeys: [key.publicLine] });
-    writeFileSync(join(home, '.ssh', 'config'), `Host lab\n  HostName ${sshd.host}\n  Port ${sshd.port}\n  User ${sshd.user}\n`);
+    writeFileSync(
+      join(home, '.ssh', 'config'),
+      `Host lab\n  HostName ${sshd.host}\n  Port ${sshd.port}\n  User ${sshd.user}\n`,
+    );
     writeFileSync(join(home, '.ssh', 'known_hosts'), '# nothing yet\n');
     const dataDir = join(home, 'data');
-    const ssh = createSshServices({ dataDir, homeDir: home, localUser: 'someone-else', secrets: new MemorySecretStore('test'), connection: { idleCloseMs: 0 } });
+    const ssh = createSshServices({
+      dataDir,
+      homeDir: home,
+      localUser: 'someone-else',
+      secrets: new MemorySecretStore('test'),
+      connection: { idleCloseMs: 0 },
+    });
     try {
       const { hosts } = await ssh.importConfig();
       expect(hosts.map((h) => h.alias)).toEqual(['lab']);
@@ -32,8 +41,15 @@ describe('createSshServices', () => {
       const err = await ssh.openNode('lab', target).catch((e: unknown) => e);
       expect(isHostKeyUnknown(err)).toBe(true);
       const details = (err as SshError<HostKeyDetails>).details;
-      await ssh.trustHostKey({ host: details.host, port: details.port, key: details.key, fingerprint: details.fingerprint });
-      expect(readFileSync(join(dataDir, 'known_hosts'), 'utf8')).toBe(`[127.0.0.1]:${sshd.port} ${sshd.hostKey.publicLine}\n`);
+      await ssh.trustHostKey({
+        host: details.host,
+        port: details.port,
+        key: details.key,
+        fingerprint: details.fingerprint,
+      });
+      expect(readFileSync(join(dataDir, 'known_hosts'), 'utf8')).toBe(
+        `[127.0.0.1]:${sshd.port} ${sshd.hostKey.publicLine}\n`,
+      );
       expect(readFileSync(join(home, '.ssh', 'known_hosts'), 'utf8')).toBe('# nothing yet\n');
 
       const node = await ssh.openNode('lab', (await ssh.resolveHost('lab')).target);

@@ -73,7 +73,8 @@ export function createSshServices(options: SshServicesOptions): SshServices {
     hostKeys,
     pool,
     importConfig: (configPath = defaultConfig) => importSshConfig(configPath, context),
-    resolveHost: async (name, configPath = defaultConfig) => (await SshConfigResolver.load(configPath, context)).resolve(name),
+    resolveHost: async (name, configPath = defaultConfig) =>
+      (await SshConfigResolver.load(configPath, context)).resolve(name),
     trustHostKey: (request) => hostKeys.trust(request),
     openNode: (id, target) => SshNode.open(id, target, pool),
     close: () => pool.closeAll(),

@@ -9,13 +9,27 @@ import type { SshTarget } from '../ssh/target.js';
 const hop = (t: SshTarget): string => `${t.user}@${t.host}${t.port !== 22 ? `:${t.port}` : ''}`;
 
 /** Handlers of the `sshconfig` domain: the SSH layer's import of ~/.ssh/config (loaded on first use), for the nodes page. */
-export function sshconfigHandlers(ssh: (() => Promise<SshServices>) | null, nodes: NodeStore, homeDir: string): Pick<Handlers, 'sshconfig:hosts'> {
+export function sshconfigHandlers(
+  ssh: (() => Promise<SshServices>) | null,
+  nodes: NodeStore,
+  homeDir: string,
+): Pick<Handlers, 'sshconfig:hosts'> {
   return {
     'sshconfig:hosts': async () => {
-      if (!ssh) throw new ServiceError('unavailable', 'This workbench was started without its SSH layer.', 'Start it normally (npm start).');
+      if (!ssh)
+        throw new ServiceError(
+          'unavailable',
+          'This workbench was started without its SSH layer.',
+          'Start it normally (npm start).',
+        );
       const path = join(homeDir, '.ssh', 'config');
       const imported = await (await ssh()).importConfig(path);
-      const byHost = new Map(nodes.list().filter((n) => n.kind === 'ssh' && n.host).map((n) => [n.host!, n.id]));
+      const byHost = new Map(
+        nodes
+          .list()
+          .filter((n) => n.kind === 'ssh' && n.host)
+          .map((n) => [n.host!, n.id]),
+      );
       const hosts: SshConfigHost[] = imported.hosts.map((h) => ({
         alias: h.alias,
         host: h.target.host,

@@ -32,7 +32,30 @@ describe('shellQuote', () => {
   );
 
   it('round-trips random strings with quotes, $, backticks, newlines and Unicode through /bin/sh', () => {
-    const tricky = fc.constantFrom("'", '"', '$', '`', '\\', '\n', ' ', ';', '|', '&', '*', '?', '(', ')', '{', '}', '!', '#', '~', 'é', '✓', '😀');
+    const tricky = fc.constantFrom(
+      "'",
+      '"',
+      '$',
+      '`',
+      '\\',
+      '\n',
+      ' ',
+      ';',
+      '|',
+      '&',
+      '*',
+      '?',
+      '(',
+      ')',
+      '{',
+      '}',
+      '!',
+      '#',
+      '~',
+      'é',
+      '✓',
+      '😀',
+    );
     const chunk = fc.oneof(fc.string({ unit: 'grapheme' }), tricky);
     const arg = fc.array(chunk, { maxLength: 12 }).map((parts) => parts.join('').replace(/\0/g, ''));
     fc.assert(

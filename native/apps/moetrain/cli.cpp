@@ -24,21 +24,32 @@ const std::vector<Subcommand>& subcommands() {
        "train --run-dir DIR [--run-id ID] [--preset NAME] [--flags-file PATH] [--resume auto|none|PATH] "
        "[--FLAG=VALUE ...]",
        true, false, run_train},
-      {"eval", "Held-out loss and perplexity of a checkpoint, per data domain where known.",
-       "eval --checkpoint DIR [--FLAG=VALUE ...] [--json]", true, true, run_eval,
-       {{"checkpoint", "DIR", "The checkpoint directory (<run-dir>/checkpoints/step-N); its config.flags sets the "
-                              "model and data, later flags override (e.g. --val-data, --val-tokens, --device)."}}},
-      {"plan", "Resolve a configuration for a launch: sizes, FLOPs, steps, memory per GPU, learning-rate curve.",
+      {"eval",
+       "Held-out loss and perplexity of a checkpoint, per data domain where known.",
+       "eval --checkpoint DIR [--FLAG=VALUE ...] [--json]",
+       true,
+       true,
+       run_eval,
+       {{"checkpoint", "DIR",
+         "The checkpoint directory (<run-dir>/checkpoints/step-N); its config.flags sets the "
+         "model and data, later flags override (e.g. --val-data, --val-tokens, --device)."}}},
+      {"plan",
+       "Resolve a configuration for a launch: sizes, FLOPs, steps, memory per GPU, learning-rate curve.",
        "plan [--preset NAME] [--flags-file PATH] [--presets-dir DIR] [--FLAG=VALUE ...] [--world-size N] "
        "[--curve-points N] [--json]",
-       true, true, run_plan,
+       true,
+       true,
+       run_plan,
        {{"world-size", "N", "Data-parallel ranks to plan for (default 1)."},
         {"curve-points", "N", "Learning-rate curve samples, plus the schedule's breakpoints (default 200)."}},
        /*collects_errors=*/true},
       {"flags", "List every configuration flag: type, default, range, group, help (Markdown or JSON).",
        "flags [--json]", false, true, run_flags},
-      {"export-hf", "Write a Hugging Face model folder (config.json, model.safetensors, tokenizer) from a checkpoint.",
-       "export-hf --checkpoint DIR --out DIR [--dtype auto|fp32|bf16] [--tokenizer DIR] [--force]", false, false,
+      {"export-hf",
+       "Write a Hugging Face model folder (config.json, model.safetensors, tokenizer) from a checkpoint.",
+       "export-hf --checkpoint DIR --out DIR [--dtype auto|fp32|bf16] [--tokenizer DIR] [--force]",
+       false,
+       false,
        run_export_hf,
        {{"checkpoint", "DIR", "The checkpoint to export (<run-dir>/checkpoints/step-N)."},
         {"out", "DIR", "The model folder to create (written to a temporary folder next to it, then renamed)."},
@@ -49,8 +60,11 @@ const std::vector<Subcommand>& subcommands() {
         {"bos-token-id", "N", "bos_token_id for config.json when the run has no built-in tokenizer."},
         {"eos-token-id", "N", "eos_token_id for config.json when the run has no built-in tokenizer."},
         {"pad-token-id", "N", "pad_token_id for config.json when the run has no built-in tokenizer."}}},
-      {"tokenize", "Encode text with the tokenizer of the synthetic corpus, or print sample training sequences.",
-       "tokenize [--preset NAME] [--FLAG=VALUE ...] (--text TEXT | --file PATH | --samples N) [--json]", true, true,
+      {"tokenize",
+       "Encode text with the tokenizer of the synthetic corpus, or print sample training sequences.",
+       "tokenize [--preset NAME] [--FLAG=VALUE ...] (--text TEXT | --file PATH | --samples N) [--json]",
+       true,
+       true,
        run_tokenize,
        {{"text", "TEXT", "Text to encode."},
         {"file", "PATH", "Encode the bytes of this file."},
@@ -83,8 +97,7 @@ void parse_one(const Subcommand& cmd, const std::vector<std::string>& args, std:
   }
   if (!util::starts_with(arg, "--") || arg.size() < 3) {
     throw config::ConfigError("", "unexpected argument '" + arg + "' for `moetrain " + cmd.name + "`",
-                              "flags are written --name=value; see `moetrain " + std::string(cmd.name) +
-                                  " --help`");
+                              "flags are written --name=value; see `moetrain " + std::string(cmd.name) + " --help`");
   }
   const auto eq = arg.find('=');
   const std::string name = arg.substr(2, eq == std::string::npos ? std::string::npos : eq - 2);
@@ -125,17 +138,16 @@ void parse_one(const Subcommand& cmd, const std::vector<std::string>& args, std:
       return;
     }
     const std::string guess = util::nearest(name, own);
-    throw config::ConfigError(name, std::string("is not an option of `moetrain ") + cmd.name + "`",
-                              guess.empty() ? "see `moetrain " + std::string(cmd.name) + " --help`"
-                                            : "did you mean --" + guess + "?");
+    throw config::ConfigError(
+        name, std::string("is not an option of `moetrain ") + cmd.name + "`",
+        guess.empty() ? "see `moetrain " + std::string(cmd.name) + " --help`" : "did you mean --" + guess + "?");
   }
   if (option) {
     if (!value) {
       if (i + 1 < args.size() && !util::starts_with(args[i + 1], "--")) {
         value = args[++i];
       } else {
-        throw config::ConfigError(name, "needs a value (command line)",
-                                  "write --" + name + "=" + option->placeholder);
+        throw config::ConfigError(name, "needs a value (command line)", "write --" + name + "=" + option->placeholder);
       }
     }
     parsed.options[name] = *value;
@@ -190,7 +202,10 @@ void write_errors_json(std::ostream& out, const std::vector<config::ConfigError>
   for (const auto& e : errors) {
     json.begin_object();
     json.key("flag");
-    if (e.flag().empty()) json.null(); else json.value(e.flag());
+    if (e.flag().empty())
+      json.null();
+    else
+      json.value(e.flag());
     json.key("message").value(e.problem());
     json.key("hint").value(e.fix());
     json.end_object();

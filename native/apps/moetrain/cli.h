@@ -13,8 +13,8 @@ namespace moe::cli {
 
 // Exit codes (docs/trainer-cli.md).
 inline constexpr int kExitOk = 0;
-inline constexpr int kExitFailure = 1;  // runtime failure
-inline constexpr int kExitUsage = 2;    // bad command line or configuration; nothing was written
+inline constexpr int kExitFailure = 1;    // runtime failure
+inline constexpr int kExitUsage = 2;      // bad command line or configuration; nothing was written
 inline constexpr int kExitNonfinite = 3;  // train: too many non-finite steps in a row
 
 struct ParsedArgs {
@@ -30,15 +30,15 @@ struct OptionSpec {
   const char* name;         // without dashes
   const char* placeholder;  // "DIR", "N"
   const char* help;
-  bool is_switch = false;   // boolean: --name, --no-name, --name=true|false; stored as "true"/"false"
+  bool is_switch = false;  // boolean: --name, --no-name, --name=true|false; stored as "true"/"false"
 };
 
 struct Subcommand {
   const char* name;
   const char* summary;
-  const char* usage;        // after "moetrain "
-  bool takes_config;        // accepts --preset/--flags-file/--presets-dir and every config flag
-  bool takes_json;          // accepts --json
+  const char* usage;  // after "moetrain "
+  bool takes_config;  // accepts --preset/--flags-file/--presets-dir and every config flag
+  bool takes_json;    // accepts --json
   int (*run)(const ParsedArgs& args, std::ostream& out);
   std::vector<OptionSpec> options = {};
   bool collects_errors = false;  // report every bad flag at once (plan) instead of stopping at the first

@@ -28,7 +28,8 @@ std::optional<std::int64_t> token_id(const ParsedArgs& args, const std::string& 
     used = 0;
   }
   if (used != v.size() || id < 0) {
-    throw config::ConfigError(name, "'" + v + "' is not a token id", "pass a non-negative integer, e.g. --" + name + "=2");
+    throw config::ConfigError(name, "'" + v + "' is not a token id",
+                              "pass a non-negative integer, e.g. --" + name + "=2");
   }
   return id;
 }

@@ -15,8 +15,10 @@ namespace {
 std::string markdown_cell(std::string text) {
   std::string out;
   for (char c : text) {
-    if (c == '|') out += "\\|";
-    else out += c;
+    if (c == '|')
+      out += "\\|";
+    else
+      out += c;
   }
   return out;
 }
@@ -35,10 +37,16 @@ int run_flags(const ParsedArgs& args, std::ostream& out) {
       json.key("default").value(spec.default_value);
       json.key("group").value(config::to_string(spec.group));
       json.key("min");
-      if (spec.min) json.value(*spec.min); else json.null();
+      if (spec.min)
+        json.value(*spec.min);
+      else
+        json.null();
       json.key("min_exclusive").value(spec.min_open);
       json.key("max");
-      if (spec.max && *spec.max < 9e18) json.value(*spec.max); else json.null();
+      if (spec.max && *spec.max < 9e18)
+        json.value(*spec.max);
+      else
+        json.null();
       json.key("max_exclusive").value(spec.max_open);
       json.key("choices").begin_array();
       for (const auto& c : spec.choices) json.value(c);

@@ -31,7 +31,10 @@ int run_params(const ParsedArgs& args, std::ostream& out) {
     util::JsonWriter json(out);
     json.begin_object();
     json.key("preset");
-    if (resolved.preset.empty()) json.null(); else json.value(resolved.preset);
+    if (resolved.preset.empty())
+      json.null();
+    else
+      json.value(resolved.preset);
     json.key("params").begin_object();
     json.key("total").value(static_cast<long long>(p.total));
     json.key("active_non_embedding").value(static_cast<long long>(p.active_non_embedding));

@@ -22,7 +22,8 @@ namespace {
 
 // resolve_config, but recording each bad assignment and carrying on, so the
 // wizard can mark every wrong field at once.
-config::ResolvedConfig resolve_collecting(const config::ConfigRequest& request, std::vector<config::ConfigError>& errors) {
+config::ResolvedConfig resolve_collecting(const config::ConfigRequest& request,
+                                          std::vector<config::ConfigError>& errors) {
   config::ResolvedConfig out;
   const auto apply_all = [&](const std::vector<config::Assignment>& assignments, config::Source source) {
     for (const auto& a : assignments) {
@@ -64,11 +65,10 @@ std::int64_t option_int(const ParsedArgs& args, const char* name, std::int64_t f
     std::size_t used = 0;
     const long long v = std::stoll(it->second, &used);
     if (used == it->second.size() && v >= lo && v <= hi) return v;
-  } catch (const std::exception&) {
-  }
-  errors.emplace_back(name, "expects an integer in [" + std::to_string(lo) + ", " + std::to_string(hi) + "], got '" +
-                                it->second + "'",
-                      "write --" + std::string(name) + "=N");
+  } catch (const std::exception&) {}
+  errors.emplace_back(
+      name, "expects an integer in [" + std::to_string(lo) + ", " + std::to_string(hi) + "], got '" + it->second + "'",
+      "write --" + std::string(name) + "=N");
   return fallback;
 }
 
@@ -120,15 +120,15 @@ int run_plan(const ParsedArgs& args, std::ostream& out) {
   const model::ModelConfig& m = resolved.config.model;
   const model::ParamCounts p = model::count_parameters(m);
   if (!args.json) {
-    out << "model: " << util::group_thousands(p.total) << " parameters, " << util::group_thousands(p.active_non_embedding)
-        << " active per token (non-embedding)\n"
-        << "run: " << plan->length.total_steps << " steps x " << plan->length.tokens_per_step << " tokens = "
-        << util::si_format(static_cast<double>(plan->length.total_tokens)) << " tokens, "
+    out << "model: " << util::group_thousands(p.total) << " parameters, "
+        << util::group_thousands(p.active_non_embedding) << " active per token (non-embedding)\n"
+        << "run: " << plan->length.total_steps << " steps x " << plan->length.tokens_per_step
+        << " tokens = " << util::si_format(static_cast<double>(plan->length.total_tokens)) << " tokens, "
         << flops_text(plan->total_flops) << " FLOP\n"
         << "schedule: warmup " << plan->schedule.warmup_steps << ", decay (" << config::to_string(plan->schedule.form)
-        << ") steps " << plan->schedule.decay_start + 1 << ".." << plan->schedule.decay_start + plan->schedule.decay_steps
-        << ", lr " << util::format_double(plan->schedule.peak_lr) << " -> " << util::format_double(plan->schedule.min_lr)
-        << "\n"
+        << ") steps " << plan->schedule.decay_start + 1 << ".."
+        << plan->schedule.decay_start + plan->schedule.decay_steps << ", lr "
+        << util::format_double(plan->schedule.peak_lr) << " -> " << util::format_double(plan->schedule.min_lr) << "\n"
         << "memory per " << plan->memory.device << " device (" << plan->memory.param_dtype
         << "): " << util::si_format(static_cast<double>(plan->memory.total)) << "B\n";
     for (const auto& w : plan->warnings) out << "warning: " << w << "\n";
@@ -139,7 +139,10 @@ int run_plan(const ParsedArgs& args, std::ostream& out) {
   json.begin_object();
   json.key("ok").value(true);
   json.key("preset");
-  if (resolved.preset.empty()) json.null(); else json.value(resolved.preset);
+  if (resolved.preset.empty())
+    json.null();
+  else
+    json.value(resolved.preset);
   json.key("config").begin_object();
   const auto& table = config::flag_table();
   for (std::size_t i = 0; i < table.size(); ++i) {
@@ -171,7 +174,10 @@ int run_plan(const ParsedArgs& args, std::ostream& out) {
   json.key("decay_steps").value(static_cast<long long>(plan->schedule.decay_steps));
   json.key("decay_form").value(config::to_string(plan->schedule.form));
   json.key("phase2_start_step");
-  if (plan->phase2_start) json.value(static_cast<long long>(*plan->phase2_start)); else json.null();
+  if (plan->phase2_start)
+    json.value(static_cast<long long>(*plan->phase2_start));
+  else
+    json.null();
   json.end_object();
   json.key("lr_curve").begin_array();
   for (const auto& c : plan->curve) {

@@ -48,7 +48,8 @@ int run_tokenize(const ParsedArgs& args, std::ostream& out) {
   const auto text_it = args.options.find("text");
   const auto file_it = args.options.find("file");
   const auto samples_it = args.options.find("samples");
-  const int modes = (text_it != args.options.end()) + (file_it != args.options.end()) + (samples_it != args.options.end());
+  const int modes =
+      (text_it != args.options.end()) + (file_it != args.options.end()) + (samples_it != args.options.end());
   if (modes != 1) {
     throw config::ConfigError(modes == 0 ? "text" : "samples", "give exactly one of --text, --file and --samples",
                               "e.g. moetrain tokenize --text '47+18=65'");
@@ -90,8 +91,7 @@ int run_tokenize(const ParsedArgs& args, std::ostream& out) {
   std::int64_t per_domain = 0;
   try {
     per_domain = std::stoll(samples_it->second);
-  } catch (const std::exception&) {
-  }
+  } catch (const std::exception&) {}
   if (per_domain < 1 || per_domain > 10000) {
     throw config::ConfigError("samples", "'" + samples_it->second + "' is not a count in [1, 10000]",
                               "e.g. --samples 4");
@@ -119,7 +119,8 @@ int run_tokenize(const ParsedArgs& args, std::ostream& out) {
       write_ids(json, ids);
       json.end_object();
     } else {
-      out << "[" << index << " " << domains[static_cast<std::size_t>(domain)] << "] " << util::json_escape(text) << "\n";
+      out << "[" << index << " " << domains[static_cast<std::size_t>(domain)] << "] " << util::json_escape(text)
+          << "\n";
     }
   }
   json.end_array();

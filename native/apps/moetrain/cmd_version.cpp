@@ -32,7 +32,10 @@ int run_version(const ParsedArgs& args, std::ostream& out) {
   json.key("cuda_built").value(info.cuda_built);
   json.key("cuda_available").value(info.cuda_available);
   json.key("cuda_version");
-  if (info.cuda_built && !info.cuda_version.empty()) json.value(info.cuda_version); else json.null();
+  if (info.cuda_built && !info.cuda_version.empty())
+    json.value(info.cuda_version);
+  else
+    json.null();
   json.key("device_count").value(static_cast<long long>(info.devices.size()));
   json.key("devices").begin_array();
   for (const auto& d : info.devices) {

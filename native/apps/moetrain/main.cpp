@@ -8,8 +8,8 @@
 #include <vector>
 
 #include "cli.h"
-#include "process_setup.h"
 #include "config/config_error.h"
+#include "process_setup.h"
 #include "util/error_text.h"
 #include "util/strings.h"
 

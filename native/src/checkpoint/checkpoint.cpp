@@ -3,12 +3,12 @@
 
 #include <ATen/ATen.h>
 
+#include <unistd.h>
 #include <algorithm>
 #include <cmath>
-#include <cstdlib>
 #include <cstdio>
+#include <cstdlib>
 #include <stdexcept>
-#include <unistd.h>
 
 #include "checkpoint/pt_file.h"
 #include "util/fs.h"
@@ -37,15 +37,13 @@ std::int64_t parse_count(const std::string& text, const std::string& origin, int
     std::size_t used = 0;
     const long long v = std::stoll(text, &used);
     if (used == text.size() && v >= 0) return v;
-  } catch (const std::exception&) {
-  }
+  } catch (const std::exception&) {}
   throw std::runtime_error(origin + ":" + std::to_string(line) + ": '" + text + "' is not a count");
 }
 
 bool is_hex40(const std::string& s) {
-  return s.size() == 40 && std::all_of(s.begin(), s.end(), [](char c) {
-           return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f');
-         });
+  return s.size() == 40 &&
+         std::all_of(s.begin(), s.end(), [](char c) { return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'); });
 }
 
 }  // namespace
@@ -175,7 +173,8 @@ Manifest validate_checkpoint(const std::string& dir, bool verify_sha1) {
   if (!util::exists(manifest_path)) throw std::runtime_error("'" + dir + "' has no MANIFEST");
   const Manifest m = parse_manifest(util::read_file(manifest_path), manifest_path);
   for (const char* required : {kModelFile, kOptimizerFile, kTrainerFile, kConfigFile}) {
-    const bool listed = std::any_of(m.files.begin(), m.files.end(), [&](const FileEntry& f) { return f.name == required; });
+    const bool listed =
+        std::any_of(m.files.begin(), m.files.end(), [&](const FileEntry& f) { return f.name == required; });
     if (!listed) throw std::runtime_error(manifest_path + " does not list " + required);
   }
   for (const auto& f : m.files) {
@@ -189,7 +188,8 @@ Manifest validate_checkpoint(const std::string& dir, bool verify_sha1) {
                                  std::to_string(f.size));
       }
       if (sha != f.sha1) {
-        throw std::runtime_error("'" + path + "' fails its checksum (SHA-1 " + sha + ", the MANIFEST says " + f.sha1 + ")");
+        throw std::runtime_error("'" + path + "' fails its checksum (SHA-1 " + sha + ", the MANIFEST says " + f.sha1 +
+                                 ")");
       }
     } else if ((size = util::file_size(path)) != f.size) {
       throw std::runtime_error("'" + path + "' has " + std::to_string(size) + " bytes, the MANIFEST says " +
@@ -216,8 +216,8 @@ std::vector<std::string> remove_partial(const std::string& checkpoints_dir) {
   for (const auto& name : util::list_dir(checkpoints_dir)) {
     const std::string path = checkpoints_dir + "/" + name;
     const bool temporary = util::starts_with(name, ".tmp-");
-    const bool incomplete = parse_step_dir_name(name) && util::is_directory(path) &&
-                            !util::exists(path + "/" + kCompleteFile);
+    const bool incomplete =
+        parse_step_dir_name(name) && util::is_directory(path) && !util::exists(path + "/" + kCompleteFile);
     if ((temporary || incomplete) && util::remove_tree(path)) removed.push_back(name);
   }
   return removed;

@@ -57,8 +57,8 @@ std::optional<std::int64_t> parse_step_dir_name(const std::string& name);
 struct Contents {
   std::int64_t step = 0;
   std::int64_t tokens = 0;
-  std::vector<std::pair<std::string, at::Tensor>> model;      // HF name -> fp32 weights
-  std::vector<std::pair<std::string, at::Tensor>> optimizer;  // "<name>.exp_avg", ... and "step"
+  std::vector<std::pair<std::string, at::Tensor>> model;                        // HF name -> fp32 weights
+  std::vector<std::pair<std::string, at::Tensor>> optimizer;                    // "<name>.exp_avg", ... and "step"
   c10::impl::GenericDict trainer{c10::StringType::get(), c10::AnyType::get()};  // str -> int/float/str/Tensor
   std::string config_flags;
   std::optional<double> val_loss;  // recorded in the MANIFEST

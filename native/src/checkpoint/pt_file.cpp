@@ -33,8 +33,7 @@ WrittenFile write_pt_file(const std::string& path, const c10::IValue& value) {
       file.write(data, size);
       return size;
     });
-    torch::jit::writeArchiveAndTensors("data", pickle_bytes.data(), pickle_bytes.size(), pickler.tensorData(),
-                                       writer);
+    torch::jit::writeArchiveAndTensors("data", pickle_bytes.data(), pickle_bytes.size(), pickler.tensorData(), writer);
     writer.writeEndOfFile();
   }
   WrittenFile out;

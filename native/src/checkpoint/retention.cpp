@@ -9,7 +9,8 @@ namespace moe::checkpoint {
 
 RetentionPlan plan_retention(std::vector<RetentionCandidate> c, const RetentionPolicy& policy,
                              const std::string& just_written) {
-  std::sort(c.begin(), c.end(), [](const RetentionCandidate& a, const RetentionCandidate& b) { return a.step > b.step; });
+  std::sort(c.begin(), c.end(),
+            [](const RetentionCandidate& a, const RetentionCandidate& b) { return a.step > b.step; });
   std::map<std::string, std::vector<std::string>> reasons;
   const std::int64_t newest = std::max<std::int64_t>(1, policy.keep_newest);
   for (std::size_t i = 0; i < c.size(); ++i) {

@@ -17,7 +17,7 @@
 namespace moe::checkpoint {
 
 struct RetentionPolicy {
-  std::int64_t keep_newest = 3;      // --keep-checkpoints (at least 1 is kept)
+  std::int64_t keep_newest = 3;        // --keep-checkpoints (at least 1 is kept)
   std::int64_t keep_every_tokens = 0;  // 0 = off
   bool keep_best_val = false;
 };

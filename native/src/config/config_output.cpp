@@ -26,8 +26,10 @@ void write_flag_json_value(util::JsonWriter& json, const FlagSpec& spec, const F
   switch (spec.type) {
     case FlagType::kInt: json.value(static_cast<long long>(v.int_value)); return;
     case FlagType::kIntOrAuto:
-      if (v.is_auto) json.value("auto");
-      else json.value(static_cast<long long>(v.int_value));
+      if (v.is_auto)
+        json.value("auto");
+      else
+        json.value(static_cast<long long>(v.int_value));
       return;
     case FlagType::kFloat: json.value(v.float_value); return;
     case FlagType::kBool: json.value(v.bool_value); return;
@@ -41,11 +43,20 @@ void write_config_json(std::ostream& out, const ResolvedConfig& r) {
   json.begin_object();
   json.key("moetrain").value(build_info::kVersion);
   json.key("preset");
-  if (r.preset.empty()) json.null(); else json.value(r.preset);
+  if (r.preset.empty())
+    json.null();
+  else
+    json.value(r.preset);
   json.key("preset_path");
-  if (r.preset_path.empty()) json.null(); else json.value(r.preset_path);
+  if (r.preset_path.empty())
+    json.null();
+  else
+    json.value(r.preset_path);
   json.key("flags_file");
-  if (r.flags_file.empty()) json.null(); else json.value(r.flags_file);
+  if (r.flags_file.empty())
+    json.null();
+  else
+    json.value(r.flags_file);
 
   const auto& table = flag_table();
   json.key("flags").begin_object();
@@ -64,7 +75,8 @@ void write_config_json(std::ostream& out, const ResolvedConfig& r) {
   json.key("derived").begin_object();
   json.key("attention_dim").value(static_cast<long long>(m.attention_dim()));
   json.key("num_attention_heads").value(static_cast<long long>(m.num_attention_heads()));
-  json.key("tokens_per_step_per_rank").value(static_cast<long long>(t.micro_batch_size * t.grad_accum_steps * t.seq_len));
+  json.key("tokens_per_step_per_rank")
+      .value(static_cast<long long>(t.micro_batch_size * t.grad_accum_steps * t.seq_len));
   json.key("params_total").value(static_cast<long long>(p.total));
   json.key("params_active_non_embedding").value(static_cast<long long>(p.active_non_embedding));
   json.key("params_active_with_embedding").value(static_cast<long long>(p.active_with_embedding));

@@ -8,8 +8,8 @@
 namespace moe::config {
 namespace {
 
-using model::DType;
 using model::AttentionKernel;
+using model::DType;
 using model::ExpertBackend;
 
 constexpr double kNoLimit = std::numeric_limits<double>::infinity();
@@ -22,8 +22,8 @@ struct Bounds {
   bool hi_open = false;
 };
 
-FlagSpec numeric(std::string name, FlagType type, std::string def, Bounds b, FlagGroup group,
-                 std::string help, Apply apply) {
+FlagSpec numeric(std::string name, FlagType type, std::string def, Bounds b, FlagGroup group, std::string help,
+                 Apply apply) {
   FlagSpec s;
   s.name = std::move(name);
   s.type = type;
@@ -62,8 +62,8 @@ FlagSpec bool_flag(std::string name, std::string def, FlagGroup g, std::string h
 }
 
 // The order of `choices` is the order of the enum the value is stored in.
-FlagSpec choice_flag(std::string name, std::string def, std::vector<std::string> choices, FlagGroup g,
-                     std::string help, Apply a) {
+FlagSpec choice_flag(std::string name, std::string def, std::vector<std::string> choices, FlagGroup g, std::string help,
+                     Apply a) {
   FlagSpec s;
   s.name = std::move(name);
   s.type = FlagType::kChoice;
@@ -75,8 +75,7 @@ FlagSpec choice_flag(std::string name, std::string def, std::vector<std::string>
   return s;
 }
 
-FlagSpec string_flag(std::string name, std::string def, bool allow_empty, FlagGroup g, std::string help,
-                     Apply a) {
+FlagSpec string_flag(std::string name, std::string def, bool allow_empty, FlagGroup g, std::string help, Apply a) {
   FlagSpec s;
   s.name = std::move(name);
   s.type = FlagType::kString;
@@ -94,10 +93,9 @@ constexpr double kMaxInt = 9.2e18;  // below INT64_MAX; counts of tokens fit com
 #define SET_FLOAT(field) [](RunConfig& c, const FlagValue& v) { c.field = v.float_value; }
 #define SET_BOOL(field) [](RunConfig& c, const FlagValue& v) { c.field = v.bool_value; }
 #define SET_STRING(field) [](RunConfig& c, const FlagValue& v) { c.field = v.string_value; }
-#define SET_CHOICE(field, Enum) \
-  [](RunConfig& c, const FlagValue& v) { c.field = static_cast<Enum>(v.choice_index); }
-#define SET_INT_OR_AUTO(field)                                                      \
-  [](RunConfig& c, const FlagValue& v) {                                            \
+#define SET_CHOICE(field, Enum) [](RunConfig& c, const FlagValue& v) { c.field = static_cast<Enum>(v.choice_index); }
+#define SET_INT_OR_AUTO(field)                                                                      \
+  [](RunConfig& c, const FlagValue& v) {                                                            \
     c.field = v.is_auto ? std::optional<std::int64_t>() : std::optional<std::int64_t>(v.int_value); \
   }
 
@@ -106,18 +104,17 @@ std::vector<FlagSpec> build_table() {
   std::vector<FlagSpec> t;
 
   // ---- model architecture (Hugging Face JetMoeConfig names in the help) ----
-  t.push_back(int_flag("vocab-size", "32000", {2, 2147483647}, G::kModel,
-                       "Vocabulary size V (vocab_size).", SET_INT(model.vocab_size)));
-  t.push_back(int_flag("hidden-size", "2048", {1, 1048576}, G::kModel,
-                       "Model width H (hidden_size).", SET_INT(model.hidden_size)));
-  t.push_back(int_flag("num-layers", "12", {1, 4096}, G::kModel,
-                       "Number of blocks L (num_hidden_layers).", SET_INT(model.num_layers)));
+  t.push_back(int_flag("vocab-size", "32000", {2, 2147483647}, G::kModel, "Vocabulary size V (vocab_size).",
+                       SET_INT(model.vocab_size)));
+  t.push_back(int_flag("hidden-size", "2048", {1, 1048576}, G::kModel, "Model width H (hidden_size).",
+                       SET_INT(model.hidden_size)));
+  t.push_back(int_flag("num-layers", "12", {1, 4096}, G::kModel, "Number of blocks L (num_hidden_layers).",
+                       SET_INT(model.num_layers)));
   t.push_back(int_flag("num-kv-heads", "16", {1, 4096}, G::kModel,
                        "Shared key/value heads G (num_key_value_heads); each attention expert has G query heads.",
                        SET_INT(model.num_kv_heads)));
   t.push_back(int_flag("head-dim", "128", {2, 4096}, G::kModel,
-                       "Head dimension D (kv_channels); must be even for rotary embeddings.",
-                       SET_INT(model.head_dim)));
+                       "Head dimension D (kv_channels); must be even for rotary embeddings.", SET_INT(model.head_dim)));
   t.push_back(int_flag("intermediate-size", "5632", {1, 4194304}, G::kModel,
                        "Hidden size I of each MLP expert (intermediate_size).", SET_INT(model.intermediate_size)));
   t.push_back(int_flag("num-experts", "8", {1, 4096}, G::kModel,
@@ -127,10 +124,9 @@ std::vector<FlagSpec> build_table() {
                        "Experts chosen per token k (num_experts_per_tok); at most --num-experts.",
                        SET_INT(model.top_k)));
   t.push_back(int_flag("max-seq-len", "4096", {1, 16777216}, G::kModel,
-                       "Longest sequence the model supports (max_position_embeddings).",
-                       SET_INT(model.max_seq_len)));
-  t.push_back(float_flag("rope-theta", "10000", {0, 1e12, true}, G::kModel,
-                         "Rotary embedding base theta (rope_theta).", SET_FLOAT(model.rope_theta)));
+                       "Longest sequence the model supports (max_position_embeddings).", SET_INT(model.max_seq_len)));
+  t.push_back(float_flag("rope-theta", "10000", {0, 1e12, true}, G::kModel, "Rotary embedding base theta (rope_theta).",
+                         SET_FLOAT(model.rope_theta)));
   t.push_back(float_flag("rms-norm-eps", "1e-06", {0, 1, true, true}, G::kModel,
                          "Epsilon of the final RMSNorm only (rms_norm_eps).", SET_FLOAT(model.rms_norm_eps)));
   t.push_back(float_flag("block-norm-eps", "1e-06", {0, 1, true, true}, G::kModel,
@@ -163,8 +159,8 @@ std::vector<FlagSpec> build_table() {
                           SET_CHOICE(model.dtype, DType)));
 
   // ---- training ----
-  t.push_back(int_flag("seed", "1234", {0, kMaxInt}, G::kTraining,
-                       "Seed for weight initialisation and data order.", SET_INT(train.seed)));
+  t.push_back(int_flag("seed", "1234", {0, kMaxInt}, G::kTraining, "Seed for weight initialisation and data order.",
+                       SET_INT(train.seed)));
   t.push_back(bool_flag("deterministic", "false", G::kTraining,
                         "Use deterministic kernels only (slower; needed for bit-exact resume checks).",
                         SET_BOOL(train.deterministic)));
@@ -184,21 +180,18 @@ std::vector<FlagSpec> build_table() {
   t.push_back(int_flag("max-steps", "1000", {0, kMaxInt}, G::kTraining,
                        "Optimizer steps to train; 0 = derive from --train-tokens.", SET_INT(train.max_steps)));
   t.push_back(int_flag("train-tokens", "0", {0, kMaxInt}, G::kTraining,
-                       "Tokens to train on (accepts 10B, 1.25T); 0 = use --max-steps.",
-                       SET_INT(train.train_tokens)));
+                       "Tokens to train on (accepts 10B, 1.25T); 0 = use --max-steps.", SET_INT(train.train_tokens)));
 
   // ---- learning-rate schedule (warmup-stable-decay) ----
-  t.push_back(float_flag("lr", "0.0005", {0, 10, true}, G::kSchedule, "Peak learning rate.",
-                         SET_FLOAT(train.lr)));
+  t.push_back(float_flag("lr", "0.0005", {0, 10, true}, G::kSchedule, "Peak learning rate.", SET_FLOAT(train.lr)));
   t.push_back(float_flag("min-lr", "5e-05", {0, 10}, G::kSchedule,
                          "Learning-rate floor: start of warmup and end of decay.", SET_FLOAT(train.min_lr)));
   t.push_back(int_flag("warmup-steps", "0", {0, kMaxInt}, G::kSchedule,
                        "Linear warmup length in steps (or use --warmup-tokens).", SET_INT(train.warmup_steps)));
   t.push_back(int_flag("warmup-tokens", "0", {0, kMaxInt}, G::kSchedule,
                        "Linear warmup length in tokens (or use --warmup-steps).", SET_INT(train.warmup_tokens)));
-  t.push_back(choice_flag("decay-form", "exponential", {"exponential", "linear", "cosine", "1-sqrt"},
-                          G::kSchedule, "Shape of the final decay from --lr to --min-lr.",
-                          SET_CHOICE(train.decay_form, DecayForm)));
+  t.push_back(choice_flag("decay-form", "exponential", {"exponential", "linear", "cosine", "1-sqrt"}, G::kSchedule,
+                          "Shape of the final decay from --lr to --min-lr.", SET_CHOICE(train.decay_form, DecayForm)));
   t.push_back(int_flag("decay-steps", "0", {0, kMaxInt}, G::kSchedule,
                        "Decay length in steps (or use --decay-tokens); 0 with --decay-tokens=0 = no decay.",
                        SET_INT(train.decay_steps)));
@@ -215,12 +208,10 @@ std::vector<FlagSpec> build_table() {
   t.push_back(float_flag("weight-decay", "0.1", {0, 10}, G::kOptimizer,
                          "AdamW decoupled weight decay, applied to weight matrices (not to norms or biases).",
                          SET_FLOAT(train.weight_decay)));
-  t.push_back(float_flag("beta1", "0.9", {0, 1, false, true}, G::kOptimizer, "AdamW beta1.",
-                         SET_FLOAT(train.beta1)));
-  t.push_back(float_flag("beta2", "0.999", {0, 1, false, true}, G::kOptimizer, "AdamW beta2.",
-                         SET_FLOAT(train.beta2)));
-  t.push_back(float_flag("adam-eps", "1e-08", {0, 1, true, true}, G::kOptimizer, "AdamW epsilon.",
-                         SET_FLOAT(train.adam_eps)));
+  t.push_back(float_flag("beta1", "0.9", {0, 1, false, true}, G::kOptimizer, "AdamW beta1.", SET_FLOAT(train.beta1)));
+  t.push_back(float_flag("beta2", "0.999", {0, 1, false, true}, G::kOptimizer, "AdamW beta2.", SET_FLOAT(train.beta2)));
+  t.push_back(
+      float_flag("adam-eps", "1e-08", {0, 1, true, true}, G::kOptimizer, "AdamW epsilon.", SET_FLOAT(train.adam_eps)));
   t.push_back(float_flag("clip-grad", "1", {0, 1e6}, G::kOptimizer,
                          "Clip the global gradient L2 norm to this value; 0 disables clipping.",
                          SET_FLOAT(train.clip_grad)));
@@ -236,8 +227,8 @@ std::vector<FlagSpec> build_table() {
   t.push_back(choice_flag("token-dtype", "uint16", {"uint16", "uint32"}, G::kData,
                           "Element type of token files; uint16 holds vocabularies up to 65536.",
                           SET_CHOICE(train.token_dtype, TokenDType)));
-  t.push_back(int_flag("val-every", "0", {0, kMaxInt}, G::kData,
-                       "Run validation every N steps; 0 disables validation.", SET_INT(train.val_every)));
+  t.push_back(int_flag("val-every", "0", {0, kMaxInt}, G::kData, "Run validation every N steps; 0 disables validation.",
+                       SET_INT(train.val_every)));
   t.push_back(int_flag("val-tokens", "0", {0, kMaxInt}, G::kData,
                        "Tokens per validation pass (required when --val-every > 0).", SET_INT(train.val_tokens)));
   t.push_back(string_flag("val-data", "", true, G::kData,
@@ -254,9 +245,10 @@ std::vector<FlagSpec> build_table() {
   t.push_back(int_or_auto_flag("phase2-start-steps", {0, kMaxInt}, G::kData,
                                "Last step of phase 1 (steps after it read --data-mix-phase2); auto = the decay start.",
                                SET_INT_OR_AUTO(train.phase2_start_steps)));
-  t.push_back(int_or_auto_flag("phase2-start-tokens", {0, kMaxInt}, G::kData,
-                               "The phase-2 start as a token count (rounded up to whole steps); auto = the decay start.",
-                               SET_INT_OR_AUTO(train.phase2_start_tokens)));
+  t.push_back(
+      int_or_auto_flag("phase2-start-tokens", {0, kMaxInt}, G::kData,
+                       "The phase-2 start as a token count (rounded up to whole steps); auto = the decay start.",
+                       SET_INT_OR_AUTO(train.phase2_start_tokens)));
 
   // ---- logging, checkpoints, recovery ----
   t.push_back(int_flag("log-every", "10", {1, kMaxInt}, G::kRun, "Write a metrics record every N steps.",

@@ -81,9 +81,11 @@ std::optional<std::int64_t> parse_int(std::string_view text) {
   double multiplier = 1;
   std::string_view number = text;
   switch (text.back()) {
-    case 'k': case 'K': multiplier = 1e3; break;
+    case 'k':
+    case 'K': multiplier = 1e3; break;
     case 'M': multiplier = 1e6; break;
-    case 'G': case 'B': multiplier = 1e9; break;
+    case 'G':
+    case 'B': multiplier = 1e9; break;
     case 'T': multiplier = 1e12; break;
     default: break;
   }
@@ -139,7 +141,8 @@ std::string FlagSpec::range_text() const {
       std::string lo = min ? format_bound(*min) : "-inf";
       std::string hi = max ? format_bound(*max) : "inf";
       if (type != FlagType::kFloat && max && *max >= 9e18) hi = "inf";
-      std::string out = std::string(min_open || !min ? "(" : "[") + lo + ", " + hi + (max_open || hi == "inf" ? ")" : "]");
+      std::string out =
+          std::string(min_open || !min ? "(" : "[") + lo + ", " + hi + (max_open || hi == "inf" ? ")" : "]");
       if (type == FlagType::kIntOrAuto) out += " or auto";
       return out;
     }
@@ -250,8 +253,8 @@ void check_flag_name(std::string_view name, std::string_view origin, const std::
   const std::string guess = util::nearest(name, candidates);
   std::string problem = "unknown flag";
   if (!origin.empty()) problem += " (" + std::string(origin) + ")";
-  std::string fix = guess.empty() ? "run `moetrain config --help` for the list of flags"
-                                  : "did you mean --" + guess + "?";
+  std::string fix =
+      guess.empty() ? "run `moetrain config --help` for the list of flags" : "did you mean --" + guess + "?";
   throw ConfigError(std::string(name), problem, fix);
 }
 
@@ -321,9 +324,9 @@ void FlagSet::apply(const Assignment& a, Source source) {
     text = "false";
   } else if (!a.value) {
     if (spec->type != FlagType::kBool) {
-      throw ConfigError(name, "needs a value (" + a.origin + ")",
-                        "write --" + name + "=VALUE" +
-                            (spec->range_text().empty() ? "" : " with VALUE in " + spec->range_text()));
+      throw ConfigError(
+          name, "needs a value (" + a.origin + ")",
+          "write --" + name + "=VALUE" + (spec->range_text().empty() ? "" : " with VALUE in " + spec->range_text()));
     }
     text = "true";
   } else {

@@ -24,7 +24,7 @@ struct FlagValue;
 
 // One row of the registry. Build rows with the *_flag helpers in flag_table.cpp.
 struct FlagSpec {
-  std::string name;           // without dashes: "hidden-size"
+  std::string name;  // without dashes: "hidden-size"
   FlagType type = FlagType::kInt;
   std::string default_value;  // canonical text
   // Numeric range (kInt, kIntOrAuto, kFloat); bounds are inclusive unless *_open.
@@ -55,8 +55,8 @@ struct FlagValue {
   std::int64_t int_value = 0;
   double float_value = 0;
   bool bool_value = false;
-  bool is_auto = false;  // kIntOrAuto holding "auto"
-  std::string string_value;  // kChoice and kString
+  bool is_auto = false;          // kIntOrAuto holding "auto"
+  std::string string_value;      // kChoice and kString
   std::size_t choice_index = 0;  // kChoice: position in FlagSpec::choices
   Source source = Source::kDefault;
   std::string origin;  // where it was set, for messages: "flags file run.flags:3"
@@ -115,7 +115,6 @@ ResolvedConfig resolve_config(const ConfigRequest& request);
 
 // Throws ConfigError for an unknown flag name, suggesting the nearest known one
 // (from the registry plus `extra_names`, e.g. the subcommand's own options).
-void check_flag_name(std::string_view name, std::string_view origin,
-                     const std::vector<std::string>& extra_names = {});
+void check_flag_name(std::string_view name, std::string_view origin, const std::vector<std::string>& extra_names = {});
 
 }  // namespace moe::config

@@ -17,7 +17,9 @@ namespace {
 
 constexpr const char* kSyntheticPrefix = "synthetic:";
 
-std::string domain_list() { return util::join(data::synthetic_domain_names(), ", "); }
+std::string domain_list() {
+  return util::join(data::synthetic_domain_names(), ", ");
+}
 
 }  // namespace
 

@@ -11,10 +11,10 @@
 namespace moe::config {
 
 struct MixComponent {
-  std::string name;     // as written: "synthetic:copy" or a path
-  double weight = 0;    // normalised: the weights of one mixture sum to 1
+  std::string name;   // as written: "synthetic:copy" or a path
+  double weight = 0;  // normalised: the weights of one mixture sum to 1
   bool synthetic = false;
-  int domain = -1;      // synthetic: index into data::synthetic_domain_names()
+  int domain = -1;  // synthetic: index into data::synthetic_domain_names()
 };
 
 // Throws ConfigError naming `flag` (without dashes) for an empty mixture, an

@@ -46,7 +46,8 @@ PresetsDir find_presets_dir(const std::optional<std::string>& cli_dir) {
   std::vector<std::string> looked;
   const std::string exe_dir = executable_dir();
   if (!exe_dir.empty()) {
-    const std::string candidate = (fs::path(exe_dir) / ".." / ".." / "resources" / "presets").lexically_normal().string();
+    const std::string candidate =
+        (fs::path(exe_dir) / ".." / ".." / "resources" / "presets").lexically_normal().string();
     if (is_dir(candidate)) return {candidate, "binary location"};
     looked.push_back(candidate);
   }
@@ -68,12 +69,10 @@ std::vector<std::string> list_presets(const std::string& dir) {
 }
 
 std::string preset_file(const PresetsDir& dir, const std::string& name) {
-  const bool well_formed =
-      !name.empty() && name.front() != '.' &&
-      std::all_of(name.begin(), name.end(), [](char c) {
-        return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' ||
-               c == '_' || c == '.';
-      });
+  const bool well_formed = !name.empty() && name.front() != '.' && std::all_of(name.begin(), name.end(), [](char c) {
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' || c == '_' ||
+           c == '.';
+  });
   const auto available = list_presets(dir.path);
   const std::string listing = available.empty() ? "none" : util::join(available, ", ");
   if (!well_formed) {

@@ -38,8 +38,12 @@ const char* to_string(TokenDType dtype) {
 
 namespace {
 
-std::string num(std::int64_t v) { return std::to_string(v); }
-std::string num(double v) { return util::format_double(v); }
+std::string num(std::int64_t v) {
+  return std::to_string(v);
+}
+std::string num(double v) {
+  return util::format_double(v);
+}
 
 void check_model(const model::ModelConfig& m) {
   if (m.top_k > m.num_experts) {
@@ -117,8 +121,7 @@ void check_schedule(const TrainConfig& t) {
                             " exceed --train-tokens=" + num(t.train_tokens),
                         "shorten warmup or decay, or train on more tokens");
     }
-    if (t.decay_start_tokens &&
-        (*t.decay_start_tokens < t.warmup_tokens || *t.decay_start_tokens > t.train_tokens)) {
+    if (t.decay_start_tokens && (*t.decay_start_tokens < t.warmup_tokens || *t.decay_start_tokens > t.train_tokens)) {
       throw ConfigError("decay-start-tokens",
                         "--decay-start-tokens=" + num(*t.decay_start_tokens) + " lies outside [--warmup-tokens=" +
                             num(t.warmup_tokens) + ", --train-tokens=" + num(t.train_tokens) + "]",
@@ -160,20 +163,19 @@ void check_data(const RunConfig& c) {
                       "set one of them to auto");
   }
   if (t.max_steps > 0 && t.phase2_start_steps && *t.phase2_start_steps > t.max_steps) {
-    throw ConfigError("phase2-start-steps",
-                      "--phase2-start-steps=" + num(*t.phase2_start_steps) + " lies after --max-steps=" +
-                          num(t.max_steps),
-                      "start phase 2 within the run (0 = from the first step)");
+    throw ConfigError(
+        "phase2-start-steps",
+        "--phase2-start-steps=" + num(*t.phase2_start_steps) + " lies after --max-steps=" + num(t.max_steps),
+        "start phase 2 within the run (0 = from the first step)");
   }
   if (t.train_tokens > 0 && t.phase2_start_tokens && *t.phase2_start_tokens > t.train_tokens) {
-    throw ConfigError("phase2-start-tokens",
-                      "--phase2-start-tokens=" + num(*t.phase2_start_tokens) + " lies after --train-tokens=" +
-                          num(t.train_tokens),
-                      "start phase 2 within the run (0 = from the first step)");
+    throw ConfigError(
+        "phase2-start-tokens",
+        "--phase2-start-tokens=" + num(*t.phase2_start_tokens) + " lies after --train-tokens=" + num(t.train_tokens),
+        "start phase 2 within the run (0 = from the first step)");
   }
   if ((t.data != "synthetic" || mixes_files) && t.token_dtype == TokenDType::kUint16 && c.model.vocab_size > 65536) {
-    throw ConfigError("token-dtype",
-                      "uint16 token files cannot hold ids of --vocab-size=" + num(c.model.vocab_size),
+    throw ConfigError("token-dtype", "uint16 token files cannot hold ids of --vocab-size=" + num(c.model.vocab_size),
                       "use --token-dtype=uint32");
   }
 }

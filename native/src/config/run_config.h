@@ -50,7 +50,7 @@ struct TrainConfig {
   double beta1 = 0.9;
   double beta2 = 0.999;
   double adam_eps = 1e-8;
-  double clip_grad = 1.0;  // 0 disables clipping
+  double clip_grad = 1.0;        // 0 disables clipping
   bool decay_embeddings = true;  // weight decay on the (tied) embedding matrix
 
   // Data.
@@ -58,9 +58,9 @@ struct TrainConfig {
   TokenDType token_dtype = TokenDType::kUint16;
   std::int64_t val_every = 0;
   std::int64_t val_tokens = 0;
-  std::string val_data = "";  // empty: synthetic validation split, or the tail of --data
-  std::string data_mix = "";         // "src=w,src=w"; replaces --data when set
-  std::string data_mix_phase2 = "";  // the mixture from the phase-2 start on
+  std::string val_data = "";                        // empty: synthetic validation split, or the tail of --data
+  std::string data_mix = "";                        // "src=w,src=w"; replaces --data when set
+  std::string data_mix_phase2 = "";                 // the mixture from the phase-2 start on
   std::optional<std::int64_t> phase2_start_steps;   // nullopt = the decay start
   std::optional<std::int64_t> phase2_start_tokens;  // nullopt = the decay start
 
@@ -77,9 +77,9 @@ struct TrainConfig {
   std::string run_id = "";
   double heartbeat_every = 10.0;  // seconds
   bool verify_checkpoints = true;
-  std::string fork_from = "";     // checkpoint directory whose weights start this run
-  bool fork_optimizer = false;    // with fork_from: also load the AdamW moments
-  double peak_flops = 0;          // 0 = from the device table
+  std::string fork_from = "";   // checkpoint directory whose weights start this run
+  bool fork_optimizer = false;  // with fork_from: also load the AdamW moments
+  double peak_flops = 0;        // 0 = from the device table
 };
 
 struct RunConfig {

@@ -22,7 +22,9 @@ inline constexpr std::int64_t kByteNewlineId = 10;
 inline constexpr std::int64_t kByteValues = 256;
 
 // The id of one byte of text.
-inline std::int64_t byte_token_id(char ch) { return static_cast<unsigned char>(ch); }
+inline std::int64_t byte_token_id(char ch) {
+  return static_cast<unsigned char>(ch);
+}
 
 // The trainer's encoding of `text` (its UTF-8 bytes). Throws std::invalid_argument
 // naming the offset when a byte has no id below vocab_size.

@@ -16,9 +16,12 @@ namespace moe::data {
 
 namespace {
 
-std::int64_t ceil_div(std::int64_t a, std::int64_t b) { return (a + b - 1) / b; }
+std::int64_t ceil_div(std::int64_t a, std::int64_t b) {
+  return (a + b - 1) / b;
+}
 
-std::shared_ptr<const TokenFile> open_token_file(const std::string& path, const char* flag, const config::RunConfig& c) {
+std::shared_ptr<const TokenFile> open_token_file(const std::string& path, const char* flag,
+                                                 const config::RunConfig& c) {
   if (!util::exists(path)) {
     throw config::ConfigError(flag, "no such file '" + path + "'",
                               std::string("give the path of a token file, or --") + flag +
@@ -27,7 +30,8 @@ std::shared_ptr<const TokenFile> open_token_file(const std::string& path, const 
   if (util::is_directory(path)) {
     throw config::ConfigError(flag, "'" + path + "' is a directory", "give the path of a flat token file");
   }
-  const TokenWidth width = c.train.token_dtype == config::TokenDType::kUint16 ? TokenWidth::kUint16 : TokenWidth::kUint32;
+  const TokenWidth width =
+      c.train.token_dtype == config::TokenDType::kUint16 ? TokenWidth::kUint16 : TokenWidth::kUint32;
   try {
     return std::make_shared<const TokenFile>(path, width);
   } catch (const std::runtime_error& e) {
@@ -79,18 +83,18 @@ DataSetup open_plain_data(const config::RunConfig& c) {
     const std::int64_t windows = TokenFileSource::windows_in(*file, T);
     const std::int64_t held_out = t.val_data.empty() ? wanted_val : 0;
     if (windows - held_out < 1) {
-      throw config::ConfigError(held_out > 0 ? "val-tokens" : "data",
-                                "'" + t.data + "' holds " + std::to_string(file->num_tokens()) + " tokens: " +
-                                    std::to_string(windows) + " windows of --seq-len=" + std::to_string(T) +
-                                    (held_out > 0 ? ", of which " + std::to_string(held_out) +
-                                                        " would be held out for validation"
-                                                  : ""),
-                                held_out > 0 ? "lower --val-tokens, give --val-data, or use a larger file"
-                                             : "use a larger file or a shorter --seq-len");
+      throw config::ConfigError(
+          held_out > 0 ? "val-tokens" : "data",
+          "'" + t.data + "' holds " + std::to_string(file->num_tokens()) + " tokens: " + std::to_string(windows) +
+              " windows of --seq-len=" + std::to_string(T) +
+              (held_out > 0 ? ", of which " + std::to_string(held_out) + " would be held out for validation" : ""),
+          held_out > 0 ? "lower --val-tokens, give --val-data, or use a larger file"
+                       : "use a larger file or a shorter --seq-len");
     }
     out.train = std::make_shared<const TokenFileSource>(file, T, c.model.vocab_size, 0, windows - held_out);
     if (held_out > 0) {
-      out.validation = std::make_shared<const TokenFileSource>(file, T, c.model.vocab_size, windows - held_out, held_out);
+      out.validation =
+          std::make_shared<const TokenFileSource>(file, T, c.model.vocab_size, windows - held_out, held_out);
       out.val_sequences = held_out;
     }
   }
@@ -98,8 +102,9 @@ DataSetup open_plain_data(const config::RunConfig& c) {
     const auto file = open_token_file(t.val_data, "val-data", c);
     const std::int64_t windows = TokenFileSource::windows_in(*file, T);
     if (windows < 1) {
-      throw config::ConfigError("val-data", "'" + t.val_data + "' holds fewer than --seq-len=" + std::to_string(T) +
-                                                " tokens", "use a larger validation file or a shorter --seq-len");
+      throw config::ConfigError("val-data",
+                                "'" + t.val_data + "' holds fewer than --seq-len=" + std::to_string(T) + " tokens",
+                                "use a larger validation file or a shorter --seq-len");
     }
     const std::int64_t n = wanted_val > 0 ? std::min(wanted_val, windows) : windows;
     out.validation = std::make_shared<const TokenFileSource>(file, T, c.model.vocab_size, 0, n);
@@ -107,7 +112,6 @@ DataSetup open_plain_data(const config::RunConfig& c) {
   }
   return out;
 }
-
 
 // One source of a mixture and its held-out validation part.
 struct OpenedSource {
@@ -142,15 +146,13 @@ OpenedSource open_mix_source(const config::MixComponent& m, const char* flag, co
   const std::int64_t windows = TokenFileSource::windows_in(*file, T);
   const std::int64_t held_out = hold_out ? wanted_val : 0;
   if (windows - held_out < 1) {
-    throw config::ConfigError(held_out > 0 ? "val-tokens" : flag,
-                              "mixture source '" + m.name + "' holds " + std::to_string(file->num_tokens()) +
-                                  " tokens: " + std::to_string(windows) + " windows of --seq-len=" +
-                                  std::to_string(T) +
-                                  (held_out > 0 ? ", of which " + std::to_string(held_out) +
-                                                      " would be held out for validation"
-                                                : ""),
-                              held_out > 0 ? "lower --val-tokens, give --val-data, or use a larger file"
-                                           : "use a larger file or a shorter --seq-len");
+    throw config::ConfigError(
+        held_out > 0 ? "val-tokens" : flag,
+        "mixture source '" + m.name + "' holds " + std::to_string(file->num_tokens()) +
+            " tokens: " + std::to_string(windows) + " windows of --seq-len=" + std::to_string(T) +
+            (held_out > 0 ? ", of which " + std::to_string(held_out) + " would be held out for validation" : ""),
+        held_out > 0 ? "lower --val-tokens, give --val-data, or use a larger file"
+                     : "use a larger file or a shorter --seq-len");
   }
   out.train.source = std::make_shared<const TokenFileSource>(file, T, c.model.vocab_size, 0, windows - held_out);
   if (held_out > 0) {
@@ -178,7 +180,8 @@ DataSetup open_data(const config::RunConfig& c) {
         phase.push_back(std::move(s));
         continue;
       }
-      auto it = std::find_if(opened.begin(), opened.end(), [&](const OpenedSource& o) { return o.train.name == m.name; });
+      auto it =
+          std::find_if(opened.begin(), opened.end(), [&](const OpenedSource& o) { return o.train.name == m.name; });
       if (it == opened.end()) {
         opened.push_back(open_mix_source(m, flag, c));
         it = opened.end() - 1;

@@ -36,9 +36,9 @@ struct DataSetup {
   std::shared_ptr<const SequenceSource> validation;
   std::int64_t val_sequences = 0;
 
-  std::vector<MixPhase> phases;    // phase 1 (--data or --data-mix), then phase 2 when set
-  std::vector<ValPart> val_parts;  // everything one validation pass reads; empty when none
-  bool by_source = false;          // validation is reported per source (mixtures)
+  std::vector<MixPhase> phases;      // phase 1 (--data or --data-mix), then phase 2 when set
+  std::vector<ValPart> val_parts;    // everything one validation pass reads; empty when none
+  bool by_source = false;            // validation is reported per source (mixtures)
   std::vector<std::string> domains;  // domain names training rows may carry (router statistics)
   std::string describe;              // the training data in one line
   std::string val_describe;          // the validation data in one line, "" when none

@@ -28,8 +28,8 @@ std::int64_t shuffled_index(const SequenceSource& source, std::uint64_t seed, st
 
 DataLoader::DataLoader(std::shared_ptr<const SequenceSource> source, std::int64_t micro_batch, std::int64_t rank,
                        std::int64_t world_size, std::uint64_t seed)
-    : DataLoader(std::vector<MixPhase>{{MixSource{"data", std::move(source), 1.0, 0}}}, micro_batch, rank,
-                 world_size, seed) {}
+    : DataLoader(std::vector<MixPhase>{{MixSource{"data", std::move(source), 1.0, 0}}}, micro_batch, rank, world_size,
+                 seed) {}
 
 DataLoader::DataLoader(std::vector<MixPhase> phases, std::int64_t micro_batch, std::int64_t rank,
                        std::int64_t world_size, std::uint64_t seed)

@@ -39,16 +39,16 @@ struct MicroBatch {
 
 // One source of a mixture phase.
 struct MixSource {
-  std::string name;                             // "synthetic:copy", a path, or --data's value
+  std::string name;  // "synthetic:copy", a path, or --data's value
   std::shared_ptr<const SequenceSource> source;
-  double weight = 1;                            // normalised within the phase
-  std::uint64_t salt = 0;                       // keys this source's epoch permutations
+  double weight = 1;       // normalised within the phase
+  std::uint64_t salt = 0;  // keys this source's epoch permutations
 };
 using MixPhase = std::vector<MixSource>;
 
 // What a checkpoint stores about the data position.
 struct LoaderState {
-  std::int64_t cursor = 0;                     // sequences consumed over all ranks
+  std::int64_t cursor = 0;                      // sequences consumed over all ranks
   std::map<std::string, std::int64_t> sources;  // sequences consumed per source name
 };
 

@@ -16,7 +16,9 @@ inline std::uint64_t mix64(std::uint64_t z) {
 }
 
 // Combines values into one well-mixed key.
-inline std::uint64_t hash_combine(std::uint64_t a, std::uint64_t b) { return mix64(a ^ mix64(b)); }
+inline std::uint64_t hash_combine(std::uint64_t a, std::uint64_t b) {
+  return mix64(a ^ mix64(b));
+}
 inline std::uint64_t hash_combine(std::uint64_t a, std::uint64_t b, std::uint64_t c) {
   return hash_combine(hash_combine(a, b), c);
 }

@@ -100,13 +100,15 @@ const std::vector<std::string>& synthetic_domain_names() {
 SyntheticCorpus::SyntheticCorpus(std::uint64_t seed, std::int64_t seq_len, Split split, int domain)
     : seed_(seed), seq_len_(seq_len), split_(split), domain_(domain) {}
 
-const std::vector<std::string>& SyntheticCorpus::domains() const { return synthetic_domain_names(); }
+const std::vector<std::string>& SyntheticCorpus::domains() const {
+  return synthetic_domain_names();
+}
 
 std::string SyntheticCorpus::describe() const {
-  const std::string domains = domain_ >= 0 ? "domain " + synthetic_domain_names()[static_cast<std::size_t>(domain_)]
-                                           : std::string("4 domains");
-  return std::string("synthetic corpus (") + (split_ == Split::kTrain ? "train" : "validation") + " split, " +
-         domains + ", byte-level)";
+  const std::string domains =
+      domain_ >= 0 ? "domain " + synthetic_domain_names()[static_cast<std::size_t>(domain_)] : std::string("4 domains");
+  return std::string("synthetic corpus (") + (split_ == Split::kTrain ? "train" : "validation") + " split, " + domains +
+         ", byte-level)";
 }
 
 std::string SyntheticCorpus::generate_document(int domain, std::uint64_t key) {

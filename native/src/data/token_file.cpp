@@ -1,13 +1,13 @@
 // Memory-mapped token files.
 #include "data/token_file.h"
 
-#include <cerrno>
-#include <cstring>
 #include <fcntl.h>
-#include <stdexcept>
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include <cerrno>
+#include <cstring>
+#include <stdexcept>
 
 namespace moe::data {
 
@@ -24,8 +24,8 @@ TokenFile::TokenFile(const std::string& path, TokenWidth width) : path_(path), w
   const auto w = static_cast<std::size_t>(width);
   if (bytes_ % w != 0) {
     ::close(fd);
-    throw std::runtime_error("token file '" + path + "' has " + std::to_string(bytes_) +
-                             " bytes, not a multiple of " + std::to_string(w) + " (--token-dtype)");
+    throw std::runtime_error("token file '" + path + "' has " + std::to_string(bytes_) + " bytes, not a multiple of " +
+                             std::to_string(w) + " (--token-dtype)");
   }
   num_tokens_ = static_cast<std::int64_t>(bytes_ / w);
   if (bytes_ > 0) {

@@ -44,9 +44,7 @@ class TokenFileSource : public SequenceSource {
   TokenFileSource(std::shared_ptr<const TokenFile> file, std::int64_t seq_len, std::int64_t vocab_size,
                   std::int64_t first_window, std::int64_t num_windows);
 
-  static std::int64_t windows_in(const TokenFile& file, std::int64_t seq_len) {
-    return file.num_tokens() / seq_len;
-  }
+  static std::int64_t windows_in(const TokenFile& file, std::int64_t seq_len) { return file.num_tokens() / seq_len; }
 
   std::int64_t size() const override { return num_windows_; }
   std::int64_t seq_len() const override { return seq_len_; }

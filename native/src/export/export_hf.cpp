@@ -3,16 +3,16 @@
 
 #include <ATen/ATen.h>
 
-#include <cerrno>
 #include <fcntl.h>
+#include <signal.h>
+#include <unistd.h>
+#include <cerrno>
 #include <cstdio>
 #include <filesystem>
-#include <signal.h>
 #include <map>
 #include <set>
 #include <sstream>
 #include <stdexcept>
-#include <unistd.h>
 
 #include "checkpoint/checkpoint.h"
 #include "checkpoint/pt_file.h"
@@ -32,9 +32,9 @@ namespace {
 namespace fs = std::filesystem;
 
 // Tokenizer files copied by --tokenizer DIR, when present.
-const char* const kTokenizerFiles[] = {"tokenizer.json",     "tokenizer_config.json", "special_tokens_map.json",
-                                       "tokenizer.model",    "vocab.json",            "merges.txt",
-                                       "added_tokens.json",  "chat_template.jinja"};
+const char* const kTokenizerFiles[] = {
+    "tokenizer.json", "tokenizer_config.json", "special_tokens_map.json", "tokenizer.model", "vocab.json",
+    "merges.txt",     "added_tokens.json",     "chat_template.jinja"};
 
 std::string absolute_path(const std::string& path) {
   std::string p = fs::absolute(fs::path(path)).lexically_normal().string();
@@ -42,7 +42,9 @@ std::string absolute_path(const std::string& path) {
   return p;
 }
 
-std::string size_text(std::uint64_t bytes) { return util::si_format(static_cast<double>(bytes)) + "B"; }
+std::string size_text(std::uint64_t bytes) {
+  return util::si_format(static_cast<double>(bytes)) + "B";
+}
 
 // "; other checkpoints of this run with a COMPLETE marker, newest first: step-N, ..."
 std::string alternatives(const std::string& checkpoint_dir) {
@@ -70,7 +72,9 @@ std::vector<std::string> checkpoints_below(const std::string& dir) {
   return found;
 }
 
-bool process_alive(long pid) { return pid > 0 && (::kill(static_cast<pid_t>(pid), 0) == 0 || errno == EPERM); }
+bool process_alive(long pid) {
+  return pid > 0 && (::kill(static_cast<pid_t>(pid), 0) == 0 || errno == EPERM);
+}
 
 // Removes .<name>.tmp-<pid> directories left by exports that were killed.
 void remove_stale_temporaries(const std::string& parent, const std::string& name) {
@@ -235,7 +239,9 @@ ExportSummary export_hf(const ExportRequest& req, std::ostream& progress) {
   }
   const bool synthetic = cfg.train.data == "synthetic";
   if (synthetic && req.tokenizer_dir.empty() && (req.bos_token_id || req.eos_token_id || req.pad_token_id)) {
-    throw config::ConfigError(req.bos_token_id ? "bos-token-id" : req.eos_token_id ? "eos-token-id" : "pad-token-id",
+    throw config::ConfigError(req.bos_token_id   ? "bos-token-id"
+                              : req.eos_token_id ? "eos-token-id"
+                                                 : "pad-token-id",
                               "the run trained on the synthetic corpus, whose tokenizer fixes bos = eos = pad = 10",
                               "drop the token-id options (or give --tokenizer DIR for another tokenizer)");
   }
@@ -250,7 +256,8 @@ ExportSummary export_hf(const ExportRequest& req, std::ostream& progress) {
 
   const std::vector<TensorShape> layout = hf_state_dict_layout(mc);
   const model::ParamCounts counts = model::count_parameters(mc);
-  say("weights", "reading model.pt (" + size_text(util::file_size(req.checkpoint + "/" + checkpoint::kModelFile)) + ")");
+  say("weights",
+      "reading model.pt (" + size_text(util::file_size(req.checkpoint + "/" + checkpoint::kModelFile)) + ")");
   try {
     weights = checkpoint::as_tensor_map(checkpoint::read_pt_file(req.checkpoint + "/" + checkpoint::kModelFile),
                                         req.checkpoint + "/model.pt");
@@ -259,8 +266,8 @@ ExportSummary export_hf(const ExportRequest& req, std::ostream& progress) {
                              alternatives(req.checkpoint));
   }
   if (const std::string problems = check_weights(weights, layout); !problems.empty()) {
-    throw std::runtime_error("checkpoint '" + req.checkpoint + "': model.pt does not match its config.flags:" +
-                             problems + alternatives(req.checkpoint));
+    throw std::runtime_error("checkpoint '" + req.checkpoint +
+                             "': model.pt does not match its config.flags:" + problems + alternatives(req.checkpoint));
   }
 
   // --- The folder -------------------------------------------------------------
@@ -284,11 +291,11 @@ ExportSummary export_hf(const ExportRequest& req, std::ostream& progress) {
       ids.eos = req.eos_token_id;
       ids.pad = req.pad_token_id;
     }
-    say("config", "JetMoeForCausalLM, " + std::to_string(counts.total) + " parameters (V=" +
-                      std::to_string(mc.vocab_size) + " H=" + std::to_string(mc.hidden_size) + " L=" +
-                      std::to_string(mc.num_layers) + " G=" + std::to_string(mc.num_kv_heads) + " D=" +
-                      std::to_string(mc.head_dim) + " I=" + std::to_string(mc.intermediate_size) + " E=" +
-                      std::to_string(mc.num_experts) + " k=" + std::to_string(mc.top_k) + ", " +
+    say("config", "JetMoeForCausalLM, " + std::to_string(counts.total) +
+                      " parameters (V=" + std::to_string(mc.vocab_size) + " H=" + std::to_string(mc.hidden_size) +
+                      " L=" + std::to_string(mc.num_layers) + " G=" + std::to_string(mc.num_kv_heads) +
+                      " D=" + std::to_string(mc.head_dim) + " I=" + std::to_string(mc.intermediate_size) +
+                      " E=" + std::to_string(mc.num_experts) + " k=" + std::to_string(mc.top_k) + ", " +
                       (mc.tie_embeddings ? "tied" : "untied") + " embeddings)");
     write_text(tmp + "/config.json", hf_config_json(mc, ids, dtype_name), summary.bytes);
     write_text(tmp + "/generation_config.json", hf_generation_config_json(ids), summary.bytes);
@@ -298,21 +305,22 @@ ExportSummary export_hf(const ExportRequest& req, std::ostream& progress) {
     for (const auto& t : layout) ordered.emplace_back(t.name, weights.at(t.name));
     std::uint64_t data_bytes = 0;
     for (const auto& [n, t] : ordered) data_bytes += static_cast<std::uint64_t>(t.numel()) * c10::elementSize(dtype);
-    say("weights", "writing model.safetensors as " + dtype_name + " (" + std::to_string(ordered.size()) +
-                       " tensors, " + size_text(data_bytes) + ")");
+    say("weights", "writing model.safetensors as " + dtype_name + " (" + std::to_string(ordered.size()) + " tensors, " +
+                       size_text(data_bytes) + ")");
     int reported = 0;
     const bool large = data_bytes >= (std::uint64_t{256} << 20);
-    const SafetensorsWritten st = write_safetensors(
-        tmp + "/model.safetensors", ordered, dtype,
-        {{"format", "pt"}, {"producer", std::string("moetrain ") + build_info::kVersion},
-         {"checkpoint_step", std::to_string(manifest.step)}},
-        [&](std::uint64_t done, std::uint64_t total) {
-          const int pct = total ? static_cast<int>(100 * done / total) : 100;
-          if (large && pct / 10 > reported / 10 && pct < 100) {
-            reported = pct;
-            say("weights", std::to_string(pct) + "%");
-          }
-        });
+    const SafetensorsWritten st = write_safetensors(tmp + "/model.safetensors", ordered, dtype,
+                                                    {{"format", "pt"},
+                                                     {"producer", std::string("moetrain ") + build_info::kVersion},
+                                                     {"checkpoint_step", std::to_string(manifest.step)}},
+                                                    [&](std::uint64_t done, std::uint64_t total) {
+                                                      const int pct =
+                                                          total ? static_cast<int>(100 * done / total) : 100;
+                                                      if (large && pct / 10 > reported / 10 && pct < 100) {
+                                                        reported = pct;
+                                                        say("weights", std::to_string(pct) + "%");
+                                                      }
+                                                    });
     summary.bytes += st.bytes;
     weights.clear();
 
@@ -332,10 +340,11 @@ ExportSummary export_hf(const ExportRequest& req, std::ostream& progress) {
       write_text(tmp + "/tokenizer_config.json", files.tokenizer_config_json, summary.bytes);
       write_text(tmp + "/special_tokens_map.json", files.special_tokens_map_json, summary.bytes);
       summary.tokenizer = "byte-level (synthetic corpus)";
-      say("tokenizer", "byte-level tokenizer of the synthetic corpus: id = byte value, bos = eos = pad = \"\\n\" (id 10)" +
-                           std::string(mc.vocab_size < data::kByteValues
-                                           ? "; bytes >= " + std::to_string(mc.vocab_size) + " have no id and are dropped"
-                                           : ""));
+      say("tokenizer",
+          "byte-level tokenizer of the synthetic corpus: id = byte value, bos = eos = pad = \"\\n\" (id 10)" +
+              std::string(mc.vocab_size < data::kByteValues
+                              ? "; bytes >= " + std::to_string(mc.vocab_size) + " have no id and are dropped"
+                              : ""));
     } else {
       summary.tokenizer = "none";
       say("tokenizer", "none: the run trained on token file " + cfg.train.data +

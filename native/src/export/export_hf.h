@@ -22,20 +22,20 @@ namespace moe::exporting {
 enum class ExportDType { kAsTrained, kFloat32, kBFloat16 };
 
 struct ExportRequest {
-  std::string checkpoint;      // <run-dir>/checkpoints/step-N
-  std::string out;             // the model folder to create
+  std::string checkpoint;  // <run-dir>/checkpoints/step-N
+  std::string out;         // the model folder to create
   ExportDType dtype = ExportDType::kAsTrained;
-  std::string tokenizer_dir;   // copy the tokenizer files found here (token-file runs)
-  bool force = false;          // replace an existing non-empty --out
-  bool verify_sha1 = true;     // check the checkpoint's SHA-1s, not only its sizes
+  std::string tokenizer_dir;                 // copy the tokenizer files found here (token-file runs)
+  bool force = false;                        // replace an existing non-empty --out
+  bool verify_sha1 = true;                   // check the checkpoint's SHA-1s, not only its sizes
   std::optional<std::int64_t> bos_token_id;  // for runs without the built-in tokenizer
   std::optional<std::int64_t> eos_token_id;
   std::optional<std::int64_t> pad_token_id;
 };
 
 struct ExportSummary {
-  std::string out;          // absolute path of the folder
-  std::string dtype;        // "float32" or "bfloat16"
+  std::string out;    // absolute path of the folder
+  std::string dtype;  // "float32" or "bfloat16"
   std::int64_t step = 0;
   std::int64_t tensors = 0;
   std::int64_t parameters = 0;

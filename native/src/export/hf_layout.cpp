@@ -44,7 +44,10 @@ namespace {
 
 void token_id(util::JsonWriter& json, const char* key, const std::optional<std::int64_t>& id) {
   json.key(key);
-  if (id) json.value(static_cast<long long>(*id)); else json.null();
+  if (id)
+    json.value(static_cast<long long>(*id));
+  else
+    json.null();
 }
 
 }  // namespace

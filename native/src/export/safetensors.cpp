@@ -79,7 +79,8 @@ SafetensorsWritten write_safetensors(const std::string& path,
   entries.reserve(tensors.size());
   std::uint64_t total = 0;
   for (const auto& [name, t] : tensors) {
-    if (!t.is_floating_point()) throw std::invalid_argument("safetensors export: " + name + " is not a floating tensor");
+    if (!t.is_floating_point())
+      throw std::invalid_argument("safetensors export: " + name + " is not a floating tensor");
     entries.push_back({name, t.sizes().vec()});
     total += static_cast<std::uint64_t>(t.numel()) * c10::elementSize(dtype);
   }

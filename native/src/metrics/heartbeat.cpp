@@ -27,7 +27,9 @@ Heartbeat::Heartbeat(std::string run_dir, double interval_seconds)
   thread_ = std::thread([this] { loop(); });
 }
 
-Heartbeat::~Heartbeat() { stop(); }
+Heartbeat::~Heartbeat() {
+  stop();
+}
 
 void Heartbeat::stop() {
   {

@@ -1,14 +1,14 @@
 // metrics.jsonl: locking, torn-tail repair, whole-line appends.
 #include "metrics/metrics_file.h"
 
-#include <cerrno>
-#include <cstring>
 #include <fcntl.h>
-#include <stdexcept>
-#include <string_view>
 #include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include <cerrno>
+#include <cstring>
+#include <stdexcept>
+#include <string_view>
 #include <vector>
 
 namespace moe::metrics {
@@ -51,7 +51,8 @@ MetricsFile::MetricsFile(const std::string& path) : path_(path) {
         at_line_start = false;
       }
       if (c == '\n') {
-        if (line_head.size() >= kHeaderPrefix.size() && line_head.compare(0, kHeaderPrefix.size(), kHeaderPrefix) == 0) {
+        if (line_head.size() >= kHeaderPrefix.size() &&
+            line_head.compare(0, kHeaderPrefix.size(), kHeaderPrefix) == 0) {
           ++previous_attempts_;
         }
         last_newline_end = offset + i + 1;

@@ -13,7 +13,10 @@ namespace {
 using util::JsonWriter;
 
 void number_or_null(JsonWriter& json, const std::optional<double>& v) {
-  if (v) json.value(*v); else json.null();
+  if (v)
+    json.value(*v);
+  else
+    json.null();
 }
 
 void kept_object(JsonWriter& json, const std::vector<std::pair<std::string, std::vector<std::string>>>& kept) {
@@ -33,7 +36,8 @@ void vector_value(JsonWriter& json, const std::vector<double>& v) {
 }
 
 // Opens an event record with the fields every event has; the caller adds its own and closes it.
-void begin_event(JsonWriter& json, std::int64_t step, double time, const std::string& kind, const std::string& message) {
+void begin_event(JsonWriter& json, std::int64_t step, double time, const std::string& kind,
+                 const std::string& message) {
   json.begin_object();
   json.key("type").value("event");
   json.key("step").value(static_cast<long long>(step));
@@ -69,7 +73,10 @@ std::string step_json(const StepRecord& r) {
   json.key("mfu");
   number_or_null(json, r.mfu);
   json.key("mem_bytes");
-  if (r.mem_bytes) json.value(static_cast<long long>(*r.mem_bytes)); else json.null();
+  if (r.mem_bytes)
+    json.value(static_cast<long long>(*r.mem_bytes));
+  else
+    json.null();
   json.key("skipped").value(r.skipped);
   json.key("nonfinite_total").value(static_cast<long long>(r.nonfinite_total));
   if (!r.samples.empty()) {

@@ -24,7 +24,7 @@ struct StepRecord {
   std::int64_t tokens = 0;
   double time = 0;
   double elapsed = 0;
-  double loss = 0;      // lm_loss + aux_loss_coef * (aux_loss + z_loss_coef * z_loss)
+  double loss = 0;  // lm_loss + aux_loss_coef * (aux_loss + z_loss_coef * z_loss)
   double lm_loss = 0;
   double aux_loss = 0;  // summed Switch balance terms of all routers
   double z_loss = 0;    // summed z terms of all routers
@@ -42,13 +42,13 @@ std::string step_json(const StepRecord& r);
 
 struct RouterSummaryRecord {
   std::int64_t layer = 0;
-  std::string kind;                 // "attn" or "mlp"
-  std::vector<double> load;         // sums to 1 over experts
-  std::vector<double> importance;   // sums to 1
+  std::string kind;                // "attn" or "mlp"
+  std::vector<double> load;        // sums to 1 over experts
+  std::vector<double> importance;  // sums to 1
   double max_over_mean = 0;
   double cv = 0;
-  double entropy = 0;               // nats
-  std::vector<std::int64_t> dead;   // experts with no assignments in the window
+  double entropy = 0;                                                  // nats
+  std::vector<std::int64_t> dead;                                      // experts with no assignments in the window
   std::vector<std::pair<std::string, std::vector<double>>> by_domain;  // domains seen in the window
 };
 std::string router_json(std::int64_t step, std::int64_t tokens, const std::vector<RouterSummaryRecord>& layers);

@@ -36,8 +36,8 @@ void RouterWindow::add(const std::vector<model::RouterStats>& stats, const at::T
       const std::int64_t D = static_cast<std::int64_t>(domains_.size());
       if (!valid.defined()) {
         // Tokens of unknown domain go to an extra bin D*E that is dropped.
-        valid = token_domains.ge(0).unsqueeze(1);                          // [N, 1]
-        domain_base = (token_domains.clamp_min(0) * E).unsqueeze(1);       // [N, 1]
+        valid = token_domains.ge(0).unsqueeze(1);                               // [N, 1]
+        domain_base = (token_domains.clamp_min(0) * E).unsqueeze(1);            // [N, 1]
         bin_ids = at::arange(D * E + 1, token_domains.options()).unsqueeze(0);  // [1, D*E+1]
       }
       const at::Tensor bins = at::where(valid, domain_base + s.expert_ids, D * E).reshape({-1, 1});  // [N*k, 1]

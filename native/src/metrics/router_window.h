@@ -16,7 +16,6 @@
 
 namespace moe::metrics {
 
-
 class RouterWindow {
  public:
   RouterWindow(std::int64_t num_experts, std::vector<std::string> domain_names);

@@ -20,7 +20,8 @@ std::int64_t blocked_attention_saved_bytes(std::int64_t batch, std::int64_t head
 }
 
 AttentionKernel resolve_attention_kernel(AttentionKernel requested, const at::Device& device, at::ScalarType dtype,
-                                         std::int64_t batch, std::int64_t seq_len, std::int64_t heads, std::int64_t slots) {
+                                         std::int64_t batch, std::int64_t seq_len, std::int64_t heads,
+                                         std::int64_t slots) {
   if (requested != AttentionKernel::kAuto) return requested;
   if (!device.is_cpu() || dtype != at::kFloat) return AttentionKernel::kSdpa;
   const std::int64_t bytes = blocked_attention_saved_bytes(batch, heads, slots, seq_len);
@@ -39,15 +40,15 @@ namespace {
 at::Tensor block_mask(std::int64_t start, std::int64_t end, std::int64_t slots, const at::TensorOptions& options) {
   const auto i64 = at::TensorOptions().dtype(at::kLong).device(options.device());
   const at::Tensor pos = at::arange(start, end, i64).repeat_interleave(slots).unsqueeze(1);  // [k*rows, 1]
-  const at::Tensor keys = at::arange(end, i64).unsqueeze(0);                               // [1, end]
+  const at::Tensor keys = at::arange(end, i64).unsqueeze(0);                                 // [1, end]
   return at::zeros({(end - start) * slots, end}, options)
       .masked_fill_(keys.gt(pos), -std::numeric_limits<double>::infinity());
 }
 
 }  // namespace
 
-at::Tensor blocked_causal_attention(const at::Tensor& q, const at::Tensor& key, const at::Tensor& value,
-                                    double scale, std::int64_t block) {
+at::Tensor blocked_causal_attention(const at::Tensor& q, const at::Tensor& key, const at::Tensor& value, double scale,
+                                    std::int64_t block) {
   TORCH_CHECK(q.dim() == 5 && key.dim() == 4 && value.sizes() == key.sizes(),
               "blocked_causal_attention: q must be [B, T, k, G, D] and key/value [B, G, T, D]");
   const std::int64_t B = q.size(0), T = q.size(1), k = q.size(2), G = q.size(3), D = q.size(4);
@@ -66,13 +67,12 @@ at::Tensor blocked_causal_attention(const at::Tensor& q, const at::Tensor& key, 
     const at::Tensor vb = vc.narrow(2, 0, end).reshape({B * G, end, D});               // [BG, end, D]
     const at::Tensor scores = at::baddbmm(block_mask(start, end, k, q.options()), qb, kb.transpose(1, 2),
                                           /*beta=*/1.0, /*alpha=*/scale);  // [BG, k*rows, end]
-    outputs.push_back(at::bmm(at::softmax(scores, -1), vb));              // [BG, k*rows, D]
+    outputs.push_back(at::bmm(at::softmax(scores, -1), vb));               // [BG, k*rows, D]
   }
   return at::cat(outputs, 1).view({B, G, T, k, D}).permute({0, 2, 3, 1, 4});  // [B, T, k, G, D]
 }
 
-at::Tensor sdpa_causal_attention(const at::Tensor& q, const at::Tensor& key, const at::Tensor& value,
-                                 double scale) {
+at::Tensor sdpa_causal_attention(const at::Tensor& q, const at::Tensor& key, const at::Tensor& value, double scale) {
   const std::int64_t B = q.size(0), T = q.size(1), k = q.size(2), G = q.size(3), D = q.size(4);
   const at::Tensor heads = q.reshape({B, T, k * G, D}).transpose(1, 2);  // [B, kG, T, D], head s*G + h
   const at::Tensor attn = at::scaled_dot_product_attention(heads, key.repeat({1, k, 1, 1}), value.repeat({1, k, 1, 1}),

@@ -26,7 +26,8 @@ inline constexpr std::int64_t kBlockedAttentionBudget = std::int64_t{256} << 20;
 // The kernel `requested` resolves to: auto = blocked for float32 on the CPU within the memory
 // budget, SDPA otherwise (CUDA, bfloat16, long sequences).
 AttentionKernel resolve_attention_kernel(AttentionKernel requested, const at::Device& device, at::ScalarType dtype,
-                                         std::int64_t batch, std::int64_t seq_len, std::int64_t heads, std::int64_t slots);
+                                         std::int64_t batch, std::int64_t seq_len, std::int64_t heads,
+                                         std::int64_t slots);
 // The same for the activations x: [B, T, H].
 AttentionKernel resolve_attention_kernel(AttentionKernel requested, const at::Tensor& x, std::int64_t heads,
                                          std::int64_t slots);
@@ -35,12 +36,11 @@ AttentionKernel resolve_attention_kernel(AttentionKernel requested, const at::Te
 // Query (t, s) attends to keys 0..t. Returns [B, T, k, G, D] (a view; reshape copies as needed).
 // Per block of `block` positions: one batched matmul of its k*block query rows against the keys up to
 // the block's end, an additive causal mask, softmax, one batched matmul with the values.
-at::Tensor blocked_causal_attention(const at::Tensor& q, const at::Tensor& key, const at::Tensor& value,
-                                    double scale, std::int64_t block = kAttentionBlock);
+at::Tensor blocked_causal_attention(const at::Tensor& q, const at::Tensor& key, const at::Tensor& value, double scale,
+                                    std::int64_t block = kAttentionBlock);
 
 // The same through at::scaled_dot_product_attention (is_causal) with slot-major query heads s*G + h
 // and K/V tiled over the k slots (head s*G + h uses KV head h). Same shapes as blocked_causal_attention.
-at::Tensor sdpa_causal_attention(const at::Tensor& q, const at::Tensor& key, const at::Tensor& value,
-                                 double scale);
+at::Tensor sdpa_causal_attention(const at::Tensor& q, const at::Tensor& key, const at::Tensor& value, double scale);
 
 }  // namespace moe::model

@@ -16,9 +16,9 @@
 namespace moe::model {
 
 struct BlockOutput {
-  at::Tensor hidden;       // [B, T, H]
-  RouterLoss attention;    // MoA router
-  RouterLoss mlp;          // MoE router
+  at::Tensor hidden;     // [B, T, H]
+  RouterLoss attention;  // MoA router
+  RouterLoss mlp;        // MoE router
 };
 
 // Submodules: input_layernorm, self_attention, post_attention_layernorm, mlp.

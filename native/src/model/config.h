@@ -56,11 +56,11 @@ struct ModelConfig {
 
 // Closed-form parameter counts (jetmoe-spec.md section 5).
 struct ParamCounts {
-  std::int64_t per_layer = 0;         // all parameters of one block
-  std::int64_t active_per_layer = 0;  // parameters one token touches in one block
-  std::int64_t embedding = 0;         // V*H (one matrix)
-  std::int64_t lm_head = 0;           // V*H when untied, else 0
-  std::int64_t total = 0;             // L*per_layer + V*H + H (+ V*H untied)
+  std::int64_t per_layer = 0;             // all parameters of one block
+  std::int64_t active_per_layer = 0;      // parameters one token touches in one block
+  std::int64_t embedding = 0;             // V*H (one matrix)
+  std::int64_t lm_head = 0;               // V*H when untied, else 0
+  std::int64_t total = 0;                 // L*per_layer + V*H + H (+ V*H untied)
   std::int64_t active_non_embedding = 0;  // L*active_per_layer + H
   // Adds the output projection a token uses: the tied embedding matrix, or
   // the separate lm_head when untied (the input lookup is not counted twice).

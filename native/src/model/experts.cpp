@@ -29,8 +29,8 @@ ExpertGroups make_expert_groups(const Routing& routing, ExpertBackend resolved_b
 ExpertBackend resolve_expert_backend(ExpertBackend requested, const ModelConfig& config, at::ScalarType dtype,
                                      const at::Device& device) {
   if (requested != ExpertBackend::kAuto) return requested;
-  const bool aligned = config.hidden_size % 8 == 0 && config.attention_dim() % 8 == 0 &&
-                       config.intermediate_size % 8 == 0;
+  const bool aligned =
+      config.hidden_size % 8 == 0 && config.attention_dim() % 8 == 0 && config.intermediate_size % 8 == 0;
   if (!aligned || dtype != at::kBFloat16 || !device.is_cuda()) return ExpertBackend::kLoop;
 #ifdef MOETRAIN_WITH_CUDA
   const int index = device.has_index() ? device.index() : at::cuda::current_device();
@@ -108,13 +108,12 @@ struct LoopExpertMatmul : public torch::autograd::Function<LoopExpertMatmul> {
 
 }  // namespace
 
-at::Tensor loop_expert_matmul(const at::Tensor& x, const at::Tensor& weight,
-                              const std::vector<std::int64_t>& sizes) {
+at::Tensor loop_expert_matmul(const at::Tensor& x, const at::Tensor& weight, const std::vector<std::int64_t>& sizes) {
   std::int64_t rows = 0;
   for (const std::int64_t m : sizes) rows += m;
   TORCH_CHECK(rows == x.size(0) && static_cast<std::int64_t>(sizes.size()) == weight.size(0),
-              "loop_expert_matmul: ", sizes.size(), " group sizes summing to ", rows, " for ", x.size(0),
-              " rows and ", weight.size(0), " experts");
+              "loop_expert_matmul: ", sizes.size(), " group sizes summing to ", rows, " for ", x.size(0), " rows and ",
+              weight.size(0), " experts");
   return LoopExpertMatmul::apply(x.contiguous(), weight, sizes);  // [M, out]
 }
 

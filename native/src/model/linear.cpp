@@ -10,7 +10,9 @@ BiasFreeLinearImpl::BiasFreeLinearImpl(std::int64_t in_features, std::int64_t ou
   weight = register_parameter("weight", at::empty({out_features, in_features}));
 }
 
-at::Tensor BiasFreeLinearImpl::forward(const at::Tensor& x) { return at::linear(x, weight); }
+at::Tensor BiasFreeLinearImpl::forward(const at::Tensor& x) {
+  return at::linear(x, weight);
+}
 
 void BiasFreeLinearImpl::reset_parameters(double init_std) {
   torch::NoGradGuard no_grad;
@@ -21,7 +23,9 @@ TokenEmbeddingImpl::TokenEmbeddingImpl(std::int64_t vocab_size, std::int64_t hid
   weight = register_parameter("weight", at::empty({vocab_size, hidden_size}));
 }
 
-at::Tensor TokenEmbeddingImpl::forward(const at::Tensor& ids) { return at::embedding(weight, ids); }
+at::Tensor TokenEmbeddingImpl::forward(const at::Tensor& ids) {
+  return at::embedding(weight, ids);
+}
 
 void TokenEmbeddingImpl::reset_parameters(double init_std) {
   torch::NoGradGuard no_grad;

@@ -51,14 +51,14 @@ MixtureOutput MixtureOfAttentionImpl::forward(const at::Tensor& x, const RotaryT
   const ExpertGroups groups = make_expert_groups(routing, backend);
 
   // Queries: one A-wide projection per (token, slot) by that slot's expert.
-  const at::Tensor xs = gather_pairs_by_expert(flat, routing);              // [N*k, H] expert order
-  const at::Tensor qs = experts->input_linear->forward(xs, groups);         // [N*k, A] expert order
+  const at::Tensor xs = gather_pairs_by_expert(flat, routing);       // [N*k, H] expert order
+  const at::Tensor qs = experts->input_linear->forward(xs, groups);  // [N*k, A] expert order
   // Pair order t*k + s, so each token's k*A values are slot-major: [B, T, k, G, D].
   at::Tensor q = unsort_pairs(qs, routing).view({B, T, k, G, D});
 
   // Shared keys and values: first A output rows are K, the last A are V.
-  const at::Tensor kv = kv_proj->forward(x);                       // [B, T, 2A]
-  at::Tensor key = kv.narrow(-1, 0, A).view({B, T, G, D}).transpose(1, 2);    // [B, G, T, D]
+  const at::Tensor kv = kv_proj->forward(x);                                        // [B, T, 2A]
+  at::Tensor key = kv.narrow(-1, 0, A).view({B, T, G, D}).transpose(1, 2);          // [B, G, T, D]
   const at::Tensor value = kv.narrow(-1, A, A).view({B, T, G, D}).transpose(1, 2);  // [B, G, T, D]
 
   q = apply_rotary(q, {rope.cos.view({T, 1, 1, D}), rope.sin.view({T, 1, 1, D})});
@@ -71,10 +71,10 @@ MixtureOutput MixtureOfAttentionImpl::forward(const at::Tensor& x, const RotaryT
                               : sdpa_causal_attention(q, key, value, scale);  // [B, T, k, G, D]
 
   // Back to (token, slot) rows of A values, then expert order for W_o.
-  const at::Tensor o_pairs = attn.reshape({N * k, A});                             // [N*k, A] pair order
-  const at::Tensor os = sort_pairs(o_pairs, routing);                              // [N*k, A] expert order
-  const at::Tensor ys = experts->output_linear->forward(os, groups);               // [N*k, H] expert order
-  const at::Tensor y = unsort_pairs(ys, routing).view({N, k, H});                  // [N, k, H]
+  const at::Tensor o_pairs = attn.reshape({N * k, A});                              // [N*k, A] pair order
+  const at::Tensor os = sort_pairs(o_pairs, routing);                               // [N*k, A] expert order
+  const at::Tensor ys = experts->output_linear->forward(os, groups);                // [N*k, H] expert order
+  const at::Tensor y = unsort_pairs(ys, routing).view({N, k, H});                   // [N, k, H]
   const at::Tensor out = (y * routing.gates.unsqueeze(-1)).sum(1) + experts->bias;  // [N, H]
 
   MixtureOutput result;

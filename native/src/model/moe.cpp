@@ -32,12 +32,12 @@ MixtureOutput MixtureOfExpertsImpl::forward(const at::Tensor& x, ExpertBackend b
   const Routing routing = router->forward(flat);
   const ExpertGroups groups = make_expert_groups(routing, backend);
 
-  const at::Tensor xs = gather_pairs_by_expert(flat, routing);   // [N*k, H] expert order
-  const at::Tensor h = input_linear->forward(xs, groups);        // [N*k, 2I]
-  const at::Tensor gate = h.narrow(1, 0, I);                     // [N*k, I] SiLU branch
-  const at::Tensor up = h.narrow(1, I, I);                       // [N*k, I]
-  const at::Tensor act = at::silu(gate) * up;                    // [N*k, I]
-  const at::Tensor ys = output_linear->forward(act, groups);     // [N*k, H] expert order
+  const at::Tensor xs = gather_pairs_by_expert(flat, routing);     // [N*k, H] expert order
+  const at::Tensor h = input_linear->forward(xs, groups);          // [N*k, 2I]
+  const at::Tensor gate = h.narrow(1, 0, I);                       // [N*k, I] SiLU branch
+  const at::Tensor up = h.narrow(1, I, I);                         // [N*k, I]
+  const at::Tensor act = at::silu(gate) * up;                      // [N*k, I]
+  const at::Tensor ys = output_linear->forward(act, groups);       // [N*k, H] expert order
   const at::Tensor y = unsort_pairs(ys, routing).view({N, k, H});  // [N, k, H] pair order
 
   // Gated sum over the k slots in the model dtype, then one bias per token.

@@ -14,8 +14,8 @@
 namespace moe::model {
 
 struct MixtureOutput {
-  at::Tensor hidden;       // [B, T, H]
-  RouterLoss router;       // loss and statistics of this layer's router
+  at::Tensor hidden;  // [B, T, H]
+  RouterLoss router;  // loss and statistics of this layer's router
 };
 
 // Parameters: router.layer.weight [E,H], input_linear.weight [E,2I,H],

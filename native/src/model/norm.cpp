@@ -12,9 +12,9 @@ RMSNormImpl::RMSNormImpl(std::int64_t hidden_size, double eps) : eps_(eps) {
 
 at::Tensor RMSNormImpl::forward(const at::Tensor& x) {
   const auto input_dtype = x.scalar_type();
-  const at::Tensor xf = x.to(at::kFloat);                                // [..., H]
-  const at::Tensor variance = xf.pow(2).mean(-1, /*keepdim=*/true);     // [..., 1]
-  const at::Tensor normed = xf * at::rsqrt(variance + eps_);            // [..., H]
+  const at::Tensor xf = x.to(at::kFloat);                            // [..., H]
+  const at::Tensor variance = xf.pow(2).mean(-1, /*keepdim=*/true);  // [..., 1]
+  const at::Tensor normed = xf * at::rsqrt(variance + eps_);         // [..., H]
   return weight * normed.to(input_dtype);
 }
 

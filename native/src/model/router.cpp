@@ -14,27 +14,33 @@ TopKRouterImpl::TopKRouterImpl(std::int64_t hidden_size, std::int64_t num_expert
   layer = register_module("layer", BiasFreeLinear(hidden_size, num_experts));
 }
 
-void TopKRouterImpl::reset_parameters(double init_std) { layer->reset_parameters(init_std); }
+void TopKRouterImpl::reset_parameters(double init_std) {
+  layer->reset_parameters(init_std);
+}
 
 Routing TopKRouterImpl::forward(const at::Tensor& x) {
   Routing r;
   // The matmul runs in the model dtype and is upcast afterwards, as in the
   // reference; computing it in fp32 could flip near-tied choices in bf16.
-  r.logits = layer->forward(x).to(at::kFloat);                      // [N, E]
+  r.logits = layer->forward(x).to(at::kFloat);                       // [N, E]
   auto [top_logits, expert_ids] = r.logits.topk(top_k_, /*dim=*/1);  // [N, k] each
   r.expert_ids = expert_ids;
   r.gates = at::softmax(top_logits, /*dim=*/1).to(x.scalar_type());  // [N, k]
 
   const at::Tensor flat_ids = expert_ids.reshape({-1});  // [N*k], pair p = t*k + s
-  r.sorted_pairs = std::get<1>(at::sort(flat_ids, /*stable=*/std::optional<bool>(true), /*dim=*/0, /*descending=*/false));
-  r.pair_rows = at::empty_like(r.sorted_pairs).scatter_(0, r.sorted_pairs, at::arange(flat_ids.numel(), flat_ids.options()));
+  r.sorted_pairs =
+      std::get<1>(at::sort(flat_ids, /*stable=*/std::optional<bool>(true), /*dim=*/0, /*descending=*/false));
+  r.pair_rows =
+      at::empty_like(r.sorted_pairs).scatter_(0, r.sorted_pairs, at::arange(flat_ids.numel(), flat_ids.options()));
   r.sorted_tokens = r.sorted_pairs.div(top_k_, "floor");
   r.counts = at::bincount(flat_ids, /*weights=*/{}, num_experts_);  // [E]
-  r.group_ends = r.counts.cumsum(0).to(at::kInt);                  // [E]
+  r.group_ends = r.counts.cumsum(0).to(at::kInt);                   // [E]
   return r;
 }
 
-const char* to_string(RouterKind kind) { return kind == RouterKind::kAttention ? "attention" : "mlp"; }
+const char* to_string(RouterKind kind) {
+  return kind == RouterKind::kAttention ? "attention" : "mlp";
+}
 
 RouterLoss compute_router_loss(const Routing& r, double z_loss_coef, std::int64_t layer, RouterKind kind) {
   const std::int64_t num_experts = r.logits.size(1);

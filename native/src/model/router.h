@@ -13,14 +13,14 @@ namespace moe::model {
 // One routing decision for N tokens, plus the expert-sorted dispatch order.
 // A "pair" is one (token t, slot s) choice, numbered p = t*k + s.
 struct Routing {
-  at::Tensor logits;        // [N, E] fp32 raw router logits (matmul in model dtype, then upcast)
-  at::Tensor expert_ids;    // [N, k] int64 top-k experts of the raw logits, best first
-  at::Tensor gates;         // [N, k] model dtype, softmax over the k selected logits
-  at::Tensor sorted_pairs;  // [N*k] int64 pair ids ordered by expert (stable)
-  at::Tensor pair_rows;     // [N*k] int64 inverse of sorted_pairs: pair p sits at sorted row pair_rows[p]
-  at::Tensor sorted_tokens; // [N*k] int64 token of each sorted row: sorted_pairs / k
-  at::Tensor counts;        // [E] int64 pairs per expert
-  at::Tensor group_ends;    // [E] int32 cumulative counts: expert e owns sorted rows [ends[e-1], ends[e])
+  at::Tensor logits;         // [N, E] fp32 raw router logits (matmul in model dtype, then upcast)
+  at::Tensor expert_ids;     // [N, k] int64 top-k experts of the raw logits, best first
+  at::Tensor gates;          // [N, k] model dtype, softmax over the k selected logits
+  at::Tensor sorted_pairs;   // [N*k] int64 pair ids ordered by expert (stable)
+  at::Tensor pair_rows;      // [N*k] int64 inverse of sorted_pairs: pair p sits at sorted row pair_rows[p]
+  at::Tensor sorted_tokens;  // [N*k] int64 token of each sorted row: sorted_pairs / k
+  at::Tensor counts;         // [E] int64 pairs per expert
+  at::Tensor group_ends;     // [E] int32 cumulative counts: expert e owns sorted rows [ends[e-1], ends[e])
 };
 
 // Parameter: "layer.weight" [E, H].

@@ -67,7 +67,7 @@ CausalLMOutput JetMoeCausalLMImpl::forward(const at::Tensor& input_ids, const at
     out.router_stats.push_back(std::move(b.attention.stats));
     out.router_stats.push_back(std::move(b.mlp.stats));
   }
-  h = model->norm->forward(h);                   // [B, T, H]
+  h = model->norm->forward(h);                  // [B, T, H]
   out.logits = at::linear(h, output_weight());  // [B, T, V]
   out.router_loss = config_.aux_loss_coef * router_sum;
 
@@ -79,10 +79,9 @@ CausalLMOutput JetMoeCausalLMImpl::forward(const at::Tensor& input_ids, const at
     // the [B, T, V] logits are used in place instead of copied.
     const at::Tensor shift_labels =
         at::constant_pad_nd(labels.narrow(1, 1, T - 1), {0, 1}, static_cast<double>(kIgnoreIndex))
-            .reshape({-1});                                                 // [B*T]
+            .reshape({-1});                                                     // [B*T]
     const at::Tensor flat_logits = out.logits.to(at::kFloat).reshape({-1, V});  // [B*T, V]
-    out.lm_loss = at::cross_entropy_loss(flat_logits, shift_labels, /*weight=*/{}, at::Reduction::Mean,
-                                         kIgnoreIndex);
+    out.lm_loss = at::cross_entropy_loss(flat_logits, shift_labels, /*weight=*/{}, at::Reduction::Mean, kIgnoreIndex);
     out.num_label_tokens = shift_labels.ne(kIgnoreIndex).sum();
     out.loss = out.lm_loss + out.router_loss;
   }

@@ -25,11 +25,11 @@ namespace moe::model {
 inline constexpr std::int64_t kIgnoreIndex = -100;
 
 struct CausalLMOutput {
-  at::Tensor logits;            // [B, T, V] model dtype
-  at::Tensor lm_loss;           // [] fp32 mean next-token cross-entropy over labels != -100 (needs labels)
-  at::Tensor num_label_tokens;  // [] int64 labels that count toward lm_loss (needs labels)
-  at::Tensor router_loss;       // [] fp32 aux_loss_coef * sum over all 2L routers of (balance + z_coef * z)
-  at::Tensor loss;              // [] fp32 lm_loss + router_loss (needs labels)
+  at::Tensor logits;                      // [B, T, V] model dtype
+  at::Tensor lm_loss;                     // [] fp32 mean next-token cross-entropy over labels != -100 (needs labels)
+  at::Tensor num_label_tokens;            // [] int64 labels that count toward lm_loss (needs labels)
+  at::Tensor router_loss;                 // [] fp32 aux_loss_coef * sum over all 2L routers of (balance + z_coef * z)
+  at::Tensor loss;                        // [] fp32 lm_loss + router_loss (needs labels)
   std::vector<RouterStats> router_stats;  // 2L entries: layer 0 attention, layer 0 mlp, layer 1 attention, ...
 };
 

@@ -130,8 +130,9 @@ std::vector<std::pair<std::string, at::Tensor>> AdamW::moments() const {
 
 namespace {
 
-void check_names(const std::map<std::string, at::Tensor>& tensors, const std::vector<std::pair<std::string, at::Tensor>>& wanted,
-                 const std::set<std::string>& ignore, const std::string& what) {
+void check_names(const std::map<std::string, at::Tensor>& tensors,
+                 const std::vector<std::pair<std::string, at::Tensor>>& wanted, const std::set<std::string>& ignore,
+                 const std::string& what) {
   std::ostringstream problems;
   std::set<std::string> known;
   for (const auto& [name, ref] : wanted) {

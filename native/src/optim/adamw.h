@@ -74,9 +74,9 @@ class AdamW {
  private:
   struct Slot {
     std::string name;
-    at::Tensor param;    // the model's parameter (any dtype)
-    at::Tensor master;   // fp32: == param when param is fp32
-    at::Tensor grad;     // fp32 gradient the update reads
+    at::Tensor param;   // the model's parameter (any dtype)
+    at::Tensor master;  // fp32: == param when param is fp32
+    at::Tensor grad;    // fp32 gradient the update reads
     at::Tensor exp_avg;
     at::Tensor exp_avg_sq;
     bool decay = true;

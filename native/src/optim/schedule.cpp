@@ -10,9 +10,13 @@ namespace moe::optim {
 
 namespace {
 
-std::int64_t ceil_div(std::int64_t a, std::int64_t b) { return (a + b - 1) / b; }
+std::int64_t ceil_div(std::int64_t a, std::int64_t b) {
+  return (a + b - 1) / b;
+}
 
-std::string num(std::int64_t v) { return std::to_string(v); }
+std::string num(std::int64_t v) {
+  return std::to_string(v);
+}
 
 }  // namespace
 
@@ -57,17 +61,17 @@ WsdSchedule resolve_schedule(const config::TrainConfig& t, const RunLength& leng
   }
   if (s.decay_steps > 0 && s.decay_start < s.warmup_steps) {
     const bool auto_start = !t.decay_start_steps && !t.decay_start_tokens;
-    throw config::ConfigError(auto_start ? (t.decay_tokens > 0 ? "decay-tokens" : "decay-steps") : start_flag,
-                              "the decay starts at step " + num(s.decay_start) + ", before warmup ends at step " +
-                                  num(s.warmup_steps) + " (" + num(tps) + " tokens per step)",
-                              auto_start ? "shorten the warmup or the decay, or train longer"
-                                         : "start the decay after warmup, or use auto");
+    throw config::ConfigError(
+        auto_start ? (t.decay_tokens > 0 ? "decay-tokens" : "decay-steps") : start_flag,
+        "the decay starts at step " + num(s.decay_start) + ", before warmup ends at step " + num(s.warmup_steps) +
+            " (" + num(tps) + " tokens per step)",
+        auto_start ? "shorten the warmup or the decay, or train longer" : "start the decay after warmup, or use auto");
   }
   if (s.decay_start > length.total_steps) {
-    throw config::ConfigError(start_flag,
-                              "the decay starts at step " + num(s.decay_start) + ", after the last step " +
-                                  num(length.total_steps),
-                              "start the decay before the end of training, or use auto");
+    throw config::ConfigError(
+        start_flag,
+        "the decay starts at step " + num(s.decay_start) + ", after the last step " + num(length.total_steps),
+        "start the decay before the end of training, or use auto");
   }
   return s;
 }
@@ -128,10 +132,9 @@ std::optional<std::int64_t> resolve_phase2_start(const config::TrainConfig& t, c
                               "(--decay-steps/--decay-tokens)");
   }
   if (start > length.total_steps) {
-    throw config::ConfigError(flag,
-                              "phase 2 would start after step " + num(start) + ", beyond the last step " +
-                                  num(length.total_steps),
-                              "start phase 2 within the run (0 = from the first step)");
+    throw config::ConfigError(
+        flag, "phase 2 would start after step " + num(start) + ", beyond the last step " + num(length.total_steps),
+        "start phase 2 within the run (0 = from the first step)");
   }
   return start;
 }

@@ -39,7 +39,9 @@ struct WsdSchedule {
   //           cosine min+(peak-min)(1+cos(pi p))/2; 1-sqrt min+(peak-min)(1-sqrt(p)).
   double lr_at(std::int64_t step) const;
   // True when the decay ends after the last step (training stops mid-decay).
-  bool decay_unfinished(std::int64_t total_steps) const { return decay_steps > 0 && decay_start + decay_steps > total_steps; }
+  bool decay_unfinished(std::int64_t total_steps) const {
+    return decay_steps > 0 && decay_start + decay_steps > total_steps;
+  }
 };
 
 // Converts token-denominated lengths with ceil(tokens / tokens_per_step) and

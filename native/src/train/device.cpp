@@ -8,9 +8,9 @@
 #include <torch/cuda.h>
 #include <torch/utils.h>
 
+#include <unistd.h>
 #include <cstdlib>
 #include <fstream>
-#include <unistd.h>
 
 #include "config/config_error.h"
 #include "model/transformer.h"

@@ -27,8 +27,8 @@ namespace moe::train {
 struct DeviceSetup {
   c10::Device device{c10::kCPU};
   at::ScalarType param_dtype = at::kFloat;
-  std::string name;      // "cpu" or the GPU's name
-  int cpu_threads = 1;   // intra-op threads in use
+  std::string name;     // "cpu" or the GPU's name
+  int cpu_threads = 1;  // intra-op threads in use
 };
 
 // Resolves --device/--dtype; throws config::ConfigError (naming --device) when

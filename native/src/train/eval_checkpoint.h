@@ -18,8 +18,8 @@ struct EvalReport {
   std::int64_t tokens_evaluated = 0;
   std::vector<std::pair<std::string, double>> by_domain;
   std::vector<std::pair<std::string, double>> by_source;  // mixtures: loss per source
-  std::string data;    // description of the evaluated sequences
-  std::string device;  // "cpu" or the GPU's name
+  std::string data;                                       // description of the evaluated sequences
+  std::string device;                                     // "cpu" or the GPU's name
 };
 
 // Validates and loads `checkpoint_dir` (SHA-1 per --verify-checkpoints), builds

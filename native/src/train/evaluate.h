@@ -17,12 +17,12 @@
 namespace moe::train {
 
 struct EvalResult {
-  double loss = 0;                  // mean over predicted tokens
-  std::int64_t tokens_evaluated = 0;  // predicted tokens: sequences * (seq_len - 1)
+  double loss = 0;                                        // mean over predicted tokens
+  std::int64_t tokens_evaluated = 0;                      // predicted tokens: sequences * (seq_len - 1)
   std::vector<std::pair<std::string, double>> by_domain;  // domains present, in domain order
-  std::vector<std::int64_t> by_domain_tokens;              // predicted tokens behind each by_domain entry
+  std::vector<std::int64_t> by_domain_tokens;             // predicted tokens behind each by_domain entry
   std::vector<std::pair<std::string, double>> by_source;  // evaluate_parts with by_source: per part
-  bool interrupted = false;         // a stop signal arrived; the result is partial
+  bool interrupted = false;                               // a stop signal arrived; the result is partial
 };
 
 // Sequences [0, num_sequences) of `source`, micro_batch at a time. Checks

@@ -79,9 +79,9 @@ SavedState read_trainer_state(const c10::impl::GenericDict& d) {
 }
 
 std::vector<std::string> config_differences(const std::string& checkpoint_flags, const config::FlagSet& now) {
-  static const std::set<std::string> kProcessOnly = {"run-id",     "run-dir",          "resume",
-                                                     "fork-from",  "fork-optimizer",   "heartbeat-every",
-                                                     "verify-checkpoints", "cpu-threads"};
+  static const std::set<std::string> kProcessOnly = {
+      "run-id",     "run-dir", "resume", "fork-from", "fork-optimizer", "heartbeat-every", "verify-checkpoints",
+      "cpu-threads"};
   std::vector<std::string> out;
   std::vector<config::Assignment> saved;
   try {

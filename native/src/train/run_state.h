@@ -32,7 +32,7 @@ struct SavedState {
   std::int64_t optimizer_step = 0;  // AdamW updates applied (bias correction)
   std::string data_source;          // description of the training source
   std::int64_t seq_len = 0;
-  std::int64_t data_phase = 0;      // 0 or 1: the data phase of the last step
+  std::int64_t data_phase = 0;  // 0 or 1: the data phase of the last step
 };
 
 c10::impl::GenericDict make_trainer_state(const SavedState& saved, const optim::WsdSchedule& schedule,

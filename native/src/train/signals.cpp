@@ -24,7 +24,9 @@ void install_stop_handlers() {
   for (int s : {SIGTERM, SIGINT, SIGUSR1}) sigaction(s, &action, nullptr);
 }
 
-int stop_signal() { return static_cast<int>(g_stop_signal); }
+int stop_signal() {
+  return static_cast<int>(g_stop_signal);
+}
 
 const char* signal_name(int signal) {
   switch (signal) {

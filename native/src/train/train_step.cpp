@@ -31,7 +31,8 @@ StepOutput StepRunner::run(std::int64_t step, double lr) {
     const data::MicroBatch mb = loader_.next();
     for (int src : mb.sources) {
       if (src >= 0) {
-        if (static_cast<std::size_t>(src) >= source_counts_.size()) source_counts_.resize(static_cast<std::size_t>(src) + 1, 0);
+        if (static_cast<std::size_t>(src) >= source_counts_.size())
+          source_counts_.resize(static_cast<std::size_t>(src) + 1, 0);
         ++source_counts_[static_cast<std::size_t>(src)];
       }
     }
@@ -67,8 +68,8 @@ StepOutput StepRunner::run(std::int64_t step, double lr) {
   out.aux_loss = aux_sum / n;
   out.z_loss = z_sum / n;
   out.grad_norm = optimizer_.clip_grad_norm(clip_);
-  const at::Tensor skip = at::logical_not(at::logical_and(out.loss.isfinite(), out.grad_norm.isfinite()))
-                              .to(at::kFloat);  // [] 1 = skip
+  const at::Tensor skip =
+      at::logical_not(at::logical_and(out.loss.isfinite(), out.grad_norm.isfinite())).to(at::kFloat);  // [] 1 = skip
   optimizer_.step(lr, skip);
   out.skipped = skip.item<float>() != 0.0f;
   optimizer_.commit(out.skipped);

@@ -50,7 +50,9 @@ std::string fmt(const char* format, double v) {
   return buf;
 }
 
-const char* dtype_name(at::ScalarType t) { return t == at::kBFloat16 ? "bfloat16" : "float32"; }
+const char* dtype_name(at::ScalarType t) {
+  return t == at::kBFloat16 ? "bfloat16" : "float32";
+}
 
 // WORLD_SIZE from a launcher such as torchrun; 1 when unset.
 std::int64_t world_size_from_env() {
@@ -144,8 +146,9 @@ void Trainer::check_before_writing() {
   }
   world_size_ = world_size_from_env();
   if (world_size_ != 1) {
-    throw config::ConfigError("", "WORLD_SIZE=" + std::to_string(world_size_) +
-                                      ": multi-process (data-parallel) training is not available in this build",
+    throw config::ConfigError("",
+                              "WORLD_SIZE=" + std::to_string(world_size_) +
+                                  ": multi-process (data-parallel) training is not available in this build",
                               "run a single process per run (unset WORLD_SIZE)");
   }
   length_ = optim::resolve_run_length(t_, world_size_);
@@ -224,15 +227,16 @@ void Trainer::restore(const checkpoint::Loaded& loaded, bool full) {
     pending_events_.push_back({"warning", "flags changed since the checkpoint: " + util::join(diffs, "; ")});
   }
   if (saved.seq_len != t_.seq_len || saved.data_source != data_.describe) {
-    pending_events_.push_back({"warning", "the training data changed since the checkpoint (was " +
-                                              saved.data_source + ", seq-len " + std::to_string(saved.seq_len) +
+    pending_events_.push_back({"warning", "the training data changed since the checkpoint (was " + saved.data_source +
+                                              ", seq-len " + std::to_string(saved.seq_len) +
                                               "); its data position is kept"});
   }
 }
 
 void Trainer::resume_or_fork() {
   for (const auto& name : checkpoint::remove_partial(checkpoints_dir_)) {
-    pending_events_.push_back({"checkpoint_deleted", "removed checkpoints/" + name + ", left unfinished by an interrupted write"});
+    pending_events_.push_back(
+        {"checkpoint_deleted", "removed checkpoints/" + name + ", left unfinished by an interrupted write"});
   }
   if (t_.resume == "auto") {
     std::string last_problem;
@@ -319,9 +323,9 @@ void Trainer::write_header() {
   }
   const model::ModelConfig& m = cfg_.model;
   json.key("attention_kernel")
-      .value(model::to_string(model::resolve_attention_kernel(m.attention_kernel, device_.device, device_.param_dtype,
-                                                              t_.micro_batch_size, t_.seq_len, m.num_kv_heads,
-                                                              m.top_k)));
+      .value(
+          model::to_string(model::resolve_attention_kernel(m.attention_kernel, device_.device, device_.param_dtype,
+                                                           t_.micro_batch_size, t_.seq_len, m.num_kv_heads, m.top_k)));
   json.key("world_size").value(static_cast<long long>(world_size_));
   json.end_object();
   json.key("config").begin_object();
@@ -342,11 +346,17 @@ void Trainer::write_header() {
   json.key("total_steps").value(static_cast<long long>(length_.total_steps));
   json.key("total_tokens").value(static_cast<long long>(length_.total_tokens));
   json.key("peak_flops");
-  if (peak_.value) json.value(*peak_.value); else json.null();
+  if (peak_.value)
+    json.value(*peak_.value);
+  else
+    json.null();
   json.key("peak_flops_source").value(peak_.source);
   json.key("train_data").value(data_.describe);
   json.key("val_data");
-  if (!data_.val_parts.empty()) json.value(data_.val_describe); else json.null();
+  if (!data_.val_parts.empty())
+    json.value(data_.val_describe);
+  else
+    json.null();
   if (phase2_start_) json.key("data_phase2_start").value(static_cast<long long>(*phase2_start_));
   json.end_object();
   if (fork_) {
@@ -571,8 +581,8 @@ int Trainer::run() {
     for (const auto& [kind, message] : pending_events_) event(kind, message);
     heartbeat_->set_step(state_.step);
     log_ << "moetrain " << build_info::kVersion << ": " << model::count_parameters(cfg_.model).total
-         << " parameters on " << device_.name << " (" << dtype_name(device_.param_dtype) << ", "
-         << device_.cpu_threads << " threads), " << length_.total_steps << " steps of " << length_.tokens_per_step
+         << " parameters on " << device_.name << " (" << dtype_name(device_.param_dtype) << ", " << device_.cpu_threads
+         << " threads), " << length_.total_steps << " steps of " << length_.tokens_per_step
          << " tokens, data: " << data_.describe
          << (resumed_ ? ", resumed from " + resumed_->second : std::string(", fresh start")) << std::endl;
     heartbeat_->set_phase(Phase::kTrain);
@@ -584,8 +594,7 @@ int Trainer::run() {
     if (header_written) {
       try {
         status("failed", util::error_text(e));
-      } catch (const std::exception&) {
-      }
+      } catch (const std::exception&) {}
     }
     heartbeat_->stop();
     throw;

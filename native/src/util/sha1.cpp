@@ -1,18 +1,20 @@
 // SHA-1 per FIPS 180-4 section 6.1: 512-bit blocks, 80-word message schedule.
 #include "util/sha1.h"
 
+#include <fcntl.h>
+#include <unistd.h>
 #include <cerrno>
 #include <cstring>
-#include <fcntl.h>
 #include <stdexcept>
-#include <unistd.h>
 #include <vector>
 
 namespace moe::util {
 
 namespace {
 
-inline std::uint32_t rotl(std::uint32_t x, int n) { return (x << n) | (x >> (32 - n)); }
+inline std::uint32_t rotl(std::uint32_t x, int n) {
+  return (x << n) | (x >> (32 - n));
+}
 
 }  // namespace
 

@@ -73,8 +73,8 @@ std::string nearest(std::string_view word, const std::vector<std::string>& candi
 
 std::string group_thousands(std::int64_t value) {
   const bool negative = value < 0;
-  std::string digits = std::to_string(negative ? -static_cast<unsigned long long>(value)
-                                               : static_cast<unsigned long long>(value));
+  std::string digits =
+      std::to_string(negative ? -static_cast<unsigned long long>(value) : static_cast<unsigned long long>(value));
   std::string out;
   const std::size_t n = digits.size();
   for (std::size_t i = 0; i < n; ++i) {

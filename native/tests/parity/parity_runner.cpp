@@ -23,7 +23,8 @@
 
 namespace {
 
-std::vector<std::pair<std::string, at::Tensor>> gradients(moe::model::JetMoeCausalLM& model, const std::string& prefix) {
+std::vector<std::pair<std::string, at::Tensor>> gradients(moe::model::JetMoeCausalLM& model,
+                                                          const std::string& prefix) {
   std::vector<std::pair<std::string, at::Tensor>> out;
   for (const auto& p : model->named_parameters()) {
     at::Tensor g = p.value().grad();
@@ -45,16 +46,19 @@ int main(int argc, char** argv) {
       if (i + 1 >= argc) throw std::runtime_error(arg + " needs a value");
       dst = argv[++i];
     };
-    if (arg == "--weights") take(weights);
-    else if (arg == "--batch") take(batch);
-    else if (arg == "--out") take(out_path);
-    else if (arg == "--forward-only") forward_only = true;
+    if (arg == "--weights")
+      take(weights);
+    else if (arg == "--batch")
+      take(batch);
+    else if (arg == "--out")
+      take(out_path);
+    else if (arg == "--forward-only")
+      forward_only = true;
     else if (arg == "--flags-file") {
       std::string path;
       take(path);
       request.flags_file = path;
-    }
-    else if (arg.rfind("--", 0) == 0) {
+    } else if (arg.rfind("--", 0) == 0) {
       const auto eq = arg.find('=');
       if (eq == std::string::npos) {
         request.command_line.push_back({arg.substr(2), std::nullopt, "command line"});
@@ -78,7 +82,7 @@ int main(int argc, char** argv) {
     model->to(device.device, device.param_dtype);
 
     const model::TensorDict inputs = model::load_tensor_dict(batch);
-    const at::Tensor ids = inputs.at("input_ids").to(device.device);     // [B, T]
+    const at::Tensor ids = inputs.at("input_ids").to(device.device);  // [B, T]
     const at::Tensor labels = inputs.at("labels").to(device.device);  // [B, T]
 
     std::vector<std::pair<std::string, at::Tensor>> results;

@@ -67,7 +67,8 @@ TEST(Manifest, RoundTripsAndRejectsDamage) {
   EXPECT_THROW(parse_manifest(manifest_text(m) + "val_loss abc\n", "M"), std::runtime_error);
   EXPECT_THROW(parse_manifest("format 1\nstep 1\n", "M"), std::runtime_error);
   EXPECT_THROW(parse_manifest("format 1\nstep x\ntokens 0\nfile a 1 " + std::string(40, 'a'), "M"), std::runtime_error);
-  EXPECT_THROW(parse_manifest("format 1\nstep 1\ntokens 0\nfile ../a 1 " + std::string(40, 'a'), "M"), std::runtime_error);
+  EXPECT_THROW(parse_manifest("format 1\nstep 1\ntokens 0\nfile ../a 1 " + std::string(40, 'a'), "M"),
+               std::runtime_error);
   EXPECT_THROW(parse_manifest("format 9\nstep 1\ntokens 0\nfile a 1 " + std::string(40, 'a'), "M"), std::runtime_error);
 }
 

@@ -145,11 +145,12 @@ TEST(TokenFile, WindowsAndWidths) {
   std::vector<std::uint32_t> tokens;
   for (std::uint32_t i = 0; i < 100; ++i) tokens.push_back(i * 3 % 70000);
   for (bool wide : {false, true}) {
-    auto file = std::make_shared<TokenFile>(write_tokens(dir, tokens, wide), wide ? TokenWidth::kUint32 : TokenWidth::kUint16);
+    auto file =
+        std::make_shared<TokenFile>(write_tokens(dir, tokens, wide), wide ? TokenWidth::kUint32 : TokenWidth::kUint16);
     EXPECT_EQ(file->num_tokens(), 100);
     EXPECT_EQ(TokenFileSource::windows_in(*file, 8), 12);
     const TokenFileSource src(file, 8, 1 << 20, 2, 3);  // windows 2, 3, 4
-    const auto w = read_one(src, 1);                   // window 3 = tokens 24..31
+    const auto w = read_one(src, 1);                    // window 3 = tokens 24..31
     for (int i = 0; i < 8; ++i) {
       const std::uint32_t t = tokens[static_cast<std::size_t>(24 + i)];
       EXPECT_EQ(w[static_cast<std::size_t>(i)], wide ? t : static_cast<std::uint16_t>(t));

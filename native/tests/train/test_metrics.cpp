@@ -114,8 +114,7 @@ TEST(Records, MixtureAndRetentionFieldsAppearOnlyWhenSet) {
   StepRecord s;
   EXPECT_EQ(step_json(s).find("samples"), std::string::npos);
   s.samples = {{"synthetic:copy", 3}, {"/d/a.bin", 1}};
-  EXPECT_NE(step_json(s).find("\"samples\":{\"synthetic:copy\":3,\"/d/a.bin\":1}"), std::string::npos)
-      << step_json(s);
+  EXPECT_NE(step_json(s).find("\"samples\":{\"synthetic:copy\":3,\"/d/a.bin\":1}"), std::string::npos) << step_json(s);
   ValRecord v;
   v.by_source = {{"synthetic:copy", 1.5}};
   EXPECT_NE(val_json(v).find("\"by_source\":{\"synthetic:copy\":1.5}"), std::string::npos) << val_json(v);
@@ -127,8 +126,7 @@ TEST(Records, MixtureAndRetentionFieldsAppearOnlyWhenSet) {
       << checkpoint_json(c);
   const std::string e = retention_event_json(5, 1.0, "checkpoints/step-00000001", "removed", c.kept);
   EXPECT_NE(e.find("\"kind\":\"checkpoint_deleted\""), std::string::npos) << e;
-  EXPECT_NE(e.find("\"path\":\"checkpoints/step-00000001\",\"reason\":\"retention\",\"kept\":{"),
-            std::string::npos)
+  EXPECT_NE(e.find("\"path\":\"checkpoints/step-00000001\",\"reason\":\"retention\",\"kept\":{"), std::string::npos)
       << e;
 }
 

@@ -47,12 +47,12 @@ TEST(MixSpec, RejectsBadMixturesNamingTheFlag) {
     const char* text;
     const char* needle;
   };
-  for (const Case& c : {Case{"", "empty"}, Case{"synthetic:copy", "not source=weight"},
-                        Case{"synthetic:copy=0", "positive"}, Case{"synthetic:copy=-1", "positive"},
-                        Case{"synthetic:copy=abc", "positive"}, Case{"synthetic:copy=nan", "positive"},
-                        Case{"synthetic:cpy=1", "did you mean synthetic:copy"},
-                        Case{"synthetic=1", "names the whole corpus"},
-                        Case{"synthetic:copy=1,synthetic:copy=2", "twice"}, Case{"=1", "not source=weight"}}) {
+  for (const Case& c :
+       {Case{"", "empty"}, Case{"synthetic:copy", "not source=weight"}, Case{"synthetic:copy=0", "positive"},
+        Case{"synthetic:copy=-1", "positive"}, Case{"synthetic:copy=abc", "positive"},
+        Case{"synthetic:copy=nan", "positive"}, Case{"synthetic:cpy=1", "did you mean synthetic:copy"},
+        Case{"synthetic=1", "names the whole corpus"}, Case{"synthetic:copy=1,synthetic:copy=2", "twice"},
+        Case{"=1", "not source=weight"}}) {
     try {
       parse_data_mix(c.text, "data-mix-phase2");
       ADD_FAILURE() << "accepted '" << c.text << "'";
@@ -104,9 +104,8 @@ using data::SyntheticCorpus;
 MixSource synthetic_source(const std::string& domain_name, double weight, std::int64_t seq_len = 8) {
   const auto& names = data::synthetic_domain_names();
   const int d = static_cast<int>(std::find(names.begin(), names.end(), domain_name) - names.begin());
-  return MixSource{"synthetic:" + domain_name,
-                   std::make_shared<SyntheticCorpus>(3, seq_len, data::Split::kTrain, d), weight,
-                   std::hash<std::string>()(domain_name) | 1};
+  return MixSource{"synthetic:" + domain_name, std::make_shared<SyntheticCorpus>(3, seq_len, data::Split::kTrain, d),
+                   weight, std::hash<std::string>()(domain_name) | 1};
 }
 
 std::map<std::string, std::int64_t> count_sources(DataLoader& loader, int batches) {
@@ -117,7 +116,8 @@ std::map<std::string, std::int64_t> count_sources(DataLoader& loader, int batche
       const int s = b.sources[static_cast<std::size_t>(r)];
       ++counts[loader.source_names()[static_cast<std::size_t>(s)]];
       // Every row comes from the domain its source names.
-      EXPECT_EQ("synthetic:" + data::synthetic_domain_names()[static_cast<std::size_t>(b.domains[static_cast<std::size_t>(r)])],
+      EXPECT_EQ("synthetic:" +
+                    data::synthetic_domain_names()[static_cast<std::size_t>(b.domains[static_cast<std::size_t>(r)])],
                 loader.source_names()[static_cast<std::size_t>(s)]);
     }
   }
@@ -125,9 +125,9 @@ std::map<std::string, std::int64_t> count_sources(DataLoader& loader, int batche
 }
 
 TEST(Mixture, ProportionsMatchTheWeights) {
-  DataLoader loader({{synthetic_source("arithmetic", 0.6), synthetic_source("dyck", 0.3),
-                      synthetic_source("copy", 0.1)}},
-                    8, 0, 1, 11);
+  DataLoader loader(
+      {{synthetic_source("arithmetic", 0.6), synthetic_source("dyck", 0.3), synthetic_source("copy", 0.1)}}, 8, 0, 1,
+      11);
   const auto counts = count_sources(loader, 1000);  // 8000 sequences
   const double n = 8000;
   for (const auto& [name, p] : std::vector<std::pair<std::string, double>>{
@@ -291,14 +291,14 @@ TEST(Retention, NewestEveryTokensAndBestVal) {
   EXPECT_EQ(kept.at(name_of(4)), (std::vector<std::string>{"every_tokens", "best_val"}));
   EXPECT_EQ(kept.at(name_of(7)), (std::vector<std::string>{"every_tokens"}));
   EXPECT_EQ(kept.size(), 4u);
-  EXPECT_EQ(plan.deleted, (std::vector<std::string>{name_of(8), name_of(6), name_of(5), name_of(3), name_of(2),
-                                                    name_of(1)}));
+  EXPECT_EQ(plan.deleted,
+            (std::vector<std::string>{name_of(8), name_of(6), name_of(5), name_of(3), name_of(2), name_of(1)}));
 }
 
 TEST(Retention, TheCheckpointJustWrittenIsNeverDeleted) {
   // Resumed from step 2 with an abandoned history at steps 5 and 6 still on disk.
-  std::vector<RetentionCandidate> c = {{name_of(2), 2, 200, {}}, {name_of(3), 3, 300, {}},
-                                       {name_of(5), 5, 500, {}}, {name_of(6), 6, 600, {}}};
+  std::vector<RetentionCandidate> c = {
+      {name_of(2), 2, 200, {}}, {name_of(3), 3, 300, {}}, {name_of(5), 5, 500, {}}, {name_of(6), 6, 600, {}}};
   RetentionPolicy policy;
   policy.keep_newest = 1;
   const auto kept = kept_of(plan_retention(c, policy, name_of(3)));
@@ -310,9 +310,8 @@ TEST(Retention, TheCheckpointJustWrittenIsNeverDeleted) {
 }
 
 TEST(Retention, SparseCheckpointsCoverSeveralMultiplesAndUnknownTokensAreNoCandidates) {
-  std::vector<RetentionCandidate> c = {{name_of(1), 1, 90, {}},  {name_of(2), 2, 350, {}},
-                                       {name_of(3), 3, {}, {}},   {name_of(4), 4, 400, {}},
-                                       {name_of(5), 5, 410, 1.0}, {name_of(6), 6, 420, 1.0}};
+  std::vector<RetentionCandidate> c = {{name_of(1), 1, 90, {}},  {name_of(2), 2, 350, {}},  {name_of(3), 3, {}, {}},
+                                       {name_of(4), 4, 400, {}}, {name_of(5), 5, 410, 1.0}, {name_of(6), 6, 420, 1.0}};
   RetentionPolicy policy;
   policy.keep_newest = 1;
   policy.keep_every_tokens = 100;  // 100, 200, 300 -> step 2 (350); 400 -> step 4

@@ -89,7 +89,7 @@ TEST(Schedule, TokenLengthsRoundUpToWholeSteps) {
   t.warmup_steps = 0;
   t.warmup_tokens = 305;  // 9.5 -> 10
   t.decay_steps = 0;
-  t.decay_tokens = 1280;  // 40
+  t.decay_tokens = 1280;        // 40
   t.decay_start_tokens = 1600;  // 50
   const RunLength len = resolve_run_length(t, 1);
   EXPECT_EQ(len.tokens_per_step, 32);

@@ -16,7 +16,12 @@ import type { ThemeChoice } from './theme.js';
 const navItems: { to: string; label: string; key: string; match: (p: string) => boolean }[] = [
   { to: '/', label: 'Overview', key: 'o', match: (p) => p === '/' },
   { to: '/launch', label: 'Launch', key: 'l', match: (p) => p.startsWith('/launch') },
-  { to: '/history', label: 'Runs', key: 'r', match: (p) => p.startsWith('/history') || p.startsWith('/runs') || p.startsWith('/compare') },
+  {
+    to: '/history',
+    label: 'Runs',
+    key: 'r',
+    match: (p) => p.startsWith('/history') || p.startsWith('/runs') || p.startsWith('/compare'),
+  },
   { to: '/evaluations', label: 'Evaluations', key: 'e', match: (p) => p.startsWith('/evaluations') },
   { to: '/nodes', label: 'Nodes', key: 'n', match: (p) => p.startsWith('/nodes') },
 ];
@@ -32,7 +37,8 @@ function Page() {
   if (path === '/evaluations') return <EvaluationsPage />;
   if (path === '/launch') return <LaunchPage key={location.query.toString()} />;
   if (path === '/history') return <HistoryPage />;
-  if (path === '/compare') return <ComparePage runIds={(location.query.get('runs') ?? '').split(',').filter(Boolean)} />;
+  if (path === '/compare')
+    return <ComparePage runIds={(location.query.get('runs') ?? '').split(',').filter(Boolean)} />;
   if (path === '/nodes') return <NodesPage />;
   if (path === '/' || path === '/index.html') return <OverviewPage />;
   return (
@@ -55,7 +61,14 @@ function ThemeSwitch() {
   return (
     <div className="segmented small theme-switch" role="radiogroup" aria-label="Theme">
       {options.map(([v, label]) => (
-        <button key={v} type="button" role="radio" aria-checked={choice === v} className={choice === v ? 'active' : ''} onClick={() => setChoice(v)}>
+        <button
+          key={v}
+          type="button"
+          role="radio"
+          aria-checked={choice === v}
+          className={choice === v ? 'active' : ''}
+          onClick={() => setChoice(v)}
+        >
           {label}
         </button>
       ))}
@@ -75,7 +88,13 @@ export function App() {
     let pendingG = false;
     const onKey = (e: KeyboardEvent): void => {
       const t = e.target as HTMLElement | null;
-      if (e.ctrlKey || e.metaKey || e.altKey || (t && (t.isContentEditable || ['INPUT', 'TEXTAREA', 'SELECT'].includes(t.tagName)))) return;
+      if (
+        e.ctrlKey ||
+        e.metaKey ||
+        e.altKey ||
+        (t && (t.isContentEditable || ['INPUT', 'TEXTAREA', 'SELECT'].includes(t.tagName)))
+      )
+        return;
       if (e.key === '?') {
         setHelp(true);
         return;
@@ -117,7 +136,11 @@ export function App() {
             <ul>
               {live.map((r) => (
                 <li key={r.id}>
-                  <Link to={`/runs/${encodeURIComponent(r.id)}`} className="live-link" aria-current={location.path.startsWith(`/runs/${r.id}`) ? 'page' : undefined}>
+                  <Link
+                    to={`/runs/${encodeURIComponent(r.id)}`}
+                    className="live-link"
+                    aria-current={location.path.startsWith(`/runs/${r.id}`) ? 'page' : undefined}
+                  >
                     <span className={`live-dot live-${r.state}`} aria-hidden="true" />
                     <span className="live-name">{r.name}</span>
                     <span className="live-step mono">{r.lastStep ?? '…'}</span>

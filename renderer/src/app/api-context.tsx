@@ -17,9 +17,7 @@ export function useApi(): WorkbenchApi {
 
 /** State of one request made by a component. */
 export type RequestState<T> =
-  | { status: 'loading' }
-  | { status: 'ok'; value: T }
-  | { status: 'error'; error: WorkbenchError };
+  { status: 'loading' } | { status: 'ok'; value: T } | { status: 'error'; error: WorkbenchError };
 
 /** Runs a request when the component mounts (and when `request` changes); `reload` runs it again. */
 export function useRequest<C extends ChannelName>(

@@ -42,7 +42,9 @@ export function useRuns(): { runs: RunSummary[] | null; error: Error | null } {
   useEvent('metrics:appended', (e) => {
     if (e.toStep === null) return;
     const to = e.toStep;
-    setRuns((prev) => prev?.map((r) => (r.id === e.runId && (r.lastStep ?? -1) < to ? { ...r, lastStep: to } : r)) ?? prev);
+    setRuns(
+      (prev) => prev?.map((r) => (r.id === e.runId && (r.lastStep ?? -1) < to ? { ...r, lastStep: to } : r)) ?? prev,
+    );
   });
   return { runs, error };
 }

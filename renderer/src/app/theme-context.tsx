@@ -59,7 +59,10 @@ export function ThemeProvider({ children }: { children: React.ReactNode }) {
     mq.addEventListener('change', onChange);
     return () => mq.removeEventListener('change', onChange);
   }, [choice]);
-  const value = useMemo(() => ({ choice, theme, palette: theme === 'dark' ? dark : light, setChoice: setChoiceState }), [choice, theme]);
+  const value = useMemo(
+    () => ({ choice, theme, palette: theme === 'dark' ? dark : light, setChoice: setChoiceState }),
+    [choice, theme],
+  );
   return <ThemeContext.Provider value={value}>{children}</ThemeContext.Provider>;
 }
 

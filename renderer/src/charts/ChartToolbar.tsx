@@ -9,7 +9,15 @@ const xModes: { value: XMode; label: string }[] = [
 ];
 
 /** The controls every chart grid shares: x-axis, smoothing, log axes. */
-export function ChartToolbar({ view, onChange, modes = ['step', 'tokens', 'time'] }: { view: ChartView; onChange: (v: ChartView) => void; modes?: XMode[] }) {
+export function ChartToolbar({
+  view,
+  onChange,
+  modes = ['step', 'tokens', 'time'],
+}: {
+  view: ChartView;
+  onChange: (v: ChartView) => void;
+  modes?: XMode[];
+}) {
   const smoothId = useId();
   return (
     <div className="toolbar" role="toolbar" aria-label="Chart options">
@@ -48,7 +56,12 @@ export function ChartToolbar({ view, onChange, modes = ['step', 'tokens', 'time'
         Log y
       </label>
       <label className="check">
-        <input type="checkbox" checked={view.xLog} disabled={view.xMode === 'time'} onChange={(e) => onChange({ ...view, xLog: e.target.checked })} />
+        <input
+          type="checkbox"
+          checked={view.xLog}
+          disabled={view.xMode === 'time'}
+          onChange={(e) => onChange({ ...view, xLog: e.target.checked })}
+        />
         Log x
       </label>
     </div>

@@ -40,15 +40,35 @@ export function Heatmap({ title, rows, columnLabel, fair, formatCell, testId, de
   return (
     <figure className="heatmap" data-testid={testId} data-rows={rows.length} data-cols={cols} data-filled={filled}>
       <figcaption className="chart-title">{title}</figcaption>
-      <svg role="img" aria-label={`${title}: ${rows.length} rows by ${cols} experts`} viewBox={`0 0 ${width} ${height}`} width={width} height={height} className="heatmap-svg">
+      <svg
+        role="img"
+        aria-label={`${title}: ${rows.length} rows by ${cols} experts`}
+        viewBox={`0 0 ${width} ${height}`}
+        width={width}
+        height={height}
+        className="heatmap-svg"
+      >
         {Array.from({ length: cols }, (_, c) => (
-          <text key={`h${c}`} x={labelW + c * cellW + cellW / 2} y={14} textAnchor="middle" fontSize={11} fill={palette.muted}>
+          <text
+            key={`h${c}`}
+            x={labelW + c * cellW + cellW / 2}
+            y={14}
+            textAnchor="middle"
+            fontSize={11}
+            fill={palette.muted}
+          >
             {columnLabel(c)}
           </text>
         ))}
         {rows.map((row, r) => (
           <g key={row.label}>
-            <text x={labelW - 8} y={headH + r * cellH + cellH / 2 + 4} textAnchor="end" fontSize={11} fill={palette.muted}>
+            <text
+              x={labelW - 8}
+              y={headH + r * cellH + cellH / 2 + 4}
+              textAnchor="end"
+              fontSize={11}
+              fill={palette.muted}
+            >
               {row.label}
             </text>
             {row.values.map((v, c) => {
@@ -63,11 +83,28 @@ export function Heatmap({ title, rows, columnLabel, fair, formatCell, testId, de
                     <title>{`${describeCell(r, c)}: ${label}`}</title>
                   </rect>
                   {v !== null && (
-                    <text x={x + cellW / 2} y={y + cellH / 2 + 4} textAnchor="middle" fontSize={10} fill={textOn(fill)} pointerEvents="none">
+                    <text
+                      x={x + cellW / 2}
+                      y={y + cellH / 2 + 4}
+                      textAnchor="middle"
+                      fontSize={10}
+                      fill={textOn(fill)}
+                      pointerEvents="none"
+                    >
                       {formatCell(v)}
                     </text>
                   )}
-                  {dead && <line x1={x + 4} y1={y + cellH - 4} x2={x + cellW - 4} y2={y + 4} stroke={palette.text} strokeWidth={1.5} pointerEvents="none" />}
+                  {dead && (
+                    <line
+                      x1={x + 4}
+                      y1={y + cellH - 4}
+                      x2={x + cellW - 4}
+                      y2={y + 4}
+                      stroke={palette.text}
+                      strokeWidth={1.5}
+                      pointerEvents="none"
+                    />
+                  )}
                 </g>
               );
             })}

@@ -1,5 +1,15 @@
 import { useMemo, useState } from 'react';
-import { Area, CartesianGrid, ComposedChart, Line, ReferenceArea, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
+import {
+  Area,
+  CartesianGrid,
+  ComposedChart,
+  Line,
+  ReferenceArea,
+  ResponsiveContainer,
+  Tooltip,
+  XAxis,
+  YAxis,
+} from 'recharts';
 import { useTheme } from '../app/theme-context.js';
 import { forLogAxis, formatX, logTicks, niceTicks, timeOrigin, xOf, yDomain, type XMode } from '../lib/axis.js';
 import { emaSmooth } from '../lib/ema.js';
@@ -83,7 +93,18 @@ function buildRows(lines: ChartLine[], view: ChartView): { rows: Row[]; values: 
  * services reduced the series, log axes, and drag-to-zoom (double-click resets). The container carries
  * what it renders as data attributes (point count, last step, duplicated steps) for tests and tools.
  */
-export function MetricChart({ title, lines, view, xRange, onZoom, onReset, height = 220, yFormat = (v) => formatValue(v, 3), testId, empty }: Props) {
+export function MetricChart({
+  title,
+  lines,
+  view,
+  xRange,
+  onZoom,
+  onReset,
+  height = 220,
+  yFormat = (v) => formatValue(v, 3),
+  testId,
+  empty,
+}: Props) {
   const { palette } = useTheme();
   const [drag, setDrag] = useState<{ a: number; b: number } | null>(null);
   const { rows, values } = useMemo(() => buildRows(lines, view), [lines, view]);
@@ -92,8 +113,13 @@ export function MetricChart({ title, lines, view, xRange, onZoom, onReset, heigh
   const count = primary?.points.length ?? 0;
   const hasData = rows.length > 0;
   const xDomain: [number | string, number | string] = xRange ?? ['dataMin', 'dataMax'];
-  const yTicks = domain ? (view.yLog ? logTicks(domain[0], domain[1]) : niceTicks(domain[0], domain[1], Math.max(3, Math.round(height / 50)))) : undefined;
-  const xTicks = !view.xLog && !xRange && rows.length > 1 ? niceTicks(rows[0]!.x, rows[rows.length - 1]!.x, 6) : undefined;
+  const yTicks = domain
+    ? view.yLog
+      ? logTicks(domain[0], domain[1])
+      : niceTicks(domain[0], domain[1], Math.max(3, Math.round(height / 50)))
+    : undefined;
+  const xTicks =
+    !view.xLog && !xRange && rows.length > 1 ? niceTicks(rows[0]!.x, rows[rows.length - 1]!.x, 6) : undefined;
 
   return (
     <figure
@@ -129,7 +155,14 @@ export function MetricChart({ title, lines, view, xRange, onZoom, onReset, heigh
             {lines.map((line, i) => (
               <span key={line.key} className="legend-item">
                 <svg width="14" height="6" aria-hidden="true">
-                  <line x1="0" y1="3" x2="14" y2="3" stroke={line.color ?? palette.series[i % palette.series.length]} strokeWidth="2.5" />
+                  <line
+                    x1="0"
+                    y1="3"
+                    x2="14"
+                    y2="3"
+                    stroke={line.color ?? palette.series[i % palette.series.length]}
+                    strokeWidth="2.5"
+                  />
                 </svg>
                 {line.label}
               </span>
@@ -153,11 +186,13 @@ export function MetricChart({ title, lines, view, xRange, onZoom, onReset, heigh
               data={rows}
               margin={{ top: 6, right: 12, bottom: 0, left: 0 }}
               onMouseDown={(s) => {
-                if (onZoom && s?.activeLabel !== undefined) setDrag({ a: Number(s.activeLabel), b: Number(s.activeLabel) });
+                if (onZoom && s?.activeLabel !== undefined)
+                  setDrag({ a: Number(s.activeLabel), b: Number(s.activeLabel) });
               }}
               onMouseMove={(s) => {
                 // Only a new x redraws the selection (mouse moves within one point's column are frequent).
-                if (drag && s?.activeLabel !== undefined && Number(s.activeLabel) !== drag.b) setDrag({ ...drag, b: Number(s.activeLabel) });
+                if (drag && s?.activeLabel !== undefined && Number(s.activeLabel) !== drag.b)
+                  setDrag({ ...drag, b: Number(s.activeLabel) });
               }}
               onMouseUp={() => {
                 if (drag && onZoom && drag.a !== drag.b) onZoom(Math.min(drag.a, drag.b), Math.max(drag.a, drag.b));
@@ -189,7 +224,12 @@ export function MetricChart({ title, lines, view, xRange, onZoom, onReset, heigh
               />
               <Tooltip
                 isAnimationActive={false}
-                contentStyle={{ background: palette.panel, border: `1px solid ${palette.grid}`, color: palette.text, fontSize: 12 }}
+                contentStyle={{
+                  background: palette.panel,
+                  border: `1px solid ${palette.grid}`,
+                  color: palette.text,
+                  fontSize: 12,
+                }}
                 labelFormatter={(x) => `${view.xMode} ${formatX(Number(x), view.xMode)}`}
                 formatter={(v, name) => {
                   if (Array.isArray(v)) return [`${yFormat(Number(v[0]))} – ${yFormat(Number(v[1]))}`, 'min – max'];
@@ -240,7 +280,9 @@ export function MetricChart({ title, lines, view, xRange, onZoom, onReset, heigh
                   />,
                 ];
               })}
-              {drag && drag.a !== drag.b && <ReferenceArea x1={drag.a} x2={drag.b} fill={palette.accent} fillOpacity={0.12} />}
+              {drag && drag.a !== drag.b && (
+                <ReferenceArea x1={drag.a} x2={drag.b} fill={palette.accent} fillOpacity={0.12} />
+              )}
             </ComposedChart>
           </ResponsiveContainer>
         </div>

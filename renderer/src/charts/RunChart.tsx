@@ -26,7 +26,19 @@ interface Props {
 }
 
 /** One series of one run as a live chart, sized to its container: the services reduce it to that width. */
-export function RunChart({ runId, series, title, view, zoom, live, onZoom, onReset, yFormat, empty, maxPointsOverride }: Props) {
+export function RunChart({
+  runId,
+  series,
+  title,
+  view,
+  zoom,
+  live,
+  onZoom,
+  onReset,
+  yFormat,
+  empty,
+  maxPointsOverride,
+}: Props) {
   const [ref, width] = useWidth<HTMLDivElement>();
   const maxPoints = maxPointsOverride ?? Math.max(100, Math.round(width));
   const s = useSeries(runId, series, { maxPoints, range: zoom?.steps ?? null, live, enabled: width > 0 });

@@ -8,7 +8,17 @@ const width = 160;
 const height = 36;
 
 /** The shape of one series of a run at a glance (reduced to a hundred points by the services). */
-export function Sparkline({ runId, series = 'train/loss', label = 'loss', refreshKey }: { runId: string; series?: string; label?: string; refreshKey?: number | null }) {
+export function Sparkline({
+  runId,
+  series = 'train/loss',
+  label = 'loss',
+  refreshKey,
+}: {
+  runId: string;
+  series?: string;
+  label?: string;
+  refreshKey?: number | null;
+}) {
   const api = useApi();
   const { palette } = useTheme();
   const [points, setPoints] = useState<ChartPoint[] | null>(null);
@@ -23,7 +33,8 @@ export function Sparkline({ runId, series = 'train/loss', label = 'loss', refres
     };
   }, [api, runId, series, refreshKey]);
   const ys = (points ?? []).map((p) => p.y).filter((y): y is number => y !== null && Number.isFinite(y));
-  if (!points || ys.length < 2) return <span className="sparkline-empty muted small">{points ? `no ${label} yet` : ''}</span>;
+  if (!points || ys.length < 2)
+    return <span className="sparkline-empty muted small">{points ? `no ${label} yet` : ''}</span>;
   const lo = Math.min(...ys);
   const hi = Math.max(...ys);
   const x0 = points[0]!.step;
@@ -38,7 +49,13 @@ export function Sparkline({ runId, series = 'train/loss', label = 'loss', refres
   const last = ys[ys.length - 1]!;
   return (
     <span className="sparkline">
-      <svg width={width} height={height} viewBox={`0 0 ${width} ${height}`} role="img" aria-label={`${label} from ${formatValue(first)} to ${formatValue(last)}`}>
+      <svg
+        width={width}
+        height={height}
+        viewBox={`0 0 ${width} ${height}`}
+        role="img"
+        aria-label={`${label} from ${formatValue(first)} to ${formatValue(last)}`}
+      >
         <path d={path} fill="none" stroke={palette.accent} strokeWidth={1.5} />
       </svg>
       <span className="sparkline-value mono">{formatValue(last, 3)}</span>

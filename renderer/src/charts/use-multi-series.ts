@@ -4,7 +4,12 @@ import { useEvent } from '../app/hooks.js';
 import { toChartPoints, type ChartPoint } from '../lib/series.js';
 
 /** One series of several runs (for overlays), re-read when any of them logs new points. */
-export function useMultiSeries(runIds: string[], series: string, maxPoints: number, enabled: boolean): Map<string, { points: ChartPoint[]; mode: 'raw' | 'buckets' }> {
+export function useMultiSeries(
+  runIds: string[],
+  series: string,
+  maxPoints: number,
+  enabled: boolean,
+): Map<string, { points: ChartPoint[]; mode: 'raw' | 'buckets' }> {
   const api = useApi();
   const [data, setData] = useState(new Map<string, { points: ChartPoint[]; mode: 'raw' | 'buckets' }>());
   const key = runIds.join(',');

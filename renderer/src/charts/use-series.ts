@@ -47,7 +47,11 @@ export function useSeries(runId: string, series: string, opts: SeriesOptions): S
       {
         commit: (points, mode) => setState({ points, mode, loading: false, error: null }),
         fail: (err) =>
-          setState((st) => ({ ...st, loading: false, error: err instanceof WorkbenchError ? err : new WorkbenchError({ code: 'internal', message: String(err) }) })),
+          setState((st) => ({
+            ...st,
+            loading: false,
+            error: err instanceof WorkbenchError ? err : new WorkbenchError({ code: 'internal', message: String(err) }),
+          })),
       },
       { maxPoints, from, to },
       (err) => err instanceof WorkbenchError && err.code === 'not_found',
@@ -60,7 +64,6 @@ export function useSeries(runId: string, series: string, opts: SeriesOptions): S
     // Width and zoom are applied by the effect below (the values here are only the first ones);
     // a new synchroniser only for a new run or series.
   }, [api, runId, series]);
-
 
   useEffect(() => {
     if (!enabled || !sync.current) return;

@@ -1,5 +1,15 @@
 /** One number with its label, as the summary rows show them. */
-export function Stat({ label, value, detail, testId }: { label: string; value: React.ReactNode; detail?: React.ReactNode; testId?: string }) {
+export function Stat({
+  label,
+  value,
+  detail,
+  testId,
+}: {
+  label: string;
+  value: React.ReactNode;
+  detail?: React.ReactNode;
+  testId?: string;
+}) {
   return (
     <div className="stat">
       <dt className="stat-label">{label}</dt>

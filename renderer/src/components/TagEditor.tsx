@@ -1,7 +1,15 @@
 import { useId, useState } from 'react';
 
 /** Tags as removable chips plus a field to add one (Enter or comma adds). */
-export function TagEditor({ tags, onChange, label = 'Tags' }: { tags: string[]; onChange: (tags: string[]) => void; label?: string }) {
+export function TagEditor({
+  tags,
+  onChange,
+  label = 'Tags',
+}: {
+  tags: string[];
+  onChange: (tags: string[]) => void;
+  label?: string;
+}) {
   const [draft, setDraft] = useState('');
   const id = useId();
   const add = (): void => {
@@ -16,7 +24,12 @@ export function TagEditor({ tags, onChange, label = 'Tags' }: { tags: string[]; 
         {tags.map((t) => (
           <li key={t} className="tag">
             {t}
-            <button type="button" className="tag-remove" aria-label={`Remove tag ${t}`} onClick={() => onChange(tags.filter((x) => x !== t))}>
+            <button
+              type="button"
+              className="tag-remove"
+              aria-label={`Remove tag ${t}`}
+              onClick={() => onChange(tags.filter((x) => x !== t))}
+            >
               ×
             </button>
           </li>

@@ -17,13 +17,30 @@ export function annealPlanFlags(a: AnnealForm): Record<string, string> {
   const n = String(a.length);
   const common = { 'warmup-steps': '0', 'warmup-tokens': '0', 'decay-form': a.form, 'min-lr': String(a.minLr) };
   if (a.unit === 'steps') {
-    return { ...common, 'max-steps': n, 'train-tokens': '0', 'decay-steps': n, 'decay-tokens': '0', 'decay-start-steps': '0', 'decay-start-tokens': 'auto' };
+    return {
+      ...common,
+      'max-steps': n,
+      'train-tokens': '0',
+      'decay-steps': n,
+      'decay-tokens': '0',
+      'decay-start-steps': '0',
+      'decay-start-tokens': 'auto',
+    };
   }
-  return { ...common, 'max-steps': '0', 'train-tokens': n, 'decay-steps': '0', 'decay-tokens': n, 'decay-start-steps': 'auto', 'decay-start-tokens': '0' };
+  return {
+    ...common,
+    'max-steps': '0',
+    'train-tokens': n,
+    'decay-steps': '0',
+    'decay-tokens': n,
+    'decay-start-steps': 'auto',
+    'decay-start-tokens': '0',
+  };
 }
 
 /** How a run came to be: a fresh launch, a fork of another run, or an anneal (a fork that decays from its first step). */
-export type Lineage = { kind: 'launched' } | { kind: 'forked' | 'annealed'; parentRunId: string; parentCheckpointId: number | null };
+export type Lineage =
+  { kind: 'launched' } | { kind: 'forked' | 'annealed'; parentRunId: string; parentCheckpointId: number | null };
 
 /** The lineage of a run from its parent fields and the schedule flags it was started with. */
 export function lineageOf(run: Pick<RunSummary, 'parentRunId' | 'parentCheckpointId' | 'overrides'>): Lineage {
@@ -31,7 +48,11 @@ export function lineageOf(run: Pick<RunSummary, 'parentRunId' | 'parentCheckpoin
   const o = run.overrides;
   const decaysFromStart = o['decay-start-steps'] === '0' || o['decay-start-tokens'] === '0';
   const noWarmup = (o['warmup-steps'] ?? '0') === '0' && (o['warmup-tokens'] ?? '0') === '0';
-  return { kind: decaysFromStart && noWarmup ? 'annealed' : 'forked', parentRunId: run.parentRunId, parentCheckpointId: run.parentCheckpointId };
+  return {
+    kind: decaysFromStart && noWarmup ? 'annealed' : 'forked',
+    parentRunId: run.parentRunId,
+    parentCheckpointId: run.parentCheckpointId,
+  };
 }
 
 /** Parses a length such as 2000, 10k, 1.5M, 10B or 1.25T (the trainer's own suffixes); null when invalid. */

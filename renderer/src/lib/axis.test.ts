@@ -2,7 +2,15 @@ import { describe, expect, it } from 'vitest';
 import { forLogAxis, formatX, logTicks, niceTicks, stepRangeForX, timeOrigin, xOf, yDomain } from './axis.js';
 import type { ChartPoint } from './series.js';
 
-const p = (step: number, tokens: number, time: number, y = 1): ChartPoint => ({ step, tokens, time, y, min: y, max: y, count: 1 });
+const p = (step: number, tokens: number, time: number, y = 1): ChartPoint => ({
+  step,
+  tokens,
+  time,
+  y,
+  min: y,
+  max: y,
+  count: 1,
+});
 const series = [p(10, 1000, 100), p(20, 2000, 110), p(30, 3000, 125), p(40, 4000, 130)];
 
 describe('x-axis transforms', () => {

@@ -66,7 +66,13 @@ export function logTicks(lo: number, hi: number): number[] {
  * The step range that covers x values [x0, x1] on the given axis, found in the points the chart holds
  * (steps, tokens and time all grow together). Used to ask the services for a zoomed range.
  */
-export function stepRangeForX(points: readonly ChartPoint[], mode: XMode, t0: number | null, x0: number, x1: number): [number, number] | null {
+export function stepRangeForX(
+  points: readonly ChartPoint[],
+  mode: XMode,
+  t0: number | null,
+  x0: number,
+  x1: number,
+): [number, number] | null {
   const lo = Math.min(x0, x1);
   const hi = Math.max(x0, x1);
   let from: number | null = null;

@@ -40,6 +40,11 @@ describe('checkpointActions', () => {
     const corrupt = checkpointActions(ckpt({ status: 'corrupt' }), 'stopped');
     expect([corrupt.verify, corrupt.download, corrupt.derive]).toEqual([true, false, false]);
     const gone = checkpointActions(ckpt({ status: 'deleted' }), 'stopped');
-    expect([gone.verify, gone.download, gone.derive, gone.deleteBlocked]).toEqual([false, false, false, 'Already deleted.']);
+    expect([gone.verify, gone.download, gone.derive, gone.deleteBlocked]).toEqual([
+      false,
+      false,
+      false,
+      'Already deleted.',
+    ]);
   });
 });

@@ -21,7 +21,8 @@ export function checkpointActions(c: CheckpointInfo, runState: RunState): Checkp
   const live = liveStates.includes(runState);
   let deleteBlocked: string | null = null;
   if (c.status === 'deleted') deleteBlocked = 'Already deleted.';
-  else if (live && c.newest && complete) deleteBlocked = 'The run is training: this newest complete checkpoint is the one it would resume from.';
+  else if (live && c.newest && complete)
+    deleteBlocked = 'The run is training: this newest complete checkpoint is the one it would resume from.';
   let resumeBlocked: string | null = null;
   if (!complete) resumeBlocked = c.status === 'corrupt' ? 'Corrupt: its files do not match the MANIFEST.' : 'Deleted.';
   else if (live) resumeBlocked = 'The run is still training; stop it first.';

@@ -21,7 +21,11 @@ describe('diffConfigs', () => {
   });
 
   it('shows a key when any of three runs differs', () => {
-    const rows = diffConfigs([{ k: 1, same: 'x' }, { k: 1, same: 'x' }, { k: 2, same: 'x' }]);
+    const rows = diffConfigs([
+      { k: 1, same: 'x' },
+      { k: 1, same: 'x' },
+      { k: 2, same: 'x' },
+    ]);
     expect(rows).toEqual([{ key: 'k', values: [1, 1, 2] }]);
   });
 
@@ -31,7 +35,10 @@ describe('diffConfigs', () => {
   });
 
   it('does not confuse empty strings, zero, false and null', () => {
-    const rows = diffConfigs([{ a: '', b: 0, c: false }, { a: 0, b: false, c: null }]);
+    const rows = diffConfigs([
+      { a: '', b: 0, c: false },
+      { a: 0, b: false, c: null },
+    ]);
     expect(rows.map((r) => r.key)).toEqual(['a', 'b', 'c']);
   });
 });

@@ -26,7 +26,9 @@ export function diffConfigs(configs: readonly Record<string, unknown>[], ignore:
   for (const c of configs) for (const k of Object.keys(c)) if (!skip.has(k)) keys.add(k);
   const rows: DiffRow[] = [];
   for (const key of [...keys].sort()) {
-    const values = configs.map((c) => (Object.prototype.hasOwnProperty.call(c, key) ? (c[key] as DiffRow['values'][number]) : undefined));
+    const values = configs.map((c) =>
+      Object.prototype.hasOwnProperty.call(c, key) ? (c[key] as DiffRow['values'][number]) : undefined,
+    );
     if (values.every((v) => same(v, values[0]))) continue;
     rows.push({ key, values });
   }

@@ -11,8 +11,14 @@ export interface RunEstimate {
  * Wall time = tokens / (tokens/s); GPU-hours = wall hours × GPUs; cost = GPU-hours × price.
  * `tokensPerSec` is the whole run's throughput (all GPUs together).
  */
-export function estimateRun(totalTokens: number | null, tokensPerSec: number | null, gpus: number, pricePerGpuHour: number | null): RunEstimate {
-  if (totalTokens === null || tokensPerSec === null || !(tokensPerSec > 0)) return { seconds: null, gpuHours: null, dollars: null };
+export function estimateRun(
+  totalTokens: number | null,
+  tokensPerSec: number | null,
+  gpus: number,
+  pricePerGpuHour: number | null,
+): RunEstimate {
+  if (totalTokens === null || tokensPerSec === null || !(tokensPerSec > 0))
+    return { seconds: null, gpuHours: null, dollars: null };
   const seconds = totalTokens / tokensPerSec;
   const gpuHours = gpus > 0 ? (seconds / 3600) * gpus : 0;
   return { seconds, gpuHours, dollars: pricePerGpuHour === null ? null : gpuHours * pricePerGpuHour };
@@ -28,7 +34,11 @@ export function throughputAtMfu(flopsPerToken: number, devices: number, peakFlop
 }
 
 /** Seconds left for the remaining steps at the recent pace (steps per second). */
-export function etaSeconds(lastStep: number | null, totalSteps: number | null, stepsPerSec: number | null): number | null {
+export function etaSeconds(
+  lastStep: number | null,
+  totalSteps: number | null,
+  stepsPerSec: number | null,
+): number | null {
   if (lastStep === null || totalSteps === null || stepsPerSec === null || !(stepsPerSec > 0)) return null;
   return Math.max(0, totalSteps - lastStep) / stepsPerSec;
 }

@@ -1,5 +1,16 @@
 import { describe, expect, it } from 'vitest';
-import { firstSentence, formatAge, formatBytes, formatCount, formatDuration, formatFlops, formatInteger, formatMoney, formatPercent, formatValue } from './format.js';
+import {
+  firstSentence,
+  formatAge,
+  formatBytes,
+  formatCount,
+  formatDuration,
+  formatFlops,
+  formatInteger,
+  formatMoney,
+  formatPercent,
+  formatValue,
+} from './format.js';
 
 describe('formatting', () => {
   it('counts', () => {
@@ -59,11 +70,15 @@ describe('formatting', () => {
 describe('help text', () => {
   it('keeps the first sentence and shortens long ones at a word', () => {
     expect(firstSentence('Model width H (hidden_size). Must be even.')).toBe('Model width H (hidden_size).');
-    expect(firstSentence('Run validation every N steps; 0 disables validation.')).toBe('Run validation every N steps; 0 disables validation.');
-    expect(firstSentence('Start from a checkpoint (e.g. another run). Ignored later.')).toBe('Start from a checkpoint (e.g. another run).');
-    expect(firstSentence('Training data: `synthetic` (built-in multi-domain corpus) or the path of a token file.')).toBe(
-      'Training data: `synthetic` (built-in multi-domain corpus) or the path of a token file.',
+    expect(firstSentence('Run validation every N steps; 0 disables validation.')).toBe(
+      'Run validation every N steps; 0 disables validation.',
     );
+    expect(firstSentence('Start from a checkpoint (e.g. another run). Ignored later.')).toBe(
+      'Start from a checkpoint (e.g. another run).',
+    );
+    expect(
+      firstSentence('Training data: `synthetic` (built-in multi-domain corpus) or the path of a token file.'),
+    ).toBe('Training data: `synthetic` (built-in multi-domain corpus) or the path of a token file.');
     const long = firstSentence('word '.repeat(40).trim() + '.');
     expect(long.endsWith('…')).toBe(true);
     expect(long.length).toBeLessThanOrEqual(90);

@@ -2,7 +2,12 @@ import { describe, expect, it } from 'vitest';
 import type { EvalReference, LeaderboardColumn, LeaderboardRow } from '../../../electron/contract/evals.js';
 import { bestFirstDescending, bestInColumn, columnKey, referenceLines, sortLeaderboard } from './leaderboard.js';
 
-const row = (checkpointId: number, runName: string, step: number, scores: Record<string, number | null>): LeaderboardRow => ({
+const row = (
+  checkpointId: number,
+  runName: string,
+  step: number,
+  scores: Record<string, number | null>,
+): LeaderboardRow => ({
   checkpointId,
   runId: `r-20261129-00000${checkpointId}`,
   runName,
@@ -12,7 +17,11 @@ const row = (checkpointId: number, runName: string, step: number, scores: Record
 });
 const loss: LeaderboardColumn = { task: 'native', metric: 'loss', higherIsBetter: false };
 const acc: LeaderboardColumn = { task: 'arc_easy', metric: 'acc', higherIsBetter: true };
-const rows = [row(1, 'b', 10, { 'native/loss': 3.1, 'arc_easy/acc': null }), row(2, 'a', 20, { 'native/loss': 2.5, 'arc_easy/acc': 0.4 }), row(3, 'a', 30, { 'native/loss': 2.8 })];
+const rows = [
+  row(1, 'b', 10, { 'native/loss': 3.1, 'arc_easy/acc': null }),
+  row(2, 'a', 20, { 'native/loss': 2.5, 'arc_easy/acc': 0.4 }),
+  row(3, 'a', 30, { 'native/loss': 2.8 }),
+];
 
 describe('sortLeaderboard', () => {
   it('sorts by a score, missing scores last in either direction', () => {
@@ -52,7 +61,9 @@ describe('referenceLines', () => {
     ],
   };
   it('labels the published score of each model that has one', () => {
-    expect(referenceLines(reference, 'arc_challenge', 'acc_norm')).toEqual([{ model: 'JetMoE-8B', label: 'JetMoE-8B ARC-c (25-shot)', value: 0.487 }]);
+    expect(referenceLines(reference, 'arc_challenge', 'acc_norm')).toEqual([
+      { model: 'JetMoE-8B', label: 'JetMoE-8B ARC-c (25-shot)', value: 0.487 },
+    ]);
     expect(referenceLines(reference, 'arc_challenge', 'acc')).toEqual([]);
     expect(referenceLines(reference, 'arc_challenge', 'acc_norm', ['Other'])).toEqual([]);
   });

@@ -12,7 +12,11 @@ export type LeaderboardSort = 'run' | 'step' | 'tokens' | string;
  * Rows sorted by a column. Missing scores always go last, whatever the direction, so "best first"
  * never puts an unevaluated checkpoint on top; ties keep the run, then the step, in order.
  */
-export function sortLeaderboard(rows: readonly LeaderboardRow[], by: LeaderboardSort, descending: boolean): LeaderboardRow[] {
+export function sortLeaderboard(
+  rows: readonly LeaderboardRow[],
+  by: LeaderboardSort,
+  descending: boolean,
+): LeaderboardRow[] {
   const value = (r: LeaderboardRow): number | string | null => {
     if (by === 'run') return r.runName.toLowerCase();
     if (by === 'step') return r.step;
@@ -52,13 +56,20 @@ export function bestInColumn(rows: readonly LeaderboardRow[], column: Leaderboar
 }
 
 /** Published scores for one (task, metric): one labelled value per reference model that reports it. */
-export function referenceLines(reference: EvalReference, task: string, metric: string, models?: readonly string[]): { model: string; label: string; value: number }[] {
+export function referenceLines(
+  reference: EvalReference,
+  task: string,
+  metric: string,
+  models?: readonly string[],
+): { model: string; label: string; value: number }[] {
   const bench = reference.benchmarks.find((b) => b.task === task && b.metric === metric);
   if (!bench) return [];
   return reference.models
     .filter((m) => !models || models.includes(m.model))
     .flatMap((m) => {
       const v = m.scores[bench.key];
-      return v === undefined ? [] : [{ model: m.model, label: `${m.model} ${bench.label} (${bench.fewshot}-shot)`, value: v }];
+      return v === undefined
+        ? []
+        : [{ model: m.model, label: `${m.model} ${bench.label} (${bench.fewshot}-shot)`, value: v }];
     });
 }

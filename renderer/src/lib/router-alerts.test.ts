@@ -17,7 +17,11 @@ const layer = (layerNo: number, kind: string, load: number[], dead: number[] = [
 
 describe('router alerts', () => {
   it('reports dead experts before overloaded ones', () => {
-    const alerts = routerAlerts([layer(0, 'mlp', [0.25, 0.25, 0.25, 0.25]), layer(1, 'attn', [0.6, 0.4, 0, 0], [2, 3]), layer(2, 'mlp', [0.7, 0.1, 0.1, 0.1])]);
+    const alerts = routerAlerts([
+      layer(0, 'mlp', [0.25, 0.25, 0.25, 0.25]),
+      layer(1, 'attn', [0.6, 0.4, 0, 0], [2, 3]),
+      layer(2, 'mlp', [0.7, 0.1, 0.1, 0.1]),
+    ]);
     expect(alerts.map((a) => [a.level, a.layer, a.experts])).toEqual([
       ['error', 1, [2, 3]],
       ['warning', 1, [0]],

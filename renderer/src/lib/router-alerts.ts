@@ -22,7 +22,10 @@ export const defaultThresholds: AlertThresholds = { overload: 2 };
 const routerName = (kind: string): string => (kind === 'attn' ? 'attention' : kind === 'mlp' ? 'MLP' : kind);
 
 /** Dead experts (no tokens in the window) and overloaded ones, per router, worst first. */
-export function routerAlerts(layers: readonly RouterLayerStats[], t: AlertThresholds = defaultThresholds): RouterAlert[] {
+export function routerAlerts(
+  layers: readonly RouterLayerStats[],
+  t: AlertThresholds = defaultThresholds,
+): RouterAlert[] {
   const alerts: RouterAlert[] = [];
   for (const l of layers) {
     const where = `Layer ${l.layer} ${routerName(l.kind)} router`;

@@ -38,7 +38,13 @@ function run(id: string, patch: Partial<HistoryRun> = {}): HistoryRun {
 
 const runs = [
   run('a', { name: 'baseline', createdAt: 100, tags: ['sweep'], lastLoss: 2.5 }),
-  run('b', { name: 'higher lr', createdAt: 200, config: { lr: 0.01, dtype: 'bfloat16' }, lastLoss: 2.1, state: 'failed' }),
+  run('b', {
+    name: 'higher lr',
+    createdAt: 200,
+    config: { lr: 0.01, dtype: 'bfloat16' },
+    lastLoss: 2.1,
+    state: 'failed',
+  }),
   run('c', { name: 'remote', createdAt: 300, nodeId: 'gpu1', notes: 'router collapsed at step 400', lastLoss: null }),
 ];
 
@@ -73,7 +79,15 @@ describe('filterRuns', () => {
   });
 
   it('sorts by a metric with missing values last in both directions', () => {
-    expect(filterRuns(runs, { ...defaultQuery, sort: 'loss', descending: false }).map((r) => r.id)).toEqual(['b', 'a', 'c']);
-    expect(filterRuns(runs, { ...defaultQuery, sort: 'loss', descending: true }).map((r) => r.id)).toEqual(['a', 'b', 'c']);
+    expect(filterRuns(runs, { ...defaultQuery, sort: 'loss', descending: false }).map((r) => r.id)).toEqual([
+      'b',
+      'a',
+      'c',
+    ]);
+    expect(filterRuns(runs, { ...defaultQuery, sort: 'loss', descending: true }).map((r) => r.id)).toEqual([
+      'a',
+      'b',
+      'c',
+    ]);
   });
 });

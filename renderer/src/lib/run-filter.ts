@@ -51,7 +51,9 @@ export function matchesWord(run: HistoryRun, word: string, nodeName: string): bo
   const haystack = [run.name, run.id, run.preset ?? '', nodeName, run.notes, ...run.tags].join('\n').toLowerCase();
   if (haystack.includes(w)) return true;
   // A bare word also finds config values ("bfloat16", "cosine") and flag names ("fork-from").
-  return Object.entries(run.config).some(([k, v]) => k === w || (v !== null && v !== '' && String(v).toLowerCase() === w));
+  return Object.entries(run.config).some(
+    ([k, v]) => k === w || (v !== null && v !== '' && String(v).toLowerCase() === w),
+  );
 }
 
 function sortValue(run: HistoryRun, key: SortKey): number | string | null {
@@ -74,7 +76,11 @@ function sortValue(run: HistoryRun, key: SortKey): number | string | null {
 }
 
 /** Filters and sorts runs; runs without a value for the sort key go last either way. */
-export function filterRuns(runs: readonly HistoryRun[], q: RunQuery, nodeNames: Record<string, string> = {}): HistoryRun[] {
+export function filterRuns(
+  runs: readonly HistoryRun[],
+  q: RunQuery,
+  nodeNames: Record<string, string> = {},
+): HistoryRun[] {
   const words = q.text.trim().split(/\s+/).filter(Boolean);
   const out = runs.filter((r) => {
     if (q.states.length && !q.states.includes(r.state)) return false;

@@ -11,7 +11,8 @@ class Store {
 
   append(n: number): void {
     const from = this.points.length + 1;
-    for (let s = from; s < from + n; s++) this.points.push({ step: s, value: 10 / s, tokens: s * 100, time: s, attempt: 1 });
+    for (let s = from; s < from + n; s++)
+      this.points.push({ step: s, value: 10 / s, tokens: s * 100, time: s, attempt: 1 });
   }
 
   /** Answers from the store as it is *when the read is made* (a read sees one snapshot). */
@@ -69,7 +70,17 @@ class Store {
 function setup(maxPoints = 100): { store: Store; sync: SeriesSync; committed: ChartPoint[][] } {
   const store = new Store();
   const committed: ChartPoint[][] = [];
-  const sync = new SeriesSync(store.read, { commit: (p) => committed.push(p), fail: (e) => { throw e; } }, { maxPoints, from: undefined, to: undefined }, () => false);
+  const sync = new SeriesSync(
+    store.read,
+    {
+      commit: (p) => committed.push(p),
+      fail: (e) => {
+        throw e;
+      },
+    },
+    { maxPoints, from: undefined, to: undefined },
+    () => false,
+  );
   return { store, sync, committed };
 }
 
@@ -140,7 +151,12 @@ describe('SeriesSync', () => {
 
   it('shows a series that does not exist yet as empty, and stops after dispose', async () => {
     const committed: ChartPoint[][] = [];
-    const sync = new SeriesSync(() => Promise.reject(new Error('missing')), { commit: (p) => committed.push(p), fail: () => undefined }, { maxPoints: 5, from: undefined, to: undefined }, () => true);
+    const sync = new SeriesSync(
+      () => Promise.reject(new Error('missing')),
+      { commit: (p) => committed.push(p), fail: () => undefined },
+      { maxPoints: 5, from: undefined, to: undefined },
+      () => true,
+    );
     await sync.reset({ maxPoints: 5, from: undefined, to: undefined });
     expect(committed).toEqual([[]]);
     sync.dispose();

@@ -90,7 +90,11 @@ export class SeriesSync {
           this.wantFull = false;
           this.wantNewer = false;
           try {
-            const data = await this.read({ maxPoints: p.maxPoints, ...(p.from !== undefined ? { from: p.from } : {}), ...(p.to !== undefined ? { to: p.to } : {}) });
+            const data = await this.read({
+              maxPoints: p.maxPoints,
+              ...(p.from !== undefined ? { from: p.from } : {}),
+              ...(p.to !== undefined ? { to: p.to } : {}),
+            });
             if (gen === this.generation) this.commit(toChartPoints(data), data.mode);
           } catch (err) {
             if (gen !== this.generation) continue;

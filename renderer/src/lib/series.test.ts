@@ -1,7 +1,15 @@
 import { describe, expect, it } from 'vitest';
 import { duplicateSteps, mergePoints, toChartPoints, type ChartPoint } from './series.js';
 
-const cp = (step: number, y = step): ChartPoint => ({ step, tokens: step * 10, time: step, y, min: y, max: y, count: 1 });
+const cp = (step: number, y = step): ChartPoint => ({
+  step,
+  tokens: step * 10,
+  time: step,
+  y,
+  min: y,
+  max: y,
+  count: 1,
+});
 
 describe('chart points', () => {
   it('takes raw points once per step, newest attempt winning', () => {
@@ -28,7 +36,9 @@ describe('chart points', () => {
       mode: 'buckets',
       from: 1,
       to: 20,
-      buckets: [{ stepMin: 1, stepMax: 10, min: 1, max: 9, last: 4, lastStep: 10, lastTokens: 100, lastTime: 5, count: 10 }],
+      buckets: [
+        { stepMin: 1, stepMax: 10, min: 1, max: 9, last: 4, lastStep: 10, lastTokens: 100, lastTime: 5, count: 10 },
+      ],
     });
     expect(pts).toEqual([{ step: 10, tokens: 100, time: 5, y: 4, min: 1, max: 9, count: 10 }]);
   });

@@ -22,7 +22,15 @@ export function toChartPoints(data: SeriesData): ChartPoint[] {
     // answer is ordered by (step, attempt), so a later row wins.
     const byStep = new Map<number, ChartPoint>();
     for (const p of data.points) {
-      byStep.set(p.step, { step: p.step, tokens: p.tokens, time: p.time, y: p.value, min: p.value, max: p.value, count: 1 });
+      byStep.set(p.step, {
+        step: p.step,
+        tokens: p.tokens,
+        time: p.time,
+        y: p.value,
+        min: p.value,
+        max: p.value,
+        count: 1,
+      });
     }
     return [...byStep.values()].sort((a, b) => a.step - b.step);
   }

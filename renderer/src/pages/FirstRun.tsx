@@ -43,7 +43,10 @@ export function FirstRun({ trainerReady = true }: { trainerReady?: boolean }) {
           'The trainer ships tiny presets that learn visibly on a laptop CPU in minutes.'
         )}
       </p>
-      <p className="hint">You will see the loss fall and the experts’ load settle live; stop it whenever you like and it stays in your history.</p>
+      <p className="hint">
+        You will see the loss fall and the experts’ load settle live; stop it whenever you like and it stays in your
+        history.
+      </p>
       <div className="actions">
         <button type="button" className="button primary" disabled={!preset || busy || !trainerReady} onClick={launch}>
           {busy ? 'Launching…' : `Launch ${preset ?? 'a tiny run'} on This machine`}

@@ -89,7 +89,8 @@ export function OverviewPage() {
                 </Link>
                 <StateBadge state={r.state} />
                 <p className="subtle small">
-                  {r.preset} on {nodeName(r.nodeId)} · step {formatInteger(r.lastStep)} · started {formatAge(r.startedAt ?? r.createdAt, now)}
+                  {r.preset} on {nodeName(r.nodeId)} · step {formatInteger(r.lastStep)} · started{' '}
+                  {formatAge(r.startedAt ?? r.createdAt, now)}
                 </p>
                 <Sparkline runId={r.id} refreshKey={r.lastStep} />
               </li>

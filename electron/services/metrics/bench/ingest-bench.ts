@@ -29,7 +29,7 @@ function createRun(db: Db, dir: string): number {
   db.prepare(
     `INSERT INTO runs (id, name, node_id, state, remote_dir, created_at) VALUES (?, 'bench', 'local', 'running', ?, ?)`,
   ).run(runId, dir, Date.now() / 1000);
-  return (db.prepare('SELECT key FROM runs WHERE id = ?').pluck().get(runId) as number);
+  return db.prepare('SELECT key FROM runs WHERE id = ?').pluck().get(runId) as number;
 }
 
 interface Chunk {
@@ -114,18 +114,35 @@ function bare(dir: string, batches: unknown[][][]): Timing {
 function queryBench(dir: string): void {
   const path = join(dir, `query-${Date.now()}.db`);
   const all = loadMigrations();
-  const old = openDatabase(path, { migrations: all.slice(0, all.findIndex((m) => m.name.endsWith('_metric_summaries'))) }).db;
+  const old = openDatabase(path, {
+    migrations: all.slice(
+      0,
+      all.findIndex((m) => m.name.endsWith('_metric_summaries')),
+    ),
+  }).db;
   const runKey = createRun(old, dir);
   const series = old.prepare("INSERT INTO series (name) VALUES ('train/loss') RETURNING id").pluck().get() as number;
-  const insert = old.prepare('INSERT INTO points (run_key, series_id, step, attempt, value, tokens, time) VALUES (?, ?, ?, 1, ?, ?, ?)');
+  const insert = old.prepare(
+    'INSERT INTO points (run_key, series_id, step, attempt, value, tokens, time) VALUES (?, ?, ?, 1, ?, ?, ?)',
+  );
   old.transaction(() => {
-    for (let step = 1; step <= 1_000_000; step++) insert.run(runKey, series, step, 3 + Math.sin(step / 1000) + (step % 977 === 0 ? 5 : 0), step * 4096, step * 0.05);
+    for (let step = 1; step <= 1_000_000; step++)
+      insert.run(
+        runKey,
+        series,
+        step,
+        3 + Math.sin(step / 1000) + (step % 977 === 0 ? 5 : 0),
+        step * 4096,
+        step * 0.05,
+      );
   })();
   old.close();
   const stopMigration = startTimer();
   const { db } = openDatabase(path, { keepBackups: 0 });
   const migration = stopMigration();
-  console.log(`upgrading a database of 1,000,000 points to the summaries (copy before migrating + backfill): ${migration.seconds.toFixed(2)} s (${migration.cpuSeconds.toFixed(2)} CPU s)`);
+  console.log(
+    `upgrading a database of 1,000,000 points to the summaries (copy before migrating + backfill): ${migration.seconds.toFixed(2)} s (${migration.cpuSeconds.toFixed(2)} CPU s)`,
+  );
   const queries = new MetricsQueries(db);
   const time = (label: string, q: Parameters<MetricsQueries['series']>[0]): void => {
     const measure = (fn: () => ReturnType<MetricsQueries['series']>): { wall: number; cpu: number; answer: string } => {
@@ -144,18 +161,49 @@ function queryBench(dir: string): void {
     };
     const lod = measure(() => queries.series(q));
     const scan = measure(() => seriesByRowScan(db, q));
-    if (lod.answer !== scan.answer) throw new Error(`${label.trim()}: the summaries' answer differs from the row scan's`);
+    if (lod.answer !== scan.answer)
+      throw new Error(`${label.trim()}: the summaries' answer differs from the row scan's`);
     const r = JSON.parse(lod.answer) as ReturnType<MetricsQueries['series']>;
     const size = r.mode === 'raw' ? `${r.points.length} rows` : `${r.buckets.length} buckets`;
     const ms = (x: number): string => x.toFixed(1).padStart(7);
-    console.log(`${label.padEnd(40)} ${ms(lod.wall)} ms ${ms(lod.cpu)} ms   ${ms(scan.wall)} ms ${ms(scan.cpu)} ms   ${size}, same answer`);
+    console.log(
+      `${label.padEnd(40)} ${ms(lod.wall)} ms ${ms(lod.cpu)} ms   ${ms(scan.wall)} ms ${ms(scan.cpu)} ms   ${size}, same answer`,
+    );
   };
   console.log('metrics:series on one series of 1,000,000 points (median of 5; wall clock, CPU):');
   console.log(`${''.padEnd(40)} ${'summaries (wall, CPU)'.padEnd(23)}  ${'row scan (wall, CPU)'.padEnd(23)}`);
-  time('  whole series -> 1000 buckets', { runKey, runId, series: 'train/loss', maxPoints: 1000, includeArchived: false });
-  time('  whole series -> 3000 buckets', { runKey, runId, series: 'train/loss', maxPoints: 3000, includeArchived: false });
-  time('  steps 400k-500k -> 1000 buckets', { runKey, runId, series: 'train/loss', from: 400_000, to: 500_000, maxPoints: 1000, includeArchived: false });
-  time('  steps 400k-400.9k raw (900 points)', { runKey, runId, series: 'train/loss', from: 400_000, to: 400_899, maxPoints: 1000, includeArchived: false });
+  time('  whole series -> 1000 buckets', {
+    runKey,
+    runId,
+    series: 'train/loss',
+    maxPoints: 1000,
+    includeArchived: false,
+  });
+  time('  whole series -> 3000 buckets', {
+    runKey,
+    runId,
+    series: 'train/loss',
+    maxPoints: 3000,
+    includeArchived: false,
+  });
+  time('  steps 400k-500k -> 1000 buckets', {
+    runKey,
+    runId,
+    series: 'train/loss',
+    from: 400_000,
+    to: 500_000,
+    maxPoints: 1000,
+    includeArchived: false,
+  });
+  time('  steps 400k-400.9k raw (900 points)', {
+    runKey,
+    runId,
+    series: 'train/loss',
+    from: 400_000,
+    to: 400_899,
+    maxPoints: 1000,
+    includeArchived: false,
+  });
   db.close();
 }
 
@@ -181,19 +229,33 @@ async function main(): Promise<void> {
     const mb = (lines.reduce((n, l) => n + l.length + 1, 0) / 1e6).toFixed(1);
     const fmt = (x: number): string => Math.round(x).toLocaleString('en-US').padStart(9);
     const all = (xs: number[]): string => `[${xs.map((r) => Math.round(r / 1000)).join(', ')}]k`;
-    console.log(`metrics.jsonl: ${lines.length} lines, ${mb} MB, ${points} points; ${reps} repetitions, medians (node ${process.version})`);
+    console.log(
+      `metrics.jsonl: ${lines.length} lines, ${mb} MB, ${points} points; ${reps} repetitions, medians (node ${process.version})`,
+    );
     console.log(`                                     wall clock           per CPU second (user+system)`);
-    console.log(`end to end (read + parse + insert): ${fmt(median(rates.e2e))} points/s   ${fmt(median(rates.e2eCpu))} points/s   ${all(rates.e2e)}`);
-    console.log(`bare better-sqlite3 batched insert: ${fmt(median(rates.bare))} points/s   ${fmt(median(rates.bareCpu))} points/s   ${all(rates.bare)}`);
-    console.log(`ratio end-to-end / bare:            ${((100 * median(rates.e2e)) / median(rates.bare)).toFixed(1).padStart(9)}%            ${((100 * median(rates.e2eCpu)) / median(rates.bareCpu)).toFixed(1).padStart(9)}%`);
+    console.log(
+      `end to end (read + parse + insert): ${fmt(median(rates.e2e))} points/s   ${fmt(median(rates.e2eCpu))} points/s   ${all(rates.e2e)}`,
+    );
+    console.log(
+      `bare better-sqlite3 batched insert: ${fmt(median(rates.bare))} points/s   ${fmt(median(rates.bareCpu))} points/s   ${all(rates.bare)}`,
+    );
+    console.log(
+      `ratio end-to-end / bare:            ${((100 * median(rates.e2e)) / median(rates.bare)).toFixed(1).padStart(9)}%            ${((100 * median(rates.e2eCpu)) / median(rates.bareCpu)).toFixed(1).padStart(9)}%`,
+    );
     // Each repetition's end-to-end and bare phases run back to back, so their ratio is less exposed to the
     // machine's drift over the whole benchmark than the ratio of the two medians.
     const pairs = rates.e2e.map((r, i) => r / rates.bare[i]!);
     const pairsCpu = rates.e2eCpu.map((r, i) => r / rates.bareCpu[i]!);
     const pct = (xs: number[]): string => `[${xs.map((r) => (100 * r).toFixed(0)).join(', ')}]%`;
-    console.log(`ratio per repetition, median:       ${(100 * median(pairs)).toFixed(1).padStart(9)}%            ${(100 * median(pairsCpu)).toFixed(1).padStart(9)}%   ${pct(pairs)}`);
+    console.log(
+      `ratio per repetition, median:       ${(100 * median(pairs)).toFixed(1).padStart(9)}%            ${(100 * median(pairsCpu)).toFixed(1).padStart(9)}%   ${pct(pairs)}`,
+    );
     queryBench(dir);
-    console.log(`load average at the end: ${loadavg().map((l) => l.toFixed(2)).join(' ')} on ${cpus().length} CPUs`);
+    console.log(
+      `load average at the end: ${loadavg()
+        .map((l) => l.toFixed(2))
+        .join(' ')} on ${cpus().length} CPUs`,
+    );
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

@@ -15,7 +15,21 @@ import { trainingSeries } from '../run/TrainingCharts.js';
 
 const compared = ['train/loss', 'val/loss', 'train/lr', 'train/grad_norm', 'train/tokens_per_s', 'train/aux_loss'];
 
-function CompareChart({ runs, series, title, view, colors, yFormat }: { runs: HistoryRun[]; series: string; title: string; view: ChartView; colors: string[]; yFormat?: (v: number) => string }) {
+function CompareChart({
+  runs,
+  series,
+  title,
+  view,
+  colors,
+  yFormat,
+}: {
+  runs: HistoryRun[];
+  series: string;
+  title: string;
+  view: ChartView;
+  colors: string[];
+  yFormat?: (v: number) => string;
+}) {
   const [ref, width] = useWidth<HTMLDivElement>();
   const data = useMultiSeries(
     runs.map((r) => r.id),
@@ -32,7 +46,14 @@ function CompareChart({ runs, series, title, view, colors, yFormat }: { runs: Hi
   }));
   return (
     <div ref={ref} className="chart-cell">
-      <MetricChart title={title} lines={lines} view={view} xRange={null} testId={`compare-${series}`} {...(yFormat ? { yFormat } : {})} />
+      <MetricChart
+        title={title}
+        lines={lines}
+        view={view}
+        xRange={null}
+        testId={`compare-${series}`}
+        {...(yFormat ? { yFormat } : {})}
+      />
     </div>
   );
 }
@@ -47,7 +68,9 @@ export function ComparePage({ runIds }: { runIds: string[] }) {
   const key = runIds.join(',');
   useEffect(() => {
     const ids = key.split(',').filter(Boolean);
-    void Promise.all(ids.map((runId) => api.invoke('history:run', { runId }).catch(() => null))).then((r) => setRuns(r.filter((x): x is HistoryRun => x !== null)));
+    void Promise.all(ids.map((runId) => api.invoke('history:run', { runId }).catch(() => null))).then((r) =>
+      setRuns(r.filter((x): x is HistoryRun => x !== null)),
+    );
   }, [api, key]);
   const nodeNames = useMemo(() => Object.fromEntries((nodes ?? []).map((n) => [n.id, n.name])), [nodes]);
   const diff = useMemo(() => {
@@ -97,10 +120,17 @@ export function ComparePage({ runIds }: { runIds: string[] }) {
         ))}
       </ul>
 
-      <section className="card" aria-labelledby="diff-h" data-testid="config-diff" data-keys={diff.map((d) => d.key).join(',')}>
+      <section
+        className="card"
+        aria-labelledby="diff-h"
+        data-testid="config-diff"
+        data-keys={diff.map((d) => d.key).join(',')}
+      >
         <h2 id="diff-h">What differs</h2>
         {diff.length === 0 ? (
-          <p>These runs have the same configuration{runs.every((r) => r.nodeId === runs[0]!.nodeId) ? ' and node' : ''}.</p>
+          <p>
+            These runs have the same configuration{runs.every((r) => r.nodeId === runs[0]!.nodeId) ? ' and node' : ''}.
+          </p>
         ) : (
           <div className="table-wrap">
             <table className="table compact diff-table" aria-label="Configuration differences">
@@ -139,7 +169,17 @@ export function ComparePage({ runIds }: { runIds: string[] }) {
       <div className="chart-grid">
         {compared.map((s) => {
           const meta = trainingSeries.find((t) => t.series === s)!;
-          return <CompareChart key={s} runs={runs} series={s} title={meta.title} view={meta.smooth === false ? { ...xView, smoothing: 0 } : xView} colors={colors} {...(meta.format ? { yFormat: meta.format } : {})} />;
+          return (
+            <CompareChart
+              key={s}
+              runs={runs}
+              series={s}
+              title={meta.title}
+              view={meta.smooth === false ? { ...xView, smoothing: 0 } : xView}
+              colors={colors}
+              {...(meta.format ? { yFormat: meta.format } : {})}
+            />
+          );
         })}
       </div>
     </div>

@@ -9,7 +9,15 @@ type Row = Record<string, number | null> & { x: number };
  * One score against training tokens, a line per run, with the published scores of reference models
  * (JetMoE-8B) as labelled horizontal lines. The figure carries its point and reference counts for tests.
  */
-export function EvalChart({ column, series, references }: { column: LeaderboardColumn; series: EvalSeries[]; references: { model: string; label: string; value: number }[] }) {
+export function EvalChart({
+  column,
+  series,
+  references,
+}: {
+  column: LeaderboardColumn;
+  series: EvalSeries[];
+  references: { model: string; label: string; value: number }[];
+}) {
   const { palette } = useTheme();
   // Tokens when every point has them, else steps (the x of a run without token counts).
   const byTokens = series.every((s) => s.points.every((p) => p.tokens !== null));
@@ -24,7 +32,10 @@ export function EvalChart({ column, series, references }: { column: LeaderboardC
     }
   }
   const data = [...rows.values()].sort((a, b) => a.x - b.x);
-  const values = [...data.flatMap((r) => series.map((s) => r[s.runId]).filter((v): v is number => typeof v === 'number')), ...references.map((r) => r.value)];
+  const values = [
+    ...data.flatMap((r) => series.map((s) => r[s.runId]).filter((v): v is number => typeof v === 'number')),
+    ...references.map((r) => r.value),
+  ];
   const lo = values.length ? Math.min(...values) : 0;
   const hi = values.length ? Math.max(...values) : 1;
   const pad = (hi - lo) * 0.08 || Math.abs(hi) * 0.1 || 0.1;
@@ -42,7 +53,14 @@ export function EvalChart({ column, series, references }: { column: LeaderboardC
             {series.map((s, i) => (
               <span key={s.runId} className="legend-item">
                 <svg width="14" height="6" aria-hidden="true">
-                  <line x1="0" y1="3" x2="14" y2="3" stroke={palette.series[i % palette.series.length]} strokeWidth="2.5" />
+                  <line
+                    x1="0"
+                    y1="3"
+                    x2="14"
+                    y2="3"
+                    stroke={palette.series[i % palette.series.length]}
+                    strokeWidth="2.5"
+                  />
                 </svg>
                 {s.runName}
               </span>
@@ -65,12 +83,26 @@ export function EvalChart({ column, series, references }: { column: LeaderboardC
                 stroke={palette.muted}
                 tick={{ fill: palette.muted, fontSize: 11 }}
               />
-              <YAxis domain={[lo - pad, hi + pad]} tickFormatter={(v: number) => formatValue(v, 3)} stroke={palette.muted} tick={{ fill: palette.muted, fontSize: 11 }} width={56} />
+              <YAxis
+                domain={[lo - pad, hi + pad]}
+                tickFormatter={(v: number) => formatValue(v, 3)}
+                stroke={palette.muted}
+                tick={{ fill: palette.muted, fontSize: 11 }}
+                width={56}
+              />
               <Tooltip
                 isAnimationActive={false}
-                contentStyle={{ background: palette.panel, border: `1px solid ${palette.grid}`, color: palette.text, fontSize: 12 }}
+                contentStyle={{
+                  background: palette.panel,
+                  border: `1px solid ${palette.grid}`,
+                  color: palette.text,
+                  fontSize: 12,
+                }}
                 labelFormatter={(x) => `${byTokens ? 'tokens' : 'step'} ${formatCount(Number(x))}`}
-                formatter={(v, name) => [formatValue(Number(v)), series.find((s) => s.runId === name)?.runName ?? String(name)]}
+                formatter={(v, name) => [
+                  formatValue(Number(v)),
+                  series.find((s) => s.runId === name)?.runName ?? String(name),
+                ]}
               />
               {references.map((r) => (
                 <ReferenceLine
@@ -79,11 +111,25 @@ export function EvalChart({ column, series, references }: { column: LeaderboardC
                   stroke={palette.muted}
                   strokeDasharray="5 4"
                   ifOverflow="extendDomain"
-                  label={{ value: `${r.label}: ${formatValue(r.value, 3)}`, position: 'insideTopLeft', fill: palette.muted, fontSize: 11 }}
+                  label={{
+                    value: `${r.label}: ${formatValue(r.value, 3)}`,
+                    position: 'insideTopLeft',
+                    fill: palette.muted,
+                    fontSize: 11,
+                  }}
                 />
               ))}
               {series.map((s, i) => (
-                <Line key={s.runId} dataKey={s.runId} name={s.runId} stroke={palette.series[i % palette.series.length]} strokeWidth={1.8} dot={{ r: 3 }} connectNulls isAnimationActive={false} />
+                <Line
+                  key={s.runId}
+                  dataKey={s.runId}
+                  name={s.runId}
+                  stroke={palette.series[i % palette.series.length]}
+                  strokeWidth={1.8}
+                  dot={{ r: 3 }}
+                  connectNulls
+                  isAnimationActive={false}
+                />
               ))}
             </LineChart>
           </ResponsiveContainer>

@@ -22,11 +22,23 @@ function chartColumns(columns: LeaderboardColumn[]): LeaderboardColumn[] {
 const referenceModel = 'JetMoE-8B';
 
 function ColumnChart({ board, column }: { board: Leaderboard; column: LeaderboardColumn }) {
-  const runIds = [...new Set(board.rows.filter((r) => r.scores[columnKey(column)] !== undefined).map((r) => r.runId))].slice(0, 50);
-  const [series] = useRequest('evals:series', { runIds: runIds.length ? runIds : board.rows.slice(0, 1).map((r) => r.runId), task: column.task, metric: column.metric });
+  const runIds = [
+    ...new Set(board.rows.filter((r) => r.scores[columnKey(column)] !== undefined).map((r) => r.runId)),
+  ].slice(0, 50);
+  const [series] = useRequest('evals:series', {
+    runIds: runIds.length ? runIds : board.rows.slice(0, 1).map((r) => r.runId),
+    task: column.task,
+    metric: column.metric,
+  });
   if (series.status === 'error') return <ErrorNotice error={series.error} />;
   if (series.status === 'loading') return <p aria-busy="true">Loading {column.task}…</p>;
-  return <EvalChart column={column} series={series.value} references={referenceLines(board.reference, column.task, column.metric, [referenceModel])} />;
+  return (
+    <EvalChart
+      column={column}
+      series={series.value}
+      references={referenceLines(board.reference, column.task, column.metric, [referenceModel])}
+    />
+  );
 }
 
 function JobList({ jobs }: { jobs: EvalJob[] }) {
@@ -40,7 +52,9 @@ function JobList({ jobs }: { jobs: EvalJob[] }) {
         <thead>
           <tr>
             <th scope="col">Run</th>
-            <th scope="col" className="num">Step</th>
+            <th scope="col" className="num">
+              Step
+            </th>
             <th scope="col">What</th>
             <th scope="col">State</th>
             <th scope="col">When</th>
@@ -50,12 +64,19 @@ function JobList({ jobs }: { jobs: EvalJob[] }) {
           {jobs.map((j) => (
             <tr key={j.id} data-job-state={j.state}>
               <td>
-                <Link to={`/runs/${encodeURIComponent(j.runId)}/checkpoints`}>{runs?.find((r) => r.id === j.runId)?.name ?? j.runId}</Link>
+                <Link to={`/runs/${encodeURIComponent(j.runId)}/checkpoints`}>
+                  {runs?.find((r) => r.id === j.runId)?.name ?? j.runId}
+                </Link>
               </td>
               <td className="num">{formatInteger(j.step)}</td>
-              <td>{j.kind === 'native' ? 'native loss' : j.tasks.join(', ')}{j.trigger === 'schedule' ? <span className="muted small"> (scheduled)</span> : null}</td>
               <td>
-                <span className={j.state === 'failed' ? 'status-bad' : j.state === 'done' ? 'status-ok' : 'muted'}>{j.state}</span>
+                {j.kind === 'native' ? 'native loss' : j.tasks.join(', ')}
+                {j.trigger === 'schedule' ? <span className="muted small"> (scheduled)</span> : null}
+              </td>
+              <td>
+                <span className={j.state === 'failed' ? 'status-bad' : j.state === 'done' ? 'status-ok' : 'muted'}>
+                  {j.state}
+                </span>
                 {j.message && <div className="muted small">{j.message}</div>}
               </td>
               <td>{formatAge(j.endedAt ?? j.startedAt ?? j.createdAt, now)}</td>
@@ -81,7 +102,9 @@ export function EvaluationsPage() {
       <header className="page-header">
         <div>
           <h1>Evaluations</h1>
-          <p className="subtle">Held-out loss and benchmark scores of checkpoints, across runs, against the scores JetMoE-8B reported.</p>
+          <p className="subtle">
+            Held-out loss and benchmark scores of checkpoints, across runs, against the scores JetMoE-8B reported.
+          </p>
         </div>
       </header>
       {board.status === 'error' && <ErrorNotice error={board.error} onRetry={reloadBoard} />}
@@ -90,8 +113,9 @@ export function EvaluationsPage() {
         <div className="empty-state">
           <h2>No evaluations yet</h2>
           <p>
-            Open a run, go to its <strong>Checkpoints</strong> tab and choose <strong>Evaluate…</strong> on a checkpoint: the held-out loss per data domain takes
-            seconds on the tiny preset; benchmark tasks (HellaSwag, ARC, MMLU …) need lm-evaluation-harness and the task data on the node.
+            Open a run, go to its <strong>Checkpoints</strong> tab and choose <strong>Evaluate…</strong> on a
+            checkpoint: the held-out loss per data domain takes seconds on the tiny preset; benchmark tasks (HellaSwag,
+            ARC, MMLU …) need lm-evaluation-harness and the task data on the node.
           </p>
           <div className="actions">
             <Link className="button primary" to="/history">
@@ -108,10 +132,9 @@ export function EvaluationsPage() {
           <section aria-label="Scores by training tokens" className="overview-section">
             <h2>By training tokens</h2>
             <div className="chart-grid">
-              {chartColumns(board.value.columns)
-                .map((c) => (
-                  <ColumnChart key={columnKey(c)} board={board.value} column={c} />
-                ))}
+              {chartColumns(board.value.columns).map((c) => (
+                <ColumnChart key={columnKey(c)} board={board.value} column={c} />
+              ))}
             </div>
           </section>
         </>

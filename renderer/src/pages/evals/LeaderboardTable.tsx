@@ -1,7 +1,13 @@
 import { useState } from 'react';
 import type { Leaderboard, LeaderboardColumn } from '../../../../electron/contract/evals.js';
 import { Link } from '../../app/router.js';
-import { bestFirstDescending, bestInColumn, columnKey, sortLeaderboard, type LeaderboardSort } from '../../lib/leaderboard.js';
+import {
+  bestFirstDescending,
+  bestInColumn,
+  columnKey,
+  sortLeaderboard,
+  type LeaderboardSort,
+} from '../../lib/leaderboard.js';
 import { formatCount, formatInteger, formatValue } from '../../lib/format.js';
 
 /** Checkpoints of every run against every evaluated (task, metric), sortable by any column; the best of each column marked. */
@@ -18,9 +24,17 @@ export function LeaderboardTable({ board: full }: { board: Leaderboard }) {
   const rows = sortLeaderboard(board.rows, sort.by, sort.descending);
   const best = new Map(board.columns.map((c) => [columnKey(c), bestInColumn(board.rows, c)]));
   const sortBy = (by: LeaderboardSort): void =>
-    setSort((s) => (s.by === by ? { by, descending: !s.descending } : { by, descending: bestFirstDescending(board.columns, by) }));
+    setSort((s) =>
+      s.by === by ? { by, descending: !s.descending } : { by, descending: bestFirstDescending(board.columns, by) },
+    );
   const header = (by: LeaderboardSort, label: React.ReactNode, num: boolean, title?: string) => (
-    <th key={by} scope="col" className={num ? 'num' : undefined} aria-sort={sort.by === by ? (sort.descending ? 'descending' : 'ascending') : undefined} title={title}>
+    <th
+      key={by}
+      scope="col"
+      className={num ? 'num' : undefined}
+      aria-sort={sort.by === by ? (sort.descending ? 'descending' : 'ascending') : undefined}
+      title={title}
+    >
       <button type="button" className="sort-button" onClick={() => sortBy(by)}>
         {label}
         <span aria-hidden="true">{sort.by === by ? (sort.descending ? ' ▼' : ' ▲') : ''}</span>

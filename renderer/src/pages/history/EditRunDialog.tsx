@@ -7,7 +7,15 @@ import { ErrorNotice } from '../../components/ErrorNotice.js';
 import { TagEditor } from '../../components/TagEditor.js';
 
 /** Edits a run's name, tags and notes. */
-export function EditRunDialog({ run, onClose, onSaved }: { run: RunSummary; onClose: () => void; onSaved: () => void }) {
+export function EditRunDialog({
+  run,
+  onClose,
+  onSaved,
+}: {
+  run: RunSummary;
+  onClose: () => void;
+  onSaved: () => void;
+}) {
   const api = useApi();
   const [name, setName] = useState(run.name);
   const [tags, setTags] = useState(run.tags);

@@ -61,7 +61,11 @@ export function HistoryPage() {
   useEffect(() => () => void (timer.current && clearTimeout(timer.current)), []);
   useEffect(() => {
     const onKey = (e: KeyboardEvent): void => {
-      if (e.key === '/' && document.activeElement?.tagName !== 'INPUT' && document.activeElement?.tagName !== 'TEXTAREA') {
+      if (
+        e.key === '/' &&
+        document.activeElement?.tagName !== 'INPUT' &&
+        document.activeElement?.tagName !== 'TEXTAREA'
+      ) {
         e.preventDefault();
         searchRef.current?.focus();
       }
@@ -73,8 +77,14 @@ export function HistoryPage() {
   const nodeNames = useMemo(() => Object.fromEntries((nodes ?? []).map((n) => [n.id, n.name])), [nodes]);
   const query: RunQuery = { ...q, from: dayStart(fromDate), to: toDate ? (dayStart(toDate) ?? 0) + 86400 : null };
   const queryKey = JSON.stringify(query);
-  const shown = useMemo(() => (runs ? filterRuns(runs, JSON.parse(queryKey) as RunQuery, nodeNames) : []), [runs, queryKey, nodeNames]);
-  const presets = useMemo(() => [...new Set((runs ?? []).map((r) => r.preset).filter((p): p is string => !!p))].sort(), [runs]);
+  const shown = useMemo(
+    () => (runs ? filterRuns(runs, JSON.parse(queryKey) as RunQuery, nodeNames) : []),
+    [runs, queryKey, nodeNames],
+  );
+  const presets = useMemo(
+    () => [...new Set((runs ?? []).map((r) => r.preset).filter((p): p is string => !!p))].sort(),
+    [runs],
+  );
 
   if (runs === null) return <p aria-busy="true">Loading runs…</p>;
   if (runs.length === 0) {
@@ -89,8 +99,10 @@ export function HistoryPage() {
   }
 
   const toggle = (id: string): void => setSelected((s) => (s.includes(id) ? s.filter((x) => x !== id) : [...s, id]));
-  const sortBy = (key: SortKey): void => setQ((p) => ({ ...p, sort: key, descending: p.sort === key ? !p.descending : key === 'created' }));
-  const toggleState = (s: RunState): void => setQ((p) => ({ ...p, states: p.states.includes(s) ? p.states.filter((x) => x !== s) : [...p.states, s] }));
+  const sortBy = (key: SortKey): void =>
+    setQ((p) => ({ ...p, sort: key, descending: p.sort === key ? !p.descending : key === 'created' }));
+  const toggleState = (s: RunState): void =>
+    setQ((p) => ({ ...p, states: p.states.includes(s) ? p.states.filter((x) => x !== s) : [...p.states, s] }));
 
   return (
     <div className="page" data-testid="history-page">
@@ -98,11 +110,18 @@ export function HistoryPage() {
         <div>
           <h1>Runs</h1>
           <p className="subtle">
-            {shown.length === runs.length ? `${runs.length} run${runs.length === 1 ? '' : 's'}` : `${shown.length} of ${runs.length} runs`}
+            {shown.length === runs.length
+              ? `${runs.length} run${runs.length === 1 ? '' : 's'}`
+              : `${shown.length} of ${runs.length} runs`}
           </p>
         </div>
         <div className="actions">
-          <button type="button" className="button primary" disabled={selected.length < 2} onClick={() => navigate(`/compare?runs=${selected.map(encodeURIComponent).join(',')}`)}>
+          <button
+            type="button"
+            className="button primary"
+            disabled={selected.length < 2}
+            onClick={() => navigate(`/compare?runs=${selected.map(encodeURIComponent).join(',')}`)}
+          >
             Compare {selected.length >= 2 ? `${selected.length} runs` : 'runs'}
           </button>
         </div>
@@ -130,7 +149,11 @@ export function HistoryPage() {
         </fieldset>
         <div className="field">
           <label htmlFor="filter-node">Node</label>
-          <select id="filter-node" value={q.nodeId ?? ''} onChange={(e) => setQ({ ...q, nodeId: e.target.value || null })}>
+          <select
+            id="filter-node"
+            value={q.nodeId ?? ''}
+            onChange={(e) => setQ({ ...q, nodeId: e.target.value || null })}
+          >
             <option value="">All nodes</option>
             {(nodes ?? []).map((n) => (
               <option key={n.id} value={n.id}>
@@ -141,7 +164,11 @@ export function HistoryPage() {
         </div>
         <div className="field">
           <label htmlFor="filter-preset">Preset</label>
-          <select id="filter-preset" value={q.preset ?? ''} onChange={(e) => setQ({ ...q, preset: e.target.value || null })}>
+          <select
+            id="filter-preset"
+            value={q.preset ?? ''}
+            onChange={(e) => setQ({ ...q, preset: e.target.value || null })}
+          >
             <option value="">All presets</option>
             {presets.map((p) => (
               <option key={p} value={p}>
@@ -190,7 +217,12 @@ export function HistoryPage() {
             {shown.map((r) => (
               <tr key={r.id} className={selected.includes(r.id) ? 'selected' : undefined} data-run-id={r.id}>
                 <td>
-                  <input type="checkbox" aria-label={`Select ${r.name} to compare`} checked={selected.includes(r.id)} onChange={() => toggle(r.id)} />
+                  <input
+                    type="checkbox"
+                    aria-label={`Select ${r.name} to compare`}
+                    checked={selected.includes(r.id)}
+                    onChange={() => toggle(r.id)}
+                  />
                 </td>
                 <td>
                   <Link to={`/runs/${encodeURIComponent(r.id)}`} className="run-link">
@@ -204,7 +236,10 @@ export function HistoryPage() {
                 </td>
                 <td>
                   {nodeNames[r.nodeId] ?? r.nodeId}
-                  <div className="muted small">{r.preset ?? 'custom'}{Object.keys(r.overrides).length ? ` +${Object.keys(r.overrides).length}` : ''}</div>
+                  <div className="muted small">
+                    {r.preset ?? 'custom'}
+                    {Object.keys(r.overrides).length ? ` +${Object.keys(r.overrides).length}` : ''}
+                  </div>
                 </td>
                 <td title={formatDateTime(r.createdAt)}>{formatAge(r.createdAt, now)}</td>
                 <td className="num">{formatInteger(r.lastStep)}</td>
@@ -218,7 +253,12 @@ export function HistoryPage() {
                     </span>
                   ))}
                   {r.notes && <span className="note-preview">{r.notes}</span>}
-                  <button type="button" className="link-button small" onClick={() => setEditing(r)} aria-label={`Edit tags and notes of ${r.name}`}>
+                  <button
+                    type="button"
+                    className="link-button small"
+                    onClick={() => setEditing(r)}
+                    aria-label={`Edit tags and notes of ${r.name}`}
+                  >
                     edit
                   </button>
                 </td>

@@ -5,7 +5,15 @@ import { MixEditor } from './MixEditor.js';
 
 /** Flags the data section lays out itself. */
 export const dataFlags = [
-  'data', 'data-mix', 'data-mix-phase2', 'phase2-start-steps', 'phase2-start-tokens', 'token-dtype', 'val-every', 'val-tokens', 'val-data',
+  'data',
+  'data-mix',
+  'data-mix-phase2',
+  'phase2-start-steps',
+  'phase2-start-tokens',
+  'token-dtype',
+  'val-every',
+  'val-tokens',
+  'val-data',
 ] as const;
 
 /** What the data section needs from the wizard. */
@@ -34,7 +42,8 @@ export function DataSection({ bind, set, issues, extraData }: DataSectionProps) 
   const stepsStart = bind('phase2-start-steps', 'Phase 2 start').value;
   const tokensStart = bind('phase2-start-tokens', 'Phase 2 start').value;
   // A start given as a value decides the unit (also when "launch similar" fills it in); else the user's choice.
-  const valueUnit: StartUnit | null = tokensStart && tokensStart !== 'auto' ? 'tokens' : stepsStart && stepsStart !== 'auto' ? 'steps' : null;
+  const valueUnit: StartUnit | null =
+    tokensStart && tokensStart !== 'auto' ? 'tokens' : stepsStart && stepsStart !== 'auto' ? 'steps' : null;
   const [chosenUnit, setUnit] = useState<StartUnit>('auto');
   const unit = valueUnit ?? chosenUnit;
   const mixed = mix !== '';
@@ -55,7 +64,13 @@ export function DataSection({ bind, set, issues, extraData }: DataSectionProps) 
           Training data from
         </span>
         <div className="segmented" role="radiogroup" aria-labelledby="data-mode">
-          <button type="button" role="radio" aria-checked={!mixed} className={!mixed ? 'active' : ''} onClick={() => set('data-mix', null)}>
+          <button
+            type="button"
+            role="radio"
+            aria-checked={!mixed}
+            className={!mixed ? 'active' : ''}
+            onClick={() => set('data-mix', null)}
+          >
             Single source
           </button>
           <button
@@ -74,7 +89,13 @@ export function DataSection({ bind, set, issues, extraData }: DataSectionProps) 
         </div>
       </div>
       {mixed ? (
-        <MixEditor label="Phase 1 mixture" flag="data-mix" value={mix} onChange={(v) => set('data-mix', v)} issue={issue('data-mix') ?? issue('data')} />
+        <MixEditor
+          label="Phase 1 mixture"
+          flag="data-mix"
+          value={mix}
+          onChange={(v) => set('data-mix', v)}
+          issue={issue('data-mix') ?? issue('data')}
+        />
       ) : (
         <div className="field-grid">
           <FlagField
@@ -82,10 +103,14 @@ export function DataSection({ bind, set, issues, extraData }: DataSectionProps) 
             kind="select"
             choices={[
               { value: 'synthetic', label: 'Synthetic corpus (built in)' },
-              ...(synthetic ? [{ value: '', label: 'A token file…' }] : [{ value: data.value, label: `Token file: ${data.value || '(path below)'}` }]),
+              ...(synthetic
+                ? [{ value: '', label: 'A token file…' }]
+                : [{ value: data.value, label: `Token file: ${data.value || '(path below)'}` }]),
             ]}
           />
-          {!synthetic && <FlagField {...bind('data', 'Token file path')} help="A file of uint16/uint32 token ids on the node." />}
+          {!synthetic && (
+            <FlagField {...bind('data', 'Token file path')} help="A file of uint16/uint32 token ids on the node." />
+          )}
         </div>
       )}
 
@@ -108,7 +133,13 @@ export function DataSection({ bind, set, issues, extraData }: DataSectionProps) 
       </div>
       {phase2 !== '' && (
         <>
-          <MixEditor label="Phase 2 mixture" flag="data-mix-phase2" value={phase2} onChange={(v) => set('data-mix-phase2', v)} issue={issue('data-mix-phase2')} />
+          <MixEditor
+            label="Phase 2 mixture"
+            flag="data-mix-phase2"
+            value={phase2}
+            onChange={(v) => set('data-mix-phase2', v)}
+            issue={issue('data-mix-phase2')}
+          />
           <div className={`field phase2-start${startIssue ? ' field-invalid' : ''}`}>
             <span className="field-label" id="phase2-start-label">
               Phase 2 starts at
@@ -148,8 +179,8 @@ export function DataSection({ bind, set, issues, extraData }: DataSectionProps) 
               </p>
             )}
             <p className="field-help">
-              <code className="field-flag">--phase2-start-{unit === 'tokens' ? 'tokens' : 'steps'}</code> The chart above marks the switch; sources in both phases
-              continue where they left off.
+              <code className="field-flag">--phase2-start-{unit === 'tokens' ? 'tokens' : 'steps'}</code> The chart
+              above marks the switch; sources in both phases continue where they left off.
             </p>
           </div>
         </>
@@ -159,10 +190,19 @@ export function DataSection({ bind, set, issues, extraData }: DataSectionProps) 
         {!mixed && !synthetic && <FlagField {...bind('token-dtype', 'Token width')} />}
         {mixed && <FlagField {...bind('token-dtype', 'Token width')} help="Of every token file in the mixtures." />}
         <FlagField {...bind('val-every', 'Validate every')} suffix="steps" />
-        <FlagField {...bind('val-tokens', 'Validation tokens')} help={mixed ? 'Per source of the mixtures.' : undefined} />
+        <FlagField
+          {...bind('val-tokens', 'Validation tokens')}
+          help={mixed ? 'Per source of the mixtures.' : undefined}
+        />
         <FlagField
           {...bind('val-data', 'Validation file')}
-          help={mixed ? 'Empty: each source’s own held-out data (loss per source).' : synthetic ? 'Empty: the synthetic corpus’s held-out documents.' : 'Empty: the last --val-tokens tokens of the training file, held out.'}
+          help={
+            mixed
+              ? 'Empty: each source’s own held-out data (loss per source).'
+              : synthetic
+                ? 'Empty: the synthetic corpus’s held-out documents.'
+                : 'Empty: the last --val-tokens tokens of the training file, held out.'
+          }
         />
         {extraData.map((f) => (
           <FlagField key={f.name} {...bind(f.name, f.name)} />
@@ -170,8 +210,8 @@ export function DataSection({ bind, set, issues, extraData }: DataSectionProps) 
       </div>
       {(synthetic || mixed) && (
         <p className="hint small">
-          The built-in corpus has four domains (arithmetic, bracket matching, copying and a small grammar), so experts can specialise by domain; the Experts view of a
-          run shows where each domain’s tokens go.
+          The built-in corpus has four domains (arithmetic, bracket matching, copying and a small grammar), so experts
+          can specialise by domain; the Experts view of a run shows where each domain’s tokens go.
         </p>
       )}
     </fieldset>

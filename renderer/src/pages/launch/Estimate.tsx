@@ -10,7 +10,17 @@ import { formatCount, formatDuration, formatMoney, formatValue } from '../../lib
  * Time and cost of the planned run: GPUs × $/GPU-hour × (tokens ÷ tokens/s). Tokens/s is what earlier
  * runs of this preset on this node measured, or, before any, an assumption the user can see and change.
  */
-export function Estimate({ plan, nodeId, preset, gpus }: { plan: PlanOk; nodeId: string; preset: string; gpus: number }) {
+export function Estimate({
+  plan,
+  nodeId,
+  preset,
+  gpus,
+}: {
+  plan: PlanOk;
+  nodeId: string;
+  preset: string;
+  gpus: number;
+}) {
   const api = useApi();
   const settings = useSettings();
   const [measured, setMeasured] = useState<MeasuredThroughput | null>(null);
@@ -63,7 +73,9 @@ export function Estimate({ plan, nodeId, preset, gpus }: { plan: PlanOk; nodeId:
         <dt>GPU-hours</dt>
         <dd>{gpus === 0 ? 'none (CPU)' : formatValue(est.gpuHours, 3)}</dd>
         <dt>Cost</dt>
-        <dd data-testid="estimate-cost">{gpus === 0 ? '$0 (your own CPU)' : price === null ? 'set a price below' : formatMoney(est.dollars)}</dd>
+        <dd data-testid="estimate-cost">
+          {gpus === 0 ? '$0 (your own CPU)' : price === null ? 'set a price below' : formatMoney(est.dollars)}
+        </dd>
       </dl>
       {gpus > 0 && (
         <details className="assumptions">
@@ -89,7 +101,9 @@ export function Estimate({ plan, nodeId, preset, gpus }: { plan: PlanOk; nodeId:
             )}
           </div>
           <p className="hint small">
-            {useMeasured ? 'Throughput comes from earlier runs; the price is saved for this node.' : 'H100/H200 bf16 dense peak is 989 TFLOP/s, A100 312. The first run on this node replaces the assumption with a measurement.'}
+            {useMeasured
+              ? 'Throughput comes from earlier runs; the price is saved for this node.'
+              : 'H100/H200 bf16 dense peak is 989 TFLOP/s, A100 312. The first run on this node replaces the assumption with a measurement.'}
           </p>
         </details>
       )}

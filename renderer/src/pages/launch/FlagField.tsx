@@ -43,11 +43,19 @@ export function FlagField(p: FieldProps) {
   const help = p.help ?? p.spec?.help;
   const describedBy = [p.issue ? errId : null, helpId].filter(Boolean).join(' ');
   return (
-    <div className={`field${p.issue ? ' field-invalid' : ''}${p.overridden ? ' field-changed' : ''}`} data-flag={p.flag}>
+    <div
+      className={`field${p.issue ? ' field-invalid' : ''}${p.overridden ? ' field-changed' : ''}`}
+      data-flag={p.flag}
+    >
       <div className="field-head">
         <label htmlFor={id}>{p.label}</label>
         {p.overridden && (
-          <button type="button" className="link-button small" onClick={p.onReset} aria-label={`Reset ${p.label} to the preset`}>
+          <button
+            type="button"
+            className="link-button small"
+            onClick={p.onReset}
+            aria-label={`Reset ${p.label} to the preset`}
+          >
             reset
           </button>
         )}
@@ -64,7 +72,14 @@ export function FlagField(p: FieldProps) {
             aria-describedby={describedBy}
           />
         ) : kind === 'select' ? (
-          <select id={id} value={p.value} disabled={p.disabled} onChange={(e) => p.onChange(e.target.value)} aria-invalid={p.issue ? true : undefined} aria-describedby={describedBy}>
+          <select
+            id={id}
+            value={p.value}
+            disabled={p.disabled}
+            onChange={(e) => p.onChange(e.target.value)}
+            aria-invalid={p.issue ? true : undefined}
+            aria-describedby={describedBy}
+          >
             {!choices.some((c) => c.value === p.value) && <option value={p.value}>{p.value}</option>}
             {choices.map((c) => (
               <option key={c.value} value={c.value}>

@@ -20,11 +20,35 @@ import './launch.css';
 
 /** Fields the wizard lays out itself; every other flag of the registry is under "All flags". */
 const shown = new Set([
-  'num-layers', 'hidden-size', 'num-experts', 'top-k', 'num-kv-heads', 'head-dim', 'intermediate-size', 'vocab-size', 'max-seq-len', 'dtype',
-  'micro-batch-size', 'grad-accum-steps', 'seq-len', 'max-steps', 'train-tokens',
-  'lr', 'min-lr', 'warmup-steps', 'decay-form', 'decay-steps', 'decay-start-steps',
+  'num-layers',
+  'hidden-size',
+  'num-experts',
+  'top-k',
+  'num-kv-heads',
+  'head-dim',
+  'intermediate-size',
+  'vocab-size',
+  'max-seq-len',
+  'dtype',
+  'micro-batch-size',
+  'grad-accum-steps',
+  'seq-len',
+  'max-steps',
+  'train-tokens',
+  'lr',
+  'min-lr',
+  'warmup-steps',
+  'decay-form',
+  'decay-steps',
+  'decay-start-steps',
   ...dataFlags,
-  'log-every', 'router-stats-every', 'checkpoint-every', 'keep-checkpoints', 'keep-every-tokens', 'keep-best-val', 'seed',
+  'log-every',
+  'router-stats-every',
+  'checkpoint-every',
+  'keep-checkpoints',
+  'keep-every-tokens',
+  'keep-best-val',
+  'seed',
 ]);
 
 /** The launch wizard: where, what model, how long, on what data, at what cost; checked by the trainer. */
@@ -59,7 +83,13 @@ export function LaunchPage() {
         setTags(r.tags);
         setNodeId(r.nodeId);
         setName(`${r.name} (again)`);
-        if (r.evalEvery) setEvalForm({ tokens: String(r.evalEvery.tokens), kind: r.evalEvery.kind, tasks: r.evalEvery.tasks.join(', '), limit: r.evalEvery.limit ? String(r.evalEvery.limit) : '' });
+        if (r.evalEvery)
+          setEvalForm({
+            tokens: String(r.evalEvery.tokens),
+            kind: r.evalEvery.kind,
+            tasks: r.evalEvery.tasks.join(', '),
+            limit: r.evalEvery.limit ? String(r.evalEvery.limit) : '',
+          });
       },
       () => undefined,
     );
@@ -70,11 +100,17 @@ export function LaunchPage() {
     if (presetName === null && presetList.length) setPresetName(presetList[0]!.name);
   }, [presetName, presetList]);
   const preset: PresetInfo | null = presetList.find((p) => p.name === presetName) ?? null;
-  const specs = useMemo(() => new Map<string, FlagSpec>((flagsReq.status === 'ok' ? flagsReq.value : []).map((f) => [f.name, f])), [flagsReq]);
+  const specs = useMemo(
+    () => new Map<string, FlagSpec>((flagsReq.status === 'ok' ? flagsReq.value : []).map((f) => [f.name, f])),
+    [flagsReq],
+  );
   const node = nodes?.find((n) => n.id === nodeId) ?? null;
   const worldSize = 1;
   // "auto" means CUDA when the node has it: size memory for the device the run will really get.
-  const localCpu = node?.kind === 'local' && info.status === 'ok' && !(info.value.trainer.state === 'ready' && info.value.trainer.version.cuda_available);
+  const localCpu =
+    node?.kind === 'local' &&
+    info.status === 'ok' &&
+    !(info.value.trainer.state === 'ready' && info.value.trainer.version.cuda_available);
   const planOverrides = localCpu && !('device' in overrides) ? { ...overrides, device: 'cpu' } : overrides;
   const { plan, pending, error: planError } = usePlan(presetName, planOverrides, worldSize);
   useEffect(() => {
@@ -99,7 +135,13 @@ export function LaunchPage() {
   const extraData = otherFlags.filter((f) => f.group === 'data');
   const advanced = otherFlags.filter((f) => f.group !== 'data');
   const fieldFlags = new Set([...shown, ...otherFlags.map((f) => f.name)]);
-  const looseIssues = issues.filter((i) => !i.flag || !fieldFlags.has(i.flag) || (i.flag === 'train-tokens' && !byTokens) || (i.flag === 'max-steps' && byTokens));
+  const looseIssues = issues.filter(
+    (i) =>
+      !i.flag ||
+      !fieldFlags.has(i.flag) ||
+      (i.flag === 'train-tokens' && !byTokens) ||
+      (i.flag === 'max-steps' && byTokens),
+  );
   const canLaunch = !!plan?.ok && !pending && !launching && !!presetName && !evalEvery.error;
 
   const launch = (): void => {
@@ -107,7 +149,15 @@ export function LaunchPage() {
     setLaunching(true);
     setLaunchError(null);
     api
-      .invoke('runs:launch', { nodeId, preset: presetName, overrides, ...(name.trim() ? { name: name.trim() } : {}), tags, notes, ...(evalEvery.value ? { evalEvery: evalEvery.value } : {}) })
+      .invoke('runs:launch', {
+        nodeId,
+        preset: presetName,
+        overrides,
+        ...(name.trim() ? { name: name.trim() } : {}),
+        tags,
+        notes,
+        ...(evalEvery.value ? { evalEvery: evalEvery.value } : {}),
+      })
       .then(
         ({ run }) => navigate(`/runs/${encodeURIComponent(run.id)}`),
         (e: WorkbenchError) => {
@@ -122,7 +172,10 @@ export function LaunchPage() {
       <header className="page-header">
         <div>
           <h1>Launch a run</h1>
-          <p className="subtle">Every number on this page comes from the trainer itself (<code>moetrain plan</code>), recomputed as you type.</p>
+          <p className="subtle">
+            Every number on this page comes from the trainer itself (<code>moetrain plan</code>), recomputed as you
+            type.
+          </p>
         </div>
       </header>
       {presets.status === 'error' && <ErrorNotice error={presets.error} />}
@@ -148,7 +201,11 @@ export function LaunchPage() {
                     </option>
                   ))}
                 </select>
-                <p className="field-help">{node?.kind === 'ssh' ? 'Runs on one GPU of this node; deploy the trainer there first.' : 'The trainer on this computer (CPU unless it has a GPU).'}</p>
+                <p className="field-help">
+                  {node?.kind === 'ssh'
+                    ? 'Runs on one GPU of this node; deploy the trainer there first.'
+                    : 'The trainer on this computer (CPU unless it has a GPU).'}
+                </p>
               </div>
               <div className="field">
                 <label htmlFor="launch-preset">Preset</label>
@@ -174,7 +231,13 @@ export function LaunchPage() {
               </div>
               <div className="field">
                 <label htmlFor={nameId}>Run name</label>
-                <input id={nameId} value={name} placeholder={presetName ? `${presetName} …` : ''} maxLength={200} onChange={(e) => setName(e.target.value)} />
+                <input
+                  id={nameId}
+                  value={name}
+                  placeholder={presetName ? `${presetName} …` : ''}
+                  maxLength={200}
+                  onChange={(e) => setName(e.target.value)}
+                />
               </div>
             </div>
           </fieldset>
@@ -286,14 +349,31 @@ export function LaunchPage() {
             <legend>Notes</legend>
             <TagEditor tags={tags} onChange={setTags} />
             <label htmlFor={notesId}>Notes</label>
-            <textarea id={notesId} rows={2} value={notes} onChange={(e) => setNotes(e.target.value)} placeholder="What is this run for?" />
+            <textarea
+              id={notesId}
+              rows={2}
+              value={notes}
+              onChange={(e) => setNotes(e.target.value)}
+              placeholder="What is this run for?"
+            />
           </fieldset>
         </form>
 
         <aside className="launch-side" aria-label="Plan">
           <div className="card sticky">
-            <p className="plan-status" role="status" data-testid="plan-status" data-state={pending ? 'pending' : plan?.ok ? 'ok' : 'invalid'}>
-              {pending ? 'Checking with the trainer…' : plan?.ok ? 'The trainer accepts this configuration' : plan ? 'Fix the marked fields' : ''}
+            <p
+              className="plan-status"
+              role="status"
+              data-testid="plan-status"
+              data-state={pending ? 'pending' : plan?.ok ? 'ok' : 'invalid'}
+            >
+              {pending
+                ? 'Checking with the trainer…'
+                : plan?.ok
+                  ? 'The trainer accepts this configuration'
+                  : plan
+                    ? 'Fix the marked fields'
+                    : ''}
             </p>
             {planError && <ErrorNotice error={planError} />}
             <Issues issues={looseIssues} />

@@ -23,9 +23,16 @@ export function MixEditor({ label, flag, value, onChange, issue }: MixEditorProp
   const rows = parseMix(value);
   const share = shares(rows);
   const write = (next: MixRow[]): void => onChange(buildMix(next));
-  const update = (i: number, patch: Partial<MixRow>): void => write(rows.map((r, j) => (j === i ? { ...r, ...patch } : r)));
+  const update = (i: number, patch: Partial<MixRow>): void =>
+    write(rows.map((r, j) => (j === i ? { ...r, ...patch } : r)));
   return (
-    <div className={`mix-editor${issue ? ' field-invalid' : ''}`} role="group" aria-label={label} data-flag={flag} data-value={value}>
+    <div
+      className={`mix-editor${issue ? ' field-invalid' : ''}`}
+      role="group"
+      aria-label={label}
+      data-flag={flag}
+      data-value={value}
+    >
       <table className="table compact mix-table" aria-label={`${label} sources`}>
         <thead>
           <tr>
@@ -48,7 +55,12 @@ export function MixEditor({ label, flag, value, onChange, issue }: MixEditorProp
                     aria-label={`Source ${n} kind`}
                     value={r.kind}
                     onChange={(e) =>
-                      update(i, e.target.value === 'synthetic' ? { kind: 'synthetic', source: nextDomain(rows) } : { kind: 'file', source: '' })
+                      update(
+                        i,
+                        e.target.value === 'synthetic'
+                          ? { kind: 'synthetic', source: nextDomain(rows) }
+                          : { kind: 'file', source: '' },
+                      )
                     }
                   >
                     <option value="synthetic">Synthetic domain</option>
@@ -57,8 +69,14 @@ export function MixEditor({ label, flag, value, onChange, issue }: MixEditorProp
                 </td>
                 <td>
                   {r.kind === 'synthetic' ? (
-                    <select aria-label={`Source ${n} domain`} value={r.source} onChange={(e) => update(i, { source: e.target.value })}>
-                      {!(syntheticDomains as readonly string[]).includes(r.source) && <option value={r.source}>{r.source}</option>}
+                    <select
+                      aria-label={`Source ${n} domain`}
+                      value={r.source}
+                      onChange={(e) => update(i, { source: e.target.value })}
+                    >
+                      {!(syntheticDomains as readonly string[]).includes(r.source) && (
+                        <option value={r.source}>{r.source}</option>
+                      )}
                       {syntheticDomains.map((d) => (
                         <option key={d} value={d}>
                           {d}
@@ -106,7 +124,11 @@ export function MixEditor({ label, flag, value, onChange, issue }: MixEditorProp
         </tbody>
       </table>
       <div className="mix-actions">
-        <button type="button" className="button small" onClick={() => write([...rows, { kind: 'synthetic', source: nextDomain(rows), weight: '1' }])}>
+        <button
+          type="button"
+          className="button small"
+          onClick={() => write([...rows, { kind: 'synthetic', source: nextDomain(rows), weight: '1' }])}
+        >
           Add a source to {label}
         </button>
       </div>
@@ -117,7 +139,8 @@ export function MixEditor({ label, flag, value, onChange, issue }: MixEditorProp
         </p>
       )}
       <p className="field-help">
-        <code className="field-flag">--{flag}</code> Weights are normalised to sum to 1; each source holds out its own validation data.
+        <code className="field-flag">--{flag}</code> Weights are normalised to sum to 1; each source holds out its own
+        validation data.
       </p>
     </div>
   );

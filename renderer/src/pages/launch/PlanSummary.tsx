@@ -24,7 +24,10 @@ export function PlanFigures({ plan }: { plan: PlanOk }) {
         </dd>
         <dt>Active per token</dt>
         <dd data-testid="params-active" title={formatInteger(plan.params.active)}>
-          {formatCount(plan.params.active)} <span className="muted small">({formatCount(plan.params.activeWithEmbedding)} with the output projection)</span>
+          {formatCount(plan.params.active)}{' '}
+          <span className="muted small">
+            ({formatCount(plan.params.activeWithEmbedding)} with the output projection)
+          </span>
         </dd>
         <dt>Training FLOPs per token</dt>
         <dd data-testid="flops-per-token">{formatFlops(plan.flopsPerToken)}</dd>
@@ -67,7 +70,9 @@ export function PlanFigures({ plan }: { plan: PlanOk }) {
           </ul>
         </>
       ) : (
-        <p className="hint small">This trainer build reports no memory estimate or schedule curve (it predates `moetrain plan`).</p>
+        <p className="hint small">
+          This trainer build reports no memory estimate or schedule curve (it predates `moetrain plan`).
+        </p>
       )}
     </section>
   );

@@ -16,8 +16,14 @@ describe('evaluate-every fields', () => {
   });
 
   it('builds native and lm-eval requests', () => {
-    expect(evalEveryRequest({ tokens: '8192', kind: 'native', tasks: 'x', limit: '' }).value).toEqual({ tokens: 8192, kind: 'native', tasks: [] });
-    expect(evalEveryRequest({ tokens: '1M', kind: 'lm-eval', tasks: 'arc_easy, hellaswag', limit: '50' }).value).toEqual({
+    expect(evalEveryRequest({ tokens: '8192', kind: 'native', tasks: 'x', limit: '' }).value).toEqual({
+      tokens: 8192,
+      kind: 'native',
+      tasks: [],
+    });
+    expect(
+      evalEveryRequest({ tokens: '1M', kind: 'lm-eval', tasks: 'arc_easy, hellaswag', limit: '50' }).value,
+    ).toEqual({
       tokens: 1_000_000,
       kind: 'lm-eval',
       tasks: ['arc_easy', 'hellaswag'],
@@ -26,8 +32,14 @@ describe('evaluate-every fields', () => {
   });
 
   it('names the problem and the fix', () => {
-    expect(evalEveryRequest({ tokens: 'soon', kind: 'native', tasks: '', limit: '' }).error).toMatch(/not a token count.*50M/);
-    expect(evalEveryRequest({ tokens: '100', kind: 'lm-eval', tasks: '', limit: '' }).error).toMatch(/at least one task/);
-    expect(evalEveryRequest({ tokens: '100', kind: 'native', tasks: '', limit: '0' }).error).toMatch(/positive whole number/);
+    expect(evalEveryRequest({ tokens: 'soon', kind: 'native', tasks: '', limit: '' }).error).toMatch(
+      /not a token count.*50M/,
+    );
+    expect(evalEveryRequest({ tokens: '100', kind: 'lm-eval', tasks: '', limit: '' }).error).toMatch(
+      /at least one task/,
+    );
+    expect(evalEveryRequest({ tokens: '100', kind: 'native', tasks: '', limit: '0' }).error).toMatch(
+      /positive whole number/,
+    );
   });
 });

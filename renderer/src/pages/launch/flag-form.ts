@@ -2,7 +2,16 @@ import type { FlagSpec, PlanIssue, PlanOk, PresetInfo } from '../../../../electr
 import type { FieldProps } from './FlagField.js';
 
 /** Flags the workbench sets itself for every run; never offered as fields. */
-export const workbenchFlags = new Set(['preset', 'flags-file', 'presets-dir', 'json', 'help', 'run-dir', 'run-id', 'resume']);
+export const workbenchFlags = new Set([
+  'preset',
+  'flags-file',
+  'presets-dir',
+  'json',
+  'help',
+  'run-dir',
+  'run-id',
+  'resume',
+]);
 
 /** What the wizard knows to fill its fields: the trainer's answers and the user's changes. */
 export interface FormState {

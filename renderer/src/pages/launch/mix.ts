@@ -26,7 +26,9 @@ export function parseMix(value: string): MixRow[] {
     const eq = entry.lastIndexOf('=');
     const source = (eq < 0 ? entry : entry.slice(0, eq)).trim();
     const weight = eq < 0 ? '' : entry.slice(eq + 1).trim();
-    return source.startsWith('synthetic:') ? { kind: 'synthetic', source: source.slice('synthetic:'.length), weight } : { kind: 'file', source, weight };
+    return source.startsWith('synthetic:')
+      ? { kind: 'synthetic', source: source.slice('synthetic:'.length), weight }
+      : { kind: 'file', source, weight };
   });
 }
 

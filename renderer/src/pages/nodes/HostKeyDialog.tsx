@@ -16,7 +16,15 @@ export function hostKeyProblem(e: WorkbenchError): HostKeyDetails | null {
  * An unknown host key: shown by its SHA256 fingerprint, to be compared out of band, then trusted and the
  * action retried. A changed or revoked key is a refusal with what to check; it is never offered as "accept".
  */
-export function HostKeyDialog({ error, onClose, onTrusted }: { error: WorkbenchError; onClose: () => void; onTrusted: () => void }) {
+export function HostKeyDialog({
+  error,
+  onClose,
+  onTrusted,
+}: {
+  error: WorkbenchError;
+  onClose: () => void;
+  onTrusted: () => void;
+}) {
   const api = useApi();
   const [busy, setBusy] = useState(false);
   const [trustError, setTrustError] = useState<WorkbenchError | null>(null);
@@ -26,11 +34,17 @@ export function HostKeyDialog({ error, onClose, onTrusted }: { error: WorkbenchE
   const hop = d.hop !== undefined ? ` (jump host ${d.hop + 1} on the way)` : '';
   if (d.status !== 'unknown') {
     return (
-      <Dialog open title={`Refused: the host key of ${where} ${d.status === 'revoked' ? 'is revoked' : 'has changed'}`} tone="danger" onClose={onClose}>
+      <Dialog
+        open
+        title={`Refused: the host key of ${where} ${d.status === 'revoked' ? 'is revoked' : 'has changed'}`}
+        tone="danger"
+        onClose={onClose}
+      >
         <div className="hostkey refusal" data-testid="hostkey-refusal">
           <p>
             <strong>{where}</strong>
-            {hop} presented a {d.status === 'revoked' ? 'revoked' : 'different'} key. The workbench stopped before sending any credential.
+            {hop} presented a {d.status === 'revoked' ? 'revoked' : 'different'} key. The workbench stopped before
+            sending any credential.
           </p>
           <dl className="facts">
             <dt>Key type</dt>
@@ -45,9 +59,14 @@ export function HostKeyDialog({ error, onClose, onTrusted }: { error: WorkbenchE
             )}
           </dl>
           <p>
-            This happens when a node was reinstalled, and also when someone intercepts the connection. Ask the node’s administrator for its current fingerprint (
-            <code>ssh-keygen -lf /etc/ssh/ssh_host_{d.keyType.replace(/^ssh-|^ecdsa-sha2-nistp\d+$/, (m) => (m.startsWith('ecdsa') ? 'ecdsa' : ''))}_key.pub</code> on the node). Only
-            if it matches, remove the old line{d.recordedAt ? ` (${d.recordedAt})` : ''} and connect again.
+            This happens when a node was reinstalled, and also when someone intercepts the connection. Ask the node’s
+            administrator for its current fingerprint (
+            <code>
+              ssh-keygen -lf /etc/ssh/ssh_host_
+              {d.keyType.replace(/^ssh-|^ecdsa-sha2-nistp\d+$/, (m) => (m.startsWith('ecdsa') ? 'ecdsa' : ''))}_key.pub
+            </code>{' '}
+            on the node). Only if it matches, remove the old line{d.recordedAt ? ` (${d.recordedAt})` : ''} and connect
+            again.
           </p>
           <div className="dialog-actions">
             <button type="button" className="button" onClick={onClose} autoFocus>
@@ -60,17 +79,19 @@ export function HostKeyDialog({ error, onClose, onTrusted }: { error: WorkbenchE
   }
   const trust = (): void => {
     setBusy(true);
-    api.invoke('nodes:trust-host-key', { host: d.host, port: d.port, key: d.key, fingerprint: d.fingerprint }).then(onTrusted, (e: WorkbenchError) => {
-      setBusy(false);
-      setTrustError(e);
-    });
+    api
+      .invoke('nodes:trust-host-key', { host: d.host, port: d.port, key: d.key, fingerprint: d.fingerprint })
+      .then(onTrusted, (e: WorkbenchError) => {
+        setBusy(false);
+        setTrustError(e);
+      });
   };
   return (
     <Dialog open title={`First connection to ${where}`} onClose={onClose}>
       <div className="hostkey" data-testid="hostkey-unknown">
         <p>
-          The workbench has never seen this host{hop}. Check that the fingerprint below is the one your administrator gives you (or that{' '}
-          <code>ssh-keygen -lf</code> prints on the node) before trusting it.
+          The workbench has never seen this host{hop}. Check that the fingerprint below is the one your administrator
+          gives you (or that <code>ssh-keygen -lf</code> prints on the node) before trusting it.
         </p>
         <dl className="facts">
           <dt>Host</dt>
@@ -83,7 +104,9 @@ export function HostKeyDialog({ error, onClose, onTrusted }: { error: WorkbenchE
           </dd>
         </dl>
         {d.otherKnownKeyTypes?.length ? (
-          <p className="status status-warn">This host is on record with other key types ({d.otherKnownKeyTypes.join(', ')}): be extra careful.</p>
+          <p className="status status-warn">
+            This host is on record with other key types ({d.otherKnownKeyTypes.join(', ')}): be extra careful.
+          </p>
         ) : null}
         {trustError && <ErrorNotice error={trustError} />}
         <div className="dialog-actions">

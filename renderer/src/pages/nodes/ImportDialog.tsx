@@ -37,7 +37,8 @@ export function ImportDialog({ onClose }: { onClose: () => void }) {
       {data && data.hosts.length > 0 && (
         <>
           <p className="hint small">
-            From <code>{data.path}</code>. Imported nodes keep the alias, so HostName, User, Port, IdentityFile and ProxyJump come from your config each time.
+            From <code>{data.path}</code>. Imported nodes keep the alias, so HostName, User, Port, IdentityFile and
+            ProxyJump come from your config each time.
           </p>
           <ul className="import-list" aria-label="Hosts in your SSH config">
             {data.hosts.map((h) => (
@@ -47,7 +48,9 @@ export function ImportDialog({ onClose }: { onClose: () => void }) {
                     type="checkbox"
                     disabled={h.nodeId !== null}
                     checked={h.nodeId !== null || chosen.includes(h.alias)}
-                    onChange={(e) => setChosen((c) => (e.target.checked ? [...c, h.alias] : c.filter((x) => x !== h.alias)))}
+                    onChange={(e) =>
+                      setChosen((c) => (e.target.checked ? [...c, h.alias] : c.filter((x) => x !== h.alias)))
+                    }
                   />
                   <strong>{h.alias}</strong>
                 </label>
@@ -81,7 +84,12 @@ export function ImportDialog({ onClose }: { onClose: () => void }) {
         <button type="button" className="button" onClick={onClose}>
           Cancel
         </button>
-        <button type="button" className="button primary" disabled={busy || chosen.length === 0} onClick={() => void importChosen()}>
+        <button
+          type="button"
+          className="button primary"
+          disabled={busy || chosen.length === 0}
+          onClick={() => void importChosen()}
+        >
           {busy ? 'Importing…' : `Import ${chosen.length || ''} host${chosen.length === 1 ? '' : 's'}`}
         </button>
       </div>

@@ -11,7 +11,17 @@ import { deployFraction, phaseLabel } from './deploy-progress.js';
 import { HostKeyDialog, hostKeyProblem } from './HostKeyDialog.js';
 
 /** One node: where it is, what it has (after a test), and its trainer deploy with live progress. */
-export function NodeCard({ node, trainer, onEdit, onRemove }: { node: NodeProfile; trainer?: LocalTrainerStatus | undefined; onEdit: () => void; onRemove: () => void }) {
+export function NodeCard({
+  node,
+  trainer,
+  onEdit,
+  onRemove,
+}: {
+  node: NodeProfile;
+  trainer?: LocalTrainerStatus | undefined;
+  onEdit: () => void;
+  onRemove: () => void;
+}) {
   const api = useApi();
   const [report, setReport] = useState<NodeReport | null>(null);
   const [testing, setTesting] = useState(false);
@@ -72,7 +82,9 @@ export function NodeCard({ node, trainer, onEdit, onRemove }: { node: NodeProfil
         <div>
           <h2 id={`node-${node.id}`}>{node.name}</h2>
           <p className="subtle mono">
-            {node.kind === 'local' ? 'this computer' : `${node.user ? `${node.user}@` : ''}${node.host}${node.port && node.port !== 22 ? `:${node.port}` : ''}`}
+            {node.kind === 'local'
+              ? 'this computer'
+              : `${node.user ? `${node.user}@` : ''}${node.host}${node.port && node.port !== 22 ? `:${node.port}` : ''}`}
             {node.proxyJump ? ` via ${node.proxyJump}` : ''}
           </p>
         </div>
@@ -98,7 +110,11 @@ export function NodeCard({ node, trainer, onEdit, onRemove }: { node: NodeProfil
 
       {trainer && (
         <p className={trainer.state === 'ready' ? 'status status-ok' : 'status status-bad'}>
-          {trainer.state === 'ready' ? `Trainer ready: ${trainer.versionLine}` : trainer.state === 'missing' ? 'Trainer not built' : `Trainer not working: ${trainer.message}`}
+          {trainer.state === 'ready'
+            ? `Trainer ready: ${trainer.versionLine}`
+            : trainer.state === 'missing'
+              ? 'Trainer not built'
+              : `Trainer not working: ${trainer.message}`}
         </p>
       )}
 
@@ -124,7 +140,12 @@ export function NodeCard({ node, trainer, onEdit, onRemove }: { node: NodeProfil
             <strong>{progress ? phaseLabel(progress.phase) : 'Starting…'}</strong>
             <span className="muted small">{Math.round(fraction * 100)}%</span>
           </div>
-          <progress max={1} value={fraction} aria-label="Deploy progress" className={progress?.phase === 'failed' ? 'failed' : ''} />
+          <progress
+            max={1}
+            value={fraction}
+            aria-label="Deploy progress"
+            className={progress?.phase === 'failed' ? 'failed' : ''}
+          />
           <pre className="build-log" aria-label="Build log" aria-live="polite">
             {log.join('\n')}
           </pre>
@@ -165,7 +186,8 @@ function ReportView({ report }: { report: NodeReport }) {
             <ul className="plain">
               {report.gpus.map((g, i) => (
                 <li key={i}>
-                  {g.name} · {g.memoryMiB !== null ? formatBytes(g.memoryMiB * 1024 * 1024) : '—'} · driver {g.driver ?? '—'}
+                  {g.name} · {g.memoryMiB !== null ? formatBytes(g.memoryMiB * 1024 * 1024) : '—'} · driver{' '}
+                  {g.driver ?? '—'}
                 </li>
               ))}
             </ul>
@@ -179,7 +201,8 @@ function ReportView({ report }: { report: NodeReport }) {
         </dd>
         <dt>Build tools</dt>
         <dd>
-          {report.tools.cmake ?? 'cmake missing'} · {report.tools.gxx ?? 'g++ missing'} · {report.tools.nvcc ?? 'no nvcc'}
+          {report.tools.cmake ?? 'cmake missing'} · {report.tools.gxx ?? 'g++ missing'} ·{' '}
+          {report.tools.nvcc ?? 'no nvcc'}
         </dd>
         <dt>Checked</dt>
         <dd>{formatDateTime(report.checkedAt)}</dd>

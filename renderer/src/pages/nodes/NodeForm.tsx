@@ -5,10 +5,26 @@ import { useApi } from '../../app/api-context.js';
 import { Dialog } from '../../components/Dialog.js';
 import { ErrorNotice } from '../../components/ErrorNotice.js';
 
-type Fields = { name: string; host: string; port: string; user: string; identityFile: string; proxyJump: string; python: string };
+type Fields = {
+  name: string;
+  host: string;
+  port: string;
+  user: string;
+  identityFile: string;
+  proxyJump: string;
+  python: string;
+};
 
 /** Adds an SSH node by hand, or edits one. */
-export function NodeForm({ node, onClose, onSaved }: { node: NodeProfile | null; onClose: () => void; onSaved: (n: NodeProfile) => void }) {
+export function NodeForm({
+  node,
+  onClose,
+  onSaved,
+}: {
+  node: NodeProfile | null;
+  onClose: () => void;
+  onSaved: (n: NodeProfile) => void;
+}) {
   const api = useApi();
   const [f, setF] = useState<Fields>({
     name: node?.name ?? '',
@@ -20,7 +36,15 @@ export function NodeForm({ node, onClose, onSaved }: { node: NodeProfile | null;
     python: node?.python ?? '',
   });
   const [error, setError] = useState<WorkbenchError | null>(null);
-  const ids = { name: useId(), host: useId(), port: useId(), user: useId(), key: useId(), jump: useId(), python: useId() };
+  const ids = {
+    name: useId(),
+    host: useId(),
+    port: useId(),
+    user: useId(),
+    key: useId(),
+    jump: useId(),
+    python: useId(),
+  };
   const set = (k: keyof Fields) => (e: React.ChangeEvent<HTMLInputElement>) => setF({ ...f, [k]: e.target.value });
   const opt = (v: string): string | null => (v.trim() ? v.trim() : null);
   const submit = (): void => {
@@ -49,7 +73,14 @@ export function NodeForm({ node, onClose, onSaved }: { node: NodeProfile | null;
         <div className="field-grid two">
           <div className="field">
             <label htmlFor={ids.host}>Host</label>
-            <input id={ids.host} required value={f.host} onChange={set('host')} placeholder="gpu1.lab.example or an ~/.ssh/config alias" autoFocus />
+            <input
+              id={ids.host}
+              required
+              value={f.host}
+              onChange={set('host')}
+              placeholder="gpu1.lab.example or an ~/.ssh/config alias"
+              autoFocus
+            />
           </div>
           <div className="field">
             <label htmlFor={ids.name}>Name</label>
@@ -65,18 +96,30 @@ export function NodeForm({ node, onClose, onSaved }: { node: NodeProfile | null;
           </div>
           <div className="field">
             <label htmlFor={ids.key}>Private key file</label>
-            <input id={ids.key} value={f.identityFile} onChange={set('identityFile')} placeholder="~/.ssh/id_ed25519 (or your agent)" />
+            <input
+              id={ids.key}
+              value={f.identityFile}
+              onChange={set('identityFile')}
+              placeholder="~/.ssh/id_ed25519 (or your agent)"
+            />
           </div>
           <div className="field">
             <label htmlFor={ids.jump}>Jump hosts (ProxyJump)</label>
-            <input id={ids.jump} value={f.proxyJump} onChange={set('proxyJump')} placeholder="me@bastion:2222,gateway" />
+            <input
+              id={ids.jump}
+              value={f.proxyJump}
+              onChange={set('proxyJump')}
+              placeholder="me@bastion:2222,gateway"
+            />
           </div>
           <div className="field">
             <label htmlFor={ids.python}>Python with PyTorch</label>
             <input id={ids.python} value={f.python} onChange={set('python')} placeholder="python3" />
           </div>
         </div>
-        <p className="hint small">The workbench never stores a password or passphrase here; it asks when it needs one.</p>
+        <p className="hint small">
+          The workbench never stores a password or passphrase here; it asks when it needs one.
+        </p>
         {error && <ErrorNotice error={error} />}
         <div className="dialog-actions">
           <button type="button" className="button" onClick={onClose}>

@@ -20,7 +20,10 @@ export function NodesPage() {
       <header className="page-header">
         <div>
           <h1>Nodes</h1>
-          <p className="subtle">Where runs train. The workbench connects over SSH, builds the trainer there, and starts runs that survive the app closing.</p>
+          <p className="subtle">
+            Where runs train. The workbench connects over SSH, builds the trainer there, and starts runs that survive
+            the app closing.
+          </p>
         </div>
         <div className="actions">
           <button type="button" className="button" onClick={() => setImporting(true)}>
@@ -47,14 +50,28 @@ export function NodesPage() {
           {nodes.every((n) => n.kind === 'local') && (
             <section className="empty-state">
               <h2>No GPU nodes yet</h2>
-              <p>Import the hosts of your <code>~/.ssh/config</code>, or add a machine by hand: its host name, user and key. Test it, deploy the trainer, then pick it in the launch wizard.</p>
+              <p>
+                Import the hosts of your <code>~/.ssh/config</code>, or add a machine by hand: its host name, user and
+                key. Test it, deploy the trainer, then pick it in the launch wizard.
+              </p>
             </section>
           )}
         </div>
       )}
       {importing && <ImportDialog onClose={() => setImporting(false)} />}
-      {editing && <NodeForm node={editing === 'new' ? null : editing} onClose={() => setEditing(null)} onSaved={() => setEditing(null)} />}
-      <Dialog open={removing !== null} title={`Remove ${removing?.name ?? ''}?`} tone="danger" onClose={() => setRemoving(null)}>
+      {editing && (
+        <NodeForm
+          node={editing === 'new' ? null : editing}
+          onClose={() => setEditing(null)}
+          onSaved={() => setEditing(null)}
+        />
+      )}
+      <Dialog
+        open={removing !== null}
+        title={`Remove ${removing?.name ?? ''}?`}
+        tone="danger"
+        onClose={() => setRemoving(null)}
+      >
         <p>The node’s profile goes; its runs stay in your history. Nothing on the node is deleted.</p>
         <div className="dialog-actions">
           <button type="button" className="button" onClick={() => setRemoving(null)} autoFocus>

@@ -25,17 +25,43 @@ export interface RowHandlers {
   evaluate: (c: CheckpointInfo) => void;
 }
 
-const statusText: Record<CheckpointInfo['status'], string> = { complete: 'complete', corrupt: 'corrupt', deleted: 'deleted' };
-const opVerb: Record<RowOperation['kind'], string> = { verify: 'Verifying', download: 'Downloading', delete: 'Deleting', resume: 'Resuming' };
+const statusText: Record<CheckpointInfo['status'], string> = {
+  complete: 'complete',
+  corrupt: 'corrupt',
+  deleted: 'deleted',
+};
+const opVerb: Record<RowOperation['kind'], string> = {
+  verify: 'Verifying',
+  download: 'Downloading',
+  delete: 'Deleting',
+  resume: 'Resuming',
+};
 
 /** One checkpoint of the ledger with its actions; a second row under it shows a running or finished operation. */
-export function CheckpointRow({ c, runState, op, busy, on }: { c: CheckpointInfo; runState: RunState; op: RowOperation | undefined; busy: boolean; on: RowHandlers }) {
+export function CheckpointRow({
+  c,
+  runState,
+  op,
+  busy,
+  on,
+}: {
+  c: CheckpointInfo;
+  runState: RunState;
+  op: RowOperation | undefined;
+  busy: boolean;
+  on: RowHandlers;
+}) {
   const a = checkpointActions(c, runState);
   const at = `step ${c.step}`;
   const pct = op?.progress?.total ? Math.min(100, (100 * (op.progress.transferred ?? 0)) / op.progress.total) : null;
   return (
     <>
-      <tr data-checkpoint-id={c.id} data-step={c.step} data-status={c.status} className={c.status === 'deleted' ? 'row-deleted' : undefined}>
+      <tr
+        data-checkpoint-id={c.id}
+        data-step={c.step}
+        data-status={c.status}
+        className={c.status === 'deleted' ? 'row-deleted' : undefined}
+      >
         <th scope="row" className="num">
           {formatInteger(c.step)}
           {c.newest && <span className="pill">newest</span>}
@@ -46,7 +72,9 @@ export function CheckpointRow({ c, runState, op, busy, on }: { c: CheckpointInfo
         <td className="num">{formatValue(c.loss)}</td>
         <td className="num">{formatValue(c.valLoss)}</td>
         <td>
-          <span className={c.status === 'corrupt' ? 'status-bad' : c.status === 'deleted' ? 'muted' : undefined}>{statusText[c.status]}</span>
+          <span className={c.status === 'corrupt' ? 'status-bad' : c.status === 'deleted' ? 'muted' : undefined}>
+            {statusText[c.status]}
+          </span>
           {c.verifiedAt !== null && (
             <div className="muted small" title={c.verifyMessage ?? undefined}>
               verified {formatDateTime(c.verifiedAt)}
@@ -54,12 +82,32 @@ export function CheckpointRow({ c, runState, op, busy, on }: { c: CheckpointInfo
           )}
         </td>
         <td className="small">{[c.reason, ...c.keptReasons].filter(Boolean).join(', ') || '—'}</td>
-        <td className="small">{c.downloadedPath ? <span className="mono" title={c.downloadedPath}>yes</span> : <span className="muted">no</span>}</td>
+        <td className="small">
+          {c.downloadedPath ? (
+            <span className="mono" title={c.downloadedPath}>
+              yes
+            </span>
+          ) : (
+            <span className="muted">no</span>
+          )}
+        </td>
         <td className="row-actions">
-          <button type="button" className="link-button" disabled={busy || !a.verify} onClick={() => on.verify(c)} aria-label={`Verify ${at}`}>
+          <button
+            type="button"
+            className="link-button"
+            disabled={busy || !a.verify}
+            onClick={() => on.verify(c)}
+            aria-label={`Verify ${at}`}
+          >
             Verify
           </button>
-          <button type="button" className="link-button" disabled={busy || !a.download} onClick={() => on.download(c)} aria-label={`Download ${at}`}>
+          <button
+            type="button"
+            className="link-button"
+            disabled={busy || !a.download}
+            onClick={() => on.download(c)}
+            aria-label={`Download ${at}`}
+          >
             Download
           </button>
           <button
@@ -73,20 +121,46 @@ export function CheckpointRow({ c, runState, op, busy, on }: { c: CheckpointInfo
             Delete…
           </button>
           {a.resumeBlocked === null && (
-            <button type="button" className="link-button" disabled={busy} onClick={() => on.resume(c)} aria-label={`Resume from ${at}`}>
+            <button
+              type="button"
+              className="link-button"
+              disabled={busy}
+              onClick={() => on.resume(c)}
+              aria-label={`Resume from ${at}`}
+            >
               Resume from here
             </button>
           )}
-          <button type="button" className="link-button" disabled={busy || !a.derive} onClick={() => on.fork(c, 'fork')} aria-label={`Fork from ${at}…`}>
+          <button
+            type="button"
+            className="link-button"
+            disabled={busy || !a.derive}
+            onClick={() => on.fork(c, 'fork')}
+            aria-label={`Fork from ${at}…`}
+          >
             Fork…
           </button>
-          <button type="button" className="link-button" disabled={busy || !a.derive} onClick={() => on.fork(c, 'anneal')} aria-label={`Anneal from ${at}…`}>
+          <button
+            type="button"
+            className="link-button"
+            disabled={busy || !a.derive}
+            onClick={() => on.fork(c, 'anneal')}
+            aria-label={`Anneal from ${at}…`}
+          >
             Anneal…
           </button>
-          <button type="button" className="link-button" disabled={busy || !a.derive} onClick={() => on.evaluate(c)} aria-label={`Evaluate ${at}…`}>
+          <button
+            type="button"
+            className="link-button"
+            disabled={busy || !a.derive}
+            onClick={() => on.evaluate(c)}
+            aria-label={`Evaluate ${at}…`}
+          >
             Evaluate…
           </button>
-          {a.deleteBlocked !== null && c.status !== 'deleted' && <p className="muted small row-note">{a.deleteBlocked}</p>}
+          {a.deleteBlocked !== null && c.status !== 'deleted' && (
+            <p className="muted small row-note">{a.deleteBlocked}</p>
+          )}
         </td>
       </tr>
       {op && (
@@ -98,7 +172,11 @@ export function CheckpointRow({ c, runState, op, busy, on }: { c: CheckpointInfo
                   {opVerb[op.kind]} {at}… {op.progress?.message ?? ''}
                 </span>
                 {op.kind === 'download' || op.kind === 'verify' ? (
-                  <progress max={100} {...(pct !== null ? { value: pct } : {})} aria-label={`${op.kind === 'download' ? 'Download' : 'Verify'} progress`} />
+                  <progress
+                    max={100}
+                    {...(pct !== null ? { value: pct } : {})}
+                    aria-label={`${op.kind === 'download' ? 'Download' : 'Verify'} progress`}
+                  />
                 ) : null}
               </div>
             )}

@@ -28,7 +28,8 @@ export function CheckpointsTab({ detail, onResumed }: { detail: RunDetail; onRes
     setOps((o) => ({ ...o, [id]: { running: false, progress: null, result: null, error: null, ...o[id], ...patch } }));
   const start = (c: CheckpointInfo, kind: RowOperation['kind']): void =>
     setOps((o) => ({ ...o, [c.id]: { kind, running: true, progress: null, result: null, error: null } }));
-  const failed = (c: CheckpointInfo, kind: RowOperation['kind']) => (e: unknown) => setOp(c.id, { kind, running: false, error: asWorkbenchError(e) });
+  const failed = (c: CheckpointInfo, kind: RowOperation['kind']) => (e: unknown) =>
+    setOp(c.id, { kind, running: false, error: asWorkbenchError(e) });
 
   useEvent('checkpoints:progress', (p) => {
     setOps((o) => {
@@ -41,32 +42,53 @@ export function CheckpointsTab({ detail, onResumed }: { detail: RunDetail; onRes
   const on: RowHandlers = {
     verify: (c) => {
       start(c, 'verify');
-      api.invoke('checkpoints:verify', { checkpointId: c.id }).then((r) => {
-        const bad = r.files.filter((f) => !f.ok).map((f) => f.name);
-        setOp(c.id, { kind: 'verify', running: false, result: { ok: r.ok, text: r.ok ? `Verified: ${r.message}` : `Verification failed: ${r.message}${bad.length ? ` (${bad.join(', ')})` : ''}` } });
-        reload();
-      }, failed(c, 'verify'));
+      api.invoke('checkpoints:verify', { checkpointId: c.id }).then(
+        (r) => {
+          const bad = r.files.filter((f) => !f.ok).map((f) => f.name);
+          setOp(c.id, {
+            kind: 'verify',
+            running: false,
+            result: {
+              ok: r.ok,
+              text: r.ok
+                ? `Verified: ${r.message}`
+                : `Verification failed: ${r.message}${bad.length ? ` (${bad.join(', ')})` : ''}`,
+            },
+          });
+          reload();
+        },
+        failed(c, 'verify'),
+      );
     },
     download: (c) => {
       start(c, 'download');
-      api.invoke('checkpoints:download', { checkpointId: c.id }).then((r) => {
-        const reused = r.reused ? `, ${r.reused} reused from an earlier download` : '';
-        setOp(c.id, {
-          kind: 'download',
-          running: false,
-          result: { ok: true, text: `Downloaded ${r.files} files (${formatBytes(r.bytes)}) to ${r.localPath}; every SHA-1 matches the MANIFEST${reused}.` },
-        });
-        reload();
-      }, failed(c, 'download'));
+      api.invoke('checkpoints:download', { checkpointId: c.id }).then(
+        (r) => {
+          const reused = r.reused ? `, ${r.reused} reused from an earlier download` : '';
+          setOp(c.id, {
+            kind: 'download',
+            running: false,
+            result: {
+              ok: true,
+              text: `Downloaded ${r.files} files (${formatBytes(r.bytes)}) to ${r.localPath}; every SHA-1 matches the MANIFEST${reused}.`,
+            },
+          });
+          reload();
+        },
+        failed(c, 'download'),
+      );
     },
     askDelete: (c) => setDeleting(c),
     resume: (c) => {
       start(c, 'resume');
-      api.invoke('runs:resume', { runId: detail.id, checkpointId: c.id }).then(() => {
-        setOp(c.id, { kind: 'resume', running: false, result: { ok: true, text: `Resumed from step ${c.step}.` } });
-        onResumed();
-        navigate(`/runs/${encodeURIComponent(detail.id)}`);
-      }, failed(c, 'resume'));
+      api.invoke('runs:resume', { runId: detail.id, checkpointId: c.id }).then(
+        () => {
+          setOp(c.id, { kind: 'resume', running: false, result: { ok: true, text: `Resumed from step ${c.step}.` } });
+          onResumed();
+          navigate(`/runs/${encodeURIComponent(detail.id)}`);
+        },
+        failed(c, 'resume'),
+      );
     },
     fork: (c, mode) => setForking({ c, mode }),
     evaluate: (c) => setEvaluating(c),
@@ -75,10 +97,17 @@ export function CheckpointsTab({ detail, onResumed }: { detail: RunDetail; onRes
   const doDelete = (c: CheckpointInfo): void => {
     setDeleting(null);
     start(c, 'delete');
-    api.invoke('checkpoints:delete', { checkpointId: c.id }).then(() => {
-      setOp(c.id, { kind: 'delete', running: false, result: { ok: true, text: `Deleted step ${c.step} on the node.` } });
-      reload();
-    }, failed(c, 'delete'));
+    api.invoke('checkpoints:delete', { checkpointId: c.id }).then(
+      () => {
+        setOp(c.id, {
+          kind: 'delete',
+          running: false,
+          result: { ok: true, text: `Deleted step ${c.step} on the node.` },
+        });
+        reload();
+      },
+      failed(c, 'delete'),
+    );
   };
 
   if (error) return <ErrorNotice error={error} onRetry={reload} />;
@@ -93,7 +122,8 @@ export function CheckpointsTab({ detail, onResumed }: { detail: RunDetail; onRes
         <div className="empty-state">
           <h2>No checkpoint yet</h2>
           <p>
-            The trainer saves one {every !== '0' ? `every ${formatInteger(Number(every))} steps, ` : ''}when a run is stopped, and at the end.{' '}
+            The trainer saves one {every !== '0' ? `every ${formatInteger(Number(every))} steps, ` : ''}when a run is
+            stopped, and at the end.{' '}
             {live
               ? 'Stop the run to save one now; it can be resumed from there.'
               : 'To get checkpoints along the way, launch a similar run with “Checkpoint every” set.'}
@@ -109,19 +139,32 @@ export function CheckpointsTab({ detail, onResumed }: { detail: RunDetail; onRes
       ) : (
         <>
           <p className="hint small">
-            Saved {every !== '0' ? `every ${formatInteger(Number(every))} steps, ` : ''}on stop and at the end; the trainer keeps the newest {keep || 'k'} and those it
-            names a reason for. Resume continues this run from a checkpoint; Fork and Anneal start a new run from it.
+            Saved {every !== '0' ? `every ${formatInteger(Number(every))} steps, ` : ''}on stop and at the end; the
+            trainer keeps the newest {keep || 'k'} and those it names a reason for. Resume continues this run from a
+            checkpoint; Fork and Anneal start a new run from it.
           </p>
           <div className="table-wrap">
             <table className="table compact ledger" aria-label="Checkpoint ledger">
               <thead>
                 <tr>
-                  <th scope="col" className="num">Step</th>
-                  <th scope="col" className="num">Tokens</th>
-                  <th scope="col" className="num">Size</th>
-                  <th scope="col" className="num">Attempt</th>
-                  <th scope="col" className="num">Loss at save</th>
-                  <th scope="col" className="num">Val loss</th>
+                  <th scope="col" className="num">
+                    Step
+                  </th>
+                  <th scope="col" className="num">
+                    Tokens
+                  </th>
+                  <th scope="col" className="num">
+                    Size
+                  </th>
+                  <th scope="col" className="num">
+                    Attempt
+                  </th>
+                  <th scope="col" className="num">
+                    Loss at save
+                  </th>
+                  <th scope="col" className="num">
+                    Val loss
+                  </th>
                   <th scope="col">Status</th>
                   <th scope="col">Kept because</th>
                   <th scope="col">Downloaded</th>
@@ -130,7 +173,14 @@ export function CheckpointsTab({ detail, onResumed }: { detail: RunDetail; onRes
               </thead>
               <tbody>
                 {checkpoints.map((c) => (
-                  <CheckpointRow key={c.id} c={c} runState={detail.state} op={ops[c.id]} busy={ops[c.id]?.running ?? false} on={on} />
+                  <CheckpointRow
+                    key={c.id}
+                    c={c}
+                    runState={detail.state}
+                    op={ops[c.id]}
+                    busy={ops[c.id]?.running ?? false}
+                    on={on}
+                  />
                 ))}
               </tbody>
             </table>
@@ -141,8 +191,9 @@ export function CheckpointsTab({ detail, onResumed }: { detail: RunDetail; onRes
         {deleting && (
           <>
             <p>
-              This removes step {formatInteger(deleting.step)} ({formatBytes(deleting.bytes)}) from the node: <span className="mono">{deleting.remotePath}</span>. The run
-              can no longer be resumed, forked or evaluated from it.
+              This removes step {formatInteger(deleting.step)} ({formatBytes(deleting.bytes)}) from the node:{' '}
+              <span className="mono">{deleting.remotePath}</span>. The run can no longer be resumed, forked or evaluated
+              from it.
               {deleting.downloadedPath ? ` The copy on this machine (${deleting.downloadedPath}) stays.` : ''}
             </p>
             <div className="dialog-actions">
@@ -156,8 +207,12 @@ export function CheckpointsTab({ detail, onResumed }: { detail: RunDetail; onRes
           </>
         )}
       </Dialog>
-      {forking && <ForkDialog detail={detail} checkpoint={forking.c} mode={forking.mode} onClose={() => setForking(null)} />}
-      {evaluating && <EvaluateDialog checkpoint={evaluating} runName={detail.name} onClose={() => setEvaluating(null)} />}
+      {forking && (
+        <ForkDialog detail={detail} checkpoint={forking.c} mode={forking.mode} onClose={() => setForking(null)} />
+      )}
+      {evaluating && (
+        <EvaluateDialog checkpoint={evaluating} runName={detail.name} onClose={() => setEvaluating(null)} />
+      )}
     </section>
   );
 }

@@ -25,7 +25,15 @@ export const harnessTasks: { task: string; label: string }[] = [
 const taskPattern = /^[A-Za-z0-9][A-Za-z0-9_.:-]*$/;
 
 /** Evaluate a checkpoint: native held-out loss per data domain and/or lm-evaluation-harness tasks, with progress and results. */
-export function EvaluateDialog({ checkpoint, runName, onClose }: { checkpoint: CheckpointInfo; runName: string; onClose: () => void }) {
+export function EvaluateDialog({
+  checkpoint,
+  runName,
+  onClose,
+}: {
+  checkpoint: CheckpointInfo;
+  runName: string;
+  onClose: () => void;
+}) {
   const api = useApi();
   const [native, setNative] = useState(true);
   const [harness, setHarness] = useState(false);
@@ -45,18 +53,21 @@ export function EvaluateDialog({ checkpoint, runName, onClose }: { checkpoint: C
   const allTasks = [...new Set([...tasks, ...extra])];
   const limit = limitText.trim() === '' ? null : Number(limitText);
   const limitBad = limit !== null && !(Number.isInteger(limit) && limit >= 1);
-  const problem = !native && !harness
-    ? 'Choose native loss, harness tasks, or both.'
-    : harness && allTasks.length === 0
-      ? 'Choose at least one harness task.'
-      : badTask
-        ? `“${badTask}” is not a task name (letters, digits, _ . : -).`
-        : limitBad
-          ? 'The limit is a whole number of at least 1, or empty for all.'
-          : null;
+  const problem =
+    !native && !harness
+      ? 'Choose native loss, harness tasks, or both.'
+      : harness && allTasks.length === 0
+        ? 'Choose at least one harness task.'
+        : badTask
+          ? `“${badTask}” is not a task name (letters, digits, _ . : -).`
+          : limitBad
+            ? 'The limit is a whole number of at least 1, or empty for all.'
+            : null;
 
   const loadResults = (): void => {
-    api.invoke('evals:list', { checkpointId: checkpoint.id }).then(setResults, (e: unknown) => setError(asWorkbenchError(e)));
+    api
+      .invoke('evals:list', { checkpointId: checkpoint.id })
+      .then(setResults, (e: unknown) => setError(asWorkbenchError(e)));
   };
   useEvent('evals:progress', (p) => {
     if (jobs.some((j) => j.id === p.jobId)) setProgress((o) => ({ ...o, [p.jobId]: p }));
@@ -74,7 +85,13 @@ export function EvaluateDialog({ checkpoint, runName, onClose }: { checkpoint: C
     const common = { checkpointId: checkpoint.id, ...(limit !== null ? { limit } : {}) };
     const requests: EvalRunRequest[] = [];
     if (native) requests.push({ ...common, kind: 'native' });
-    if (harness) requests.push({ ...common, kind: 'lm-eval', tasks: allTasks, ...(tasksDir.trim() ? { localTasksDir: tasksDir.trim() } : {}) });
+    if (harness)
+      requests.push({
+        ...common,
+        kind: 'lm-eval',
+        tasks: allTasks,
+        ...(tasksDir.trim() ? { localTasksDir: tasksDir.trim() } : {}),
+      });
     Promise.all(requests.map((r) => api.invoke('evals:run', r))).then(
       (started) => {
         setJobs(started);
@@ -90,12 +107,14 @@ export function EvaluateDialog({ checkpoint, runName, onClose }: { checkpoint: C
     );
   };
 
-  const toggleTask = (t: string): void => setTasks((list) => (list.includes(t) ? list.filter((x) => x !== t) : [...list, t]));
+  const toggleTask = (t: string): void =>
+    setTasks((list) => (list.includes(t) ? list.filter((x) => x !== t) : [...list, t]));
   const started = jobs.length > 0;
   return (
     <Dialog open title={`Evaluate step ${formatInteger(checkpoint.step)}`} onClose={onClose} wide>
       <p className="hint small">
-        {runName}, checkpoint at step {formatInteger(checkpoint.step)}. Evaluations run on the run’s node; scores land in the Evaluations leaderboard.
+        {runName}, checkpoint at step {formatInteger(checkpoint.step)}. Evaluations run on the run’s node; scores land
+        in the Evaluations leaderboard.
       </p>
       {!started ? (
         <form
@@ -129,19 +148,41 @@ export function EvaluateDialog({ checkpoint, runName, onClose }: { checkpoint: C
               </div>
               <div className="field">
                 <label htmlFor={ids.extra}>Other tasks</label>
-                <input id={ids.extra} value={extraTasks} placeholder="e.g. openbookqa, my_task" onChange={(e) => setExtraTasks(e.target.value)} />
+                <input
+                  id={ids.extra}
+                  value={extraTasks}
+                  placeholder="e.g. openbookqa, my_task"
+                  onChange={(e) => setExtraTasks(e.target.value)}
+                />
               </div>
               <div className="field">
                 <label htmlFor={ids.dir}>Local tasks folder on the node</label>
-                <input id={ids.dir} value={tasksDir} placeholder="/data/lm-eval-tasks" onChange={(e) => setTasksDir(e.target.value)} />
-                <p className="field-help">Task YAML files the harness should also know (its --include-path); the data sets must be on the node, which has no internet.</p>
+                <input
+                  id={ids.dir}
+                  value={tasksDir}
+                  placeholder="/data/lm-eval-tasks"
+                  onChange={(e) => setTasksDir(e.target.value)}
+                />
+                <p className="field-help">
+                  Task YAML files the harness should also know (its --include-path); the data sets must be on the node,
+                  which has no internet.
+                </p>
               </div>
             </fieldset>
           )}
           <div className="field">
             <label htmlFor={ids.limit}>Limit</label>
-            <input id={ids.limit} value={limitText} inputMode="numeric" placeholder="all" aria-invalid={limitBad ? true : undefined} onChange={(e) => setLimitText(e.target.value.trim())} />
-            <p className="field-help">Documents per harness task; validation tokens for the native loss. Empty: everything.</p>
+            <input
+              id={ids.limit}
+              value={limitText}
+              inputMode="numeric"
+              placeholder="all"
+              aria-invalid={limitBad ? true : undefined}
+              onChange={(e) => setLimitText(e.target.value.trim())}
+            />
+            <p className="field-help">
+              Documents per harness task; validation tokens for the native loss. Empty: everything.
+            </p>
           </div>
           {problem && <p className="field-error">{problem}</p>}
           {error && <ErrorNotice error={error} />}
@@ -160,7 +201,9 @@ export function EvaluateDialog({ checkpoint, runName, onClose }: { checkpoint: C
             {jobs.map((j) => (
               <li key={j.id} data-job-state={j.state}>
                 <strong>{j.kind === 'native' ? 'Native loss' : `Harness: ${j.tasks.join(', ')}`}</strong>{' '}
-                <span className={j.state === 'failed' ? 'status-bad' : j.state === 'done' ? 'status-ok' : 'muted'}>{j.state}</span>
+                <span className={j.state === 'failed' ? 'status-bad' : j.state === 'done' ? 'status-ok' : 'muted'}>
+                  {j.state}
+                </span>
                 {(j.state === 'queued' || j.state === 'running') && (
                   <div className="op-progress" role="status">
                     <span>{progress[j.id]?.message ?? 'Waiting for the node…'}</span>
@@ -191,7 +234,8 @@ export function EvaluateDialog({ checkpoint, runName, onClose }: { checkpoint: C
 function ResultTable({ results }: { results: EvalResult[] }) {
   const metrics = [...new Set(results.map((r) => r.metric))].filter((m) => !m.endsWith('_stderr'));
   const tasks = [...new Set(results.map((r) => r.task))];
-  const value = (task: string, metric: string): number | null | undefined => results.find((r) => r.task === task && r.metric === metric)?.value;
+  const value = (task: string, metric: string): number | null | undefined =>
+    results.find((r) => r.task === task && r.metric === metric)?.value;
   return (
     <table className="table compact" aria-label="Evaluation results">
       <thead>

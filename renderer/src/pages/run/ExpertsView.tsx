@@ -68,20 +68,29 @@ export function ExpertsView({ runId, live }: { runId: string; live: boolean }) {
     pending.current = setTimeout(() => load(newest ? null : step), 120);
   };
 
-  if (error) return <p role="alert" className="notice notice-error">{error}</p>;
+  if (error)
+    return (
+      <p role="alert" className="notice notice-error">
+        {error}
+      </p>
+    );
   if (!data) return <p aria-busy="true">Loading router statistics…</p>;
   if (!snapshot) {
     return (
       <div className="empty-state" data-testid="experts-empty">
         <h2>No router statistics yet</h2>
-        <p>The trainer writes expert load every <code>--router-stats-every</code> steps; the heatmaps fill in with the first record.</p>
+        <p>
+          The trainer writes expert load every <code>--router-stats-every</code> steps; the heatmaps fill in with the
+          first record.
+        </p>
       </div>
     );
   }
 
   const sliderIndex = selected === null ? steps.length - 1 : Math.max(0, steps.indexOf(snapshot.step));
   const routersWithDomains = snapshot.layers.filter((l) => l.byDomain && Object.keys(l.byDomain).length);
-  const domainKey = domainRouter || (routersWithDomains[0] ? `${routersWithDomains[0].layer}/${routersWithDomains[0].kind}` : '');
+  const domainKey =
+    domainRouter || (routersWithDomains[0] ? `${routersWithDomains[0].layer}/${routersWithDomains[0].kind}` : '');
   const domainLayer = routersWithDomains.find((l) => `${l.layer}/${l.kind}` === domainKey) ?? null;
 
   return (
@@ -131,7 +140,8 @@ export function ExpertsView({ runId, live }: { runId: string; live: boolean }) {
         <LayerTable layers={snapshot.layers} experts={experts} />
       </div>
       <p className="hint small">
-        Share of token assignments per expert since the previous record. Neutral = the fair share ({experts ? formatPercent(1 / experts, 3) : '—'}); warm = overloaded; cold = starved; crossed out = dead.
+        Share of token assignments per expert since the previous record. Neutral = the fair share (
+        {experts ? formatPercent(1 / experts, 3) : '—'}); warm = overloaded; cold = starved; crossed out = dead.
       </p>
 
       <div className="card">
@@ -140,7 +150,14 @@ export function ExpertsView({ runId, live }: { runId: string; live: boolean }) {
           <div className="toolbar">
             <div className="segmented" role="radiogroup" aria-label="Router kind">
               {kinds.map((k) => (
-                <button key={k} type="button" role="radio" aria-checked={kind === k} className={kind === k ? 'active' : ''} onClick={() => setKind(k)}>
+                <button
+                  key={k}
+                  type="button"
+                  role="radio"
+                  aria-checked={kind === k}
+                  className={kind === k ? 'active' : ''}
+                  onClick={() => setKind(k)}
+                >
                   {kindShort[k] ?? k}
                 </button>
               ))}
@@ -153,7 +170,14 @@ export function ExpertsView({ runId, live }: { runId: string; live: boolean }) {
                   ['entropy', 'Entropy / ln E'],
                 ] as [Metric, string][]
               ).map(([m, label]) => (
-                <button key={m} type="button" role="radio" aria-checked={metric === m} className={metric === m ? 'active' : ''} onClick={() => setMetric(m)}>
+                <button
+                  key={m}
+                  type="button"
+                  role="radio"
+                  aria-checked={metric === m}
+                  className={metric === m ? 'active' : ''}
+                  onClick={() => setMetric(m)}
+                >
                   {label}
                 </button>
               ))}
@@ -194,7 +218,9 @@ export function ExpertsView({ runId, live }: { runId: string; live: boolean }) {
             formatCell={(v) => formatPercent(v, 2)}
             describeCell={(r, c) => `${Object.keys(domainLayer.byDomain ?? {})[r] ?? r}, expert ${c}`}
           />
-          <p className="hint small">Where each domain's tokens went: rows far from neutral show experts specialising by domain.</p>
+          <p className="hint small">
+            Where each domain's tokens went: rows far from neutral show experts specialising by domain.
+          </p>
         </div>
       )}
     </section>
@@ -209,12 +235,10 @@ function balanceLines(data: RouterData, kind: string, metric: Metric, experts: n
       key: `L${h.layer}`,
       label: `Layer ${h.layer}`,
       mode: 'raw' as const,
-      points: h.points.map(
-        (p): ChartPoint => {
-          const y = metric === 'entropy' ? normalisedEntropy(p.entropy, experts) : p[metric];
-          return { step: p.step, tokens: null, time: null, y, min: y, max: y, count: 1 };
-        },
-      ),
+      points: h.points.map((p): ChartPoint => {
+        const y = metric === 'entropy' ? normalisedEntropy(p.entropy, experts) : p[metric];
+        return { step: p.step, tokens: null, time: null, y, min: y, max: y, count: 1 };
+      }),
     }));
 }
 
@@ -246,10 +270,18 @@ function LayerTable({ layers, experts }: { layers: RouterLayerStats[]; experts: 
           <tr>
             <th scope="col">Layer</th>
             <th scope="col">Router</th>
-            <th scope="col" className="num">CV</th>
-            <th scope="col" className="num">Max / mean</th>
-            <th scope="col" className="num">Entropy / ln E</th>
-            <th scope="col" className="num">Dead</th>
+            <th scope="col" className="num">
+              CV
+            </th>
+            <th scope="col" className="num">
+              Max / mean
+            </th>
+            <th scope="col" className="num">
+              Entropy / ln E
+            </th>
+            <th scope="col" className="num">
+              Dead
+            </th>
           </tr>
         </thead>
         <tbody>

@@ -24,7 +24,17 @@ const lineageFlags = new Set(['fork-from', 'fork-optimizer']);
  * with changed flags. An anneal decays the learning rate over the fork's whole length; the curve is the
  * trainer's own plan for exactly the flags the fork will get.
  */
-export function ForkDialog({ detail, checkpoint, mode, onClose }: { detail: RunDetail; checkpoint: CheckpointInfo; mode: 'fork' | 'anneal'; onClose: () => void }) {
+export function ForkDialog({
+  detail,
+  checkpoint,
+  mode,
+  onClose,
+}: {
+  detail: RunDetail;
+  checkpoint: CheckpointInfo;
+  mode: 'fork' | 'anneal';
+  onClose: () => void;
+}) {
   const api = useApi();
   const { navigate } = useRouter();
   const [flagsReq] = useRequest('config:flags', {});
@@ -44,7 +54,10 @@ export function ForkDialog({ detail, checkpoint, mode, onClose }: { detail: RunD
   const [lastOk, setLastOk] = useState<PlanOk | null>(null);
   const ids = { name: useId(), len: useId(), unit: useId(), form: useId(), minLr: useId(), mix: useId(), opt: useId() };
 
-  const specs = useMemo(() => new Map<string, FlagSpec>((flagsReq.status === 'ok' ? flagsReq.value : []).map((f) => [f.name, f])), [flagsReq]);
+  const specs = useMemo(
+    () => new Map<string, FlagSpec>((flagsReq.status === 'ok' ? flagsReq.value : []).map((f) => [f.name, f])),
+    [flagsReq],
+  );
   // The fork's mixture is --data-mix; an anneal's phase-2 mixture is --data-mix-phase2 (read from its first step).
   const mixFlag = mode === 'anneal' ? 'data-mix-phase2' : 'data-mix';
   const hasMix = specs.has(mixFlag);
@@ -54,14 +67,25 @@ export function ForkDialog({ detail, checkpoint, mode, onClose }: { detail: RunD
   const anneal = mode === 'anneal' && length !== null && minLrOk ? { unit, length, form, minLr } : null;
 
   const base = Object.fromEntries(Object.entries(detail.overrides).filter(([k]) => !lineageFlags.has(k)));
-  const planOverrides = { ...base, ...changes, ...(anneal ? annealPlanFlags(anneal) : {}), ...(hasMix && mix.trim() ? { [mixFlag]: mix.trim() } : {}) };
+  const planOverrides = {
+    ...base,
+    ...changes,
+    ...(anneal ? annealPlanFlags(anneal) : {}),
+    ...(hasMix && mix.trim() ? { [mixFlag]: mix.trim() } : {}),
+  };
   const { plan, pending, error: planError } = usePlan(detail.preset, planOverrides, 1);
   useEffect(() => {
     if (plan?.ok) setLastOk(plan);
   }, [plan]);
   const issues = plan && !plan.ok ? plan.errors : [];
   const preset = presets.status === 'ok' ? (presets.value.find((p) => p.name === detail.preset) ?? null) : null;
-  const state: FormState = { overrides: { ...base, ...changes }, resolved: lastOk?.config ?? null, preset, specs, issues };
+  const state: FormState = {
+    overrides: { ...base, ...changes },
+    resolved: lastOk?.config ?? null,
+    preset,
+    specs,
+    issues,
+  };
   const set = (flag: string, value: string | null): void =>
     setChanges((o) => {
       const next = { ...o };
@@ -72,14 +96,27 @@ export function ForkDialog({ detail, checkpoint, mode, onClose }: { detail: RunD
   const bind = (flag: string, label: string) => ({ ...binder(state, set)(flag, label), overridden: flag in changes });
 
   const annealProblem =
-    mode !== 'anneal' ? null : length === null ? 'Give the decay length as a positive whole number (10k, 2M also work).' : !minLrOk ? 'Give the minimum learning rate as a positive number such as 1e-5.' : null;
-  const canSubmit = !!detail.preset && !!plan?.ok && !pending && !submitting && annealProblem === null && name.trim() !== '';
+    mode !== 'anneal'
+      ? null
+      : length === null
+        ? 'Give the decay length as a positive whole number (10k, 2M also work).'
+        : !minLrOk
+          ? 'Give the minimum learning rate as a positive number such as 1e-5.'
+          : null;
+  const canSubmit =
+    !!detail.preset && !!plan?.ok && !pending && !submitting && annealProblem === null && name.trim() !== '';
 
   const submit = (): void => {
     if (!canSubmit) return;
     setSubmitting(true);
     setSubmitError(null);
-    const req: ForkRequest = { runId: detail.id, checkpointId: checkpoint.id, name: name.trim(), overrides: changes, forkOptimizer };
+    const req: ForkRequest = {
+      runId: detail.id,
+      checkpointId: checkpoint.id,
+      name: name.trim(),
+      overrides: changes,
+      forkOptimizer,
+    };
     if (mode === 'anneal' && anneal) {
       req.anneal = {
         ...(anneal.unit === 'steps' ? { decaySteps: anneal.length } : { decayTokens: anneal.length }),
@@ -97,7 +134,10 @@ export function ForkDialog({ detail, checkpoint, mode, onClose }: { detail: RunD
     );
   };
 
-  const title = mode === 'anneal' ? `Anneal from step ${formatInteger(checkpoint.step)}` : `Fork from step ${formatInteger(checkpoint.step)}`;
+  const title =
+    mode === 'anneal'
+      ? `Anneal from step ${formatInteger(checkpoint.step)}`
+      : `Fork from step ${formatInteger(checkpoint.step)}`;
   return (
     <Dialog open title={title} onClose={onClose} wide>
       <form
@@ -109,11 +149,15 @@ export function ForkDialog({ detail, checkpoint, mode, onClose }: { detail: RunD
         }}
       >
         <p className="hint small">
-          A new run on the same node starting from the weights of {detail.name} at step {formatInteger(checkpoint.step)} ({formatCount(checkpoint.tokens)} tokens), with its
-          flags and the changes below.
-          {mode === 'anneal' ? ' The learning rate decays from the peak to the minimum over the whole new run (no warmup), as in the second phase of JetMoE’s schedule.' : ''}
+          A new run on the same node starting from the weights of {detail.name} at step {formatInteger(checkpoint.step)}{' '}
+          ({formatCount(checkpoint.tokens)} tokens), with its flags and the changes below.
+          {mode === 'anneal'
+            ? ' The learning rate decays from the peak to the minimum over the whole new run (no warmup), as in the second phase of JetMoE’s schedule.'
+            : ''}
         </p>
-        {!detail.preset && <p className="status-bad">This run has no preset, so it cannot be forked; launch a new run instead.</p>}
+        {!detail.preset && (
+          <p className="status-bad">This run has no preset, so it cannot be forked; launch a new run instead.</p>
+        )}
         <div className="fork-grid">
           <div className="fork-fields">
             <div className="field">
@@ -126,8 +170,19 @@ export function ForkDialog({ detail, checkpoint, mode, onClose }: { detail: RunD
                 <div className="field">
                   <label htmlFor={ids.len}>Decay length</label>
                   <div className="field-input">
-                    <input id={ids.len} value={lengthText} inputMode="decimal" aria-invalid={length === null ? true : undefined} onChange={(e) => setLengthText(e.target.value)} />
-                    <select id={ids.unit} aria-label="Decay length unit" value={unit} onChange={(e) => setUnit(e.target.value as 'steps' | 'tokens')}>
+                    <input
+                      id={ids.len}
+                      value={lengthText}
+                      inputMode="decimal"
+                      aria-invalid={length === null ? true : undefined}
+                      onChange={(e) => setLengthText(e.target.value)}
+                    />
+                    <select
+                      id={ids.unit}
+                      aria-label="Decay length unit"
+                      value={unit}
+                      onChange={(e) => setUnit(e.target.value as 'steps' | 'tokens')}
+                    >
                       <option value="steps">steps</option>
                       <option value="tokens">tokens</option>
                     </select>
@@ -149,7 +204,13 @@ export function ForkDialog({ detail, checkpoint, mode, onClose }: { detail: RunD
                 </div>
                 <div className="field">
                   <label htmlFor={ids.minLr}>Minimum learning rate</label>
-                  <input id={ids.minLr} value={minLrText} inputMode="decimal" aria-invalid={!minLrOk ? true : undefined} onChange={(e) => setMinLrText(e.target.value.trim())} />
+                  <input
+                    id={ids.minLr}
+                    value={minLrText}
+                    inputMode="decimal"
+                    aria-invalid={!minLrOk ? true : undefined}
+                    onChange={(e) => setMinLrText(e.target.value.trim())}
+                  />
                   <p className="field-help">
                     <code className="field-flag">--min-lr</code> reached at the last step.
                   </p>
@@ -176,14 +237,24 @@ export function ForkDialog({ detail, checkpoint, mode, onClose }: { detail: RunD
             {hasMix && (
               <div className="field">
                 <label htmlFor={ids.mix}>{mode === 'anneal' ? 'Phase-2 data mixture' : 'Data mixture'}</label>
-                <input id={ids.mix} value={mix} placeholder={String(parentFlags[mixFlag] ?? parentFlags['data-mix'] ?? '')} onChange={(e) => setMix(e.target.value)} />
+                <input
+                  id={ids.mix}
+                  value={mix}
+                  placeholder={String(parentFlags[mixFlag] ?? parentFlags['data-mix'] ?? '')}
+                  onChange={(e) => setMix(e.target.value)}
+                />
                 <p className="field-help">
                   <code className="field-flag">--{mixFlag}</code> {firstSentence(specs.get(mixFlag)?.help ?? '')}
                 </p>
               </div>
             )}
             <label className="check">
-              <input id={ids.opt} type="checkbox" checked={forkOptimizer} onChange={(e) => setForkOptimizer(e.target.checked)} />
+              <input
+                id={ids.opt}
+                type="checkbox"
+                checked={forkOptimizer}
+                onChange={(e) => setForkOptimizer(e.target.checked)}
+              />
               <span>
                 Take over the optimizer state (AdamW moments) <code className="field-flag">--fork-optimizer</code>
               </span>
@@ -192,7 +263,11 @@ export function ForkDialog({ detail, checkpoint, mode, onClose }: { detail: RunD
           <div className="fork-side">
             {lastOk ? <LrCurve plan={lastOk} /> : <p className="hint small">Asking the trainer for the schedule…</p>}
             <p className="plan-status small" role="status">
-              {pending ? 'Checking with the trainer…' : plan?.ok ? `${formatInteger(plan.totalSteps)} steps, ${formatCount(plan.totalTokens)} tokens.` : ''}
+              {pending
+                ? 'Checking with the trainer…'
+                : plan?.ok
+                  ? `${formatInteger(plan.totalSteps)} steps, ${formatCount(plan.totalTokens)} tokens.`
+                  : ''}
             </p>
             {issues.length > 0 && <Issues issues={issues} />}
             {annealProblem && <p className="field-error">{annealProblem}</p>}

@@ -11,7 +11,10 @@ export function RunDetails({ detail }: { detail: RunDetail }) {
         <h3 id="cfg-h">Configuration</h3>
         <p className="hint small">
           Preset <strong>{detail.preset ?? '—'}</strong>
-          {Object.keys(detail.overrides).length ? `, ${Object.keys(detail.overrides).length} changed flag(s) in bold` : ''}.
+          {Object.keys(detail.overrides).length
+            ? `, ${Object.keys(detail.overrides).length} changed flag(s) in bold`
+            : ''}
+          .
         </p>
         <div className="table-wrap tall">
           <table className="table compact" aria-label="Resolved flags">
@@ -57,7 +60,10 @@ export function RunDetails({ detail }: { detail: RunDetail }) {
                     <td>{formatDateTime(a.startedAt)}</td>
                     <td>{a.resumeStep !== null ? `step ${a.resumeStep}` : 'fresh start'}</td>
                     <td>{formatDateTime(a.endedAt)}</td>
-                    <td>{a.state ?? (a.exitCode !== null ? `exit ${a.exitCode}` : '—')}{a.message ? `: ${a.message}` : ''}</td>
+                    <td>
+                      {a.state ?? (a.exitCode !== null ? `exit ${a.exitCode}` : '—')}
+                      {a.message ? `: ${a.message}` : ''}
+                    </td>
                   </tr>
                 ))}
               </tbody>
@@ -67,15 +73,25 @@ export function RunDetails({ detail }: { detail: RunDetail }) {
         <section className="card" aria-labelledby="ckpt-h">
           <h3 id="ckpt-h">Checkpoints</h3>
           {detail.checkpoints.length === 0 ? (
-            <p className="hint">None yet (every <code>--checkpoint-every</code> steps, on stop, and at the end).</p>
+            <p className="hint">
+              None yet (every <code>--checkpoint-every</code> steps, on stop, and at the end).
+            </p>
           ) : (
             <table className="table compact">
               <thead>
                 <tr>
-                  <th scope="col" className="num">Step</th>
-                  <th scope="col" className="num">Loss</th>
-                  <th scope="col" className="num">Val loss</th>
-                  <th scope="col" className="num">Size</th>
+                  <th scope="col" className="num">
+                    Step
+                  </th>
+                  <th scope="col" className="num">
+                    Loss
+                  </th>
+                  <th scope="col" className="num">
+                    Val loss
+                  </th>
+                  <th scope="col" className="num">
+                    Size
+                  </th>
                   <th scope="col">Why</th>
                   <th scope="col">Status</th>
                 </tr>

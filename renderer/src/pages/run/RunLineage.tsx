@@ -34,7 +34,10 @@ export function RunLineage({ detail }: { detail: RunDetail }) {
           {detail.attempts.map((a, i) => (
             <span key={a.attempt}>
               {i > 0 ? ' → ' : ''}
-              <strong>{a.attempt}</strong> <span className="muted">{a.resumeStep !== null ? `resumed at step ${formatInteger(a.resumeStep)}` : 'fresh start'}</span>
+              <strong>{a.attempt}</strong>{' '}
+              <span className="muted">
+                {a.resumeStep !== null ? `resumed at step ${formatInteger(a.resumeStep)}` : 'fresh start'}
+              </span>
             </span>
           ))}
         </span>
@@ -45,7 +48,8 @@ export function RunLineage({ detail }: { detail: RunDetail }) {
           {children.map((c, i) => (
             <span key={c.id}>
               {i > 0 ? ', ' : ''}
-              <Link to={`/runs/${encodeURIComponent(c.id)}`}>{c.name}</Link> <span className="muted small">({lineageOf(c).kind})</span>
+              <Link to={`/runs/${encodeURIComponent(c.id)}`}>{c.name}</Link>{' '}
+              <span className="muted small">({lineageOf(c).kind})</span>
             </span>
           ))}
         </span>

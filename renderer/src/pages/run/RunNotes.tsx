@@ -30,7 +30,13 @@ export function RunNotes({ run }: { run: RunSummary }) {
         onBlur={() => notes !== run.notes && save({ notes })}
       />
       <p className="hint small" role="status">
-        {saved === 'saving' ? 'Saving…' : saved === 'saved' ? 'Saved' : saved === 'error' ? 'Could not save; try again' : ''}
+        {saved === 'saving'
+          ? 'Saving…'
+          : saved === 'saved'
+            ? 'Saved'
+            : saved === 'error'
+              ? 'Could not save; try again'
+              : ''}
       </p>
     </div>
   );

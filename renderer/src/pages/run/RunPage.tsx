@@ -73,12 +73,22 @@ export function RunPage({ runId, tab }: { runId: string; tab: Tab }) {
             </button>
           )}
           {live && (
-            <button type="button" className="button danger-outline" disabled={busy !== null} onClick={() => setConfirmKill(true)}>
+            <button
+              type="button"
+              className="button danger-outline"
+              disabled={busy !== null}
+              onClick={() => setConfirmKill(true)}
+            >
               Kill…
             </button>
           )}
           {(detail.state === 'stopped' || detail.state === 'failed') && (
-            <button type="button" className="button" disabled={busy !== null} onClick={() => act('resume', 'runs:resume')}>
+            <button
+              type="button"
+              className="button"
+              disabled={busy !== null}
+              onClick={() => act('resume', 'runs:resume')}
+            >
               {busy === 'resume' ? 'Resuming…' : 'Resume'}
             </button>
           )}
@@ -104,7 +114,9 @@ export function RunPage({ runId, tab }: { runId: string; tab: Tab }) {
           Details
         </Link>
       </nav>
-      {tab === 'training' && <TrainingCharts runId={runId} live={live} {...(maxPoints ? { maxPointsOverride: maxPoints } : {})} />}
+      {tab === 'training' && (
+        <TrainingCharts runId={runId} live={live} {...(maxPoints ? { maxPointsOverride: maxPoints } : {})} />
+      )}
       {tab === 'experts' && <ExpertsView runId={runId} live={live} />}
       {tab === 'checkpoints' && <CheckpointsTab detail={detail} onResumed={reload} />}
       {tab === 'details' && (
@@ -115,8 +127,8 @@ export function RunPage({ runId, tab }: { runId: string; tab: Tab }) {
       )}
       <Dialog open={confirmKill} title="Kill this run?" tone="danger" onClose={() => setConfirmKill(false)}>
         <p>
-          Killing sends SIGKILL to the trainer: no checkpoint is written and the steps since the last checkpoint are lost. <strong>Stop</strong> ends the run
-          cleanly with a checkpoint instead.
+          Killing sends SIGKILL to the trainer: no checkpoint is written and the steps since the last checkpoint are
+          lost. <strong>Stop</strong> ends the run cleanly with a checkpoint instead.
         </p>
         <div className="dialog-actions">
           <button type="button" className="button" onClick={() => setConfirmKill(false)} autoFocus>

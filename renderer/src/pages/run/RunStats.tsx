@@ -6,7 +6,14 @@ import { useNow, useSettings } from '../../app/hooks.js';
 import { Stat, StatRow } from '../../components/Stat.js';
 import { isLive } from '../../components/StateBadge.js';
 import { etaSeconds } from '../../lib/cost.js';
-import { formatCount, formatDuration, formatInteger, formatMoney, formatPercent, formatValue } from '../../lib/format.js';
+import {
+  formatCount,
+  formatDuration,
+  formatInteger,
+  formatMoney,
+  formatPercent,
+  formatValue,
+} from '../../lib/format.js';
 
 /** Planned steps of a run as the trainer resolves its configuration (asked once per run). */
 function usePlannedSteps(detail: RunDetail | null, worldSize: number): number | null {
@@ -17,10 +24,17 @@ function usePlannedSteps(detail: RunDetail | null, worldSize: number): number | 
   useEffect(() => {
     if (!preset) return;
     let live = true;
-    api.invoke('config:plan', { preset, overrides: JSON.parse(overrides) as Record<string, string>, worldSize, curvePoints: 2 }).then(
-      (p) => live && setSteps(p.ok ? p.totalSteps : null),
-      () => undefined,
-    );
+    api
+      .invoke('config:plan', {
+        preset,
+        overrides: JSON.parse(overrides) as Record<string, string>,
+        worldSize,
+        curvePoints: 2,
+      })
+      .then(
+        (p) => live && setSteps(p.ok ? p.totalSteps : null),
+        () => undefined,
+      );
     return () => {
       live = false;
     };
@@ -34,7 +48,10 @@ export function RunStats({ detail, facts }: { detail: RunDetail; facts: HistoryR
   const now = useNow(5000);
   const gpus = facts?.device === 'cuda' ? (facts.worldSize ?? 1) : 0;
   const planned = usePlannedSteps(detail, facts?.worldSize ?? 1);
-  const step = Math.max(detail.lastStep ?? -1, facts?.lastStep ?? -1) < 0 ? null : Math.max(detail.lastStep ?? -1, facts?.lastStep ?? -1);
+  const step =
+    Math.max(detail.lastStep ?? -1, facts?.lastStep ?? -1) < 0
+      ? null
+      : Math.max(detail.lastStep ?? -1, facts?.lastStep ?? -1);
   const tps = facts?.tokensPerSec ?? null;
   const tokensPerStep = facts?.tokens && step ? facts.tokens / step : null;
   const stepsPerSec = tps && tokensPerStep ? tps / tokensPerStep : null;
@@ -52,15 +69,32 @@ export function RunStats({ detail, facts }: { detail: RunDetail; facts: HistoryR
         detail={planned ? `of ${formatInteger(planned)} (${formatPercent((step ?? 0) / planned, 2)})` : undefined}
       />
       <Stat label="Tokens" value={formatCount(facts?.tokens ?? null)} />
-      <Stat label="Loss" testId="stat-loss" value={formatValue(facts?.lastLoss ?? null)} detail={facts?.lastValLoss !== null && facts?.lastValLoss !== undefined ? `val ${formatValue(facts.lastValLoss)}` : undefined} />
+      <Stat
+        label="Loss"
+        testId="stat-loss"
+        value={formatValue(facts?.lastLoss ?? null)}
+        detail={
+          facts?.lastValLoss !== null && facts?.lastValLoss !== undefined
+            ? `val ${formatValue(facts.lastValLoss)}`
+            : undefined
+        }
+      />
       <Stat label="Tokens/s" value={formatCount(tps)} />
-      <Stat label={live ? 'Time left' : 'Trained for'} value={live ? formatDuration(eta) : formatDuration(elapsed)} detail={live ? `running ${formatDuration(elapsed)}` : undefined} />
+      <Stat
+        label={live ? 'Time left' : 'Trained for'}
+        value={live ? formatDuration(eta) : formatDuration(elapsed)}
+        detail={live ? `running ${formatDuration(elapsed)}` : undefined}
+      />
       <Stat
         label={gpus ? 'GPU-hours' : 'Compute'}
         value={gpus ? formatValue(gpuHours, 3) : facts?.device ? facts.device.toUpperCase() : '—'}
         detail={gpus ? `${gpus} GPU${gpus > 1 ? 's' : ''}` : 'no GPU time'}
       />
-      <Stat label="Cost so far" value={gpus === 0 ? '$0' : price === null ? '—' : formatMoney((gpuHours ?? 0) * price)} detail={gpus && price === null ? 'set a $/GPU-hour on the node' : undefined} />
+      <Stat
+        label="Cost so far"
+        value={gpus === 0 ? '$0' : price === null ? '—' : formatMoney((gpuHours ?? 0) * price)}
+        detail={gpus && price === null ? 'set a $/GPU-hour on the node' : undefined}
+      />
     </StatRow>
   );
 }

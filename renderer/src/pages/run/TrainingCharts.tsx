@@ -7,7 +7,13 @@ import { formatCount, formatPercent, formatValue } from '../../lib/format.js';
 import type { ChartPoint } from '../../lib/series.js';
 
 /** The training metrics of a run, by series name, with how to show them. */
-export const trainingSeries: { series: string; title: string; format?: (v: number) => string; empty?: string; smooth?: false }[] = [
+export const trainingSeries: {
+  series: string;
+  title: string;
+  format?: (v: number) => string;
+  empty?: string;
+  smooth?: false;
+}[] = [
   { series: 'train/loss', title: 'Loss' },
   { series: 'val/loss', title: 'Validation loss', empty: 'No validation yet (--val-every)', smooth: false },
   { series: 'train/lr', title: 'Learning rate', format: (v) => formatValue(v, 3), smooth: false },
@@ -19,7 +25,15 @@ export const trainingSeries: { series: string; title: string; format?: (v: numbe
 ];
 
 /** The training charts of one run, sharing axis options and zoom. */
-export function TrainingCharts({ runId, live, maxPointsOverride }: { runId: string; live: boolean; maxPointsOverride?: number }) {
+export function TrainingCharts({
+  runId,
+  live,
+  maxPointsOverride,
+}: {
+  runId: string;
+  live: boolean;
+  maxPointsOverride?: number;
+}) {
   const [view, setView] = useChartView();
   const [zoom, setZoom] = useState<Zoom | null>(null);
   const onZoom = (x0: number, x1: number, points: ChartPoint[]): void => {

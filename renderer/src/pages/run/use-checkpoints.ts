@@ -6,7 +6,11 @@ import { useEvent } from '../../app/hooks.js';
 import { asWorkbenchError } from '../../lib/errors.js';
 
 /** A run's checkpoint ledger, kept current by `checkpoints:changed`, new checkpoint records and state changes. */
-export function useCheckpoints(runId: string): { checkpoints: CheckpointInfo[] | null; error: WorkbenchError | null; reload: () => void } {
+export function useCheckpoints(runId: string): {
+  checkpoints: CheckpointInfo[] | null;
+  error: WorkbenchError | null;
+  reload: () => void;
+} {
   const api = useApi();
   const [checkpoints, setCheckpoints] = useState<CheckpointInfo[] | null>(null);
   const [error, setError] = useState<WorkbenchError | null>(null);

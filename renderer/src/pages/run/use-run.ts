@@ -6,7 +6,12 @@ import { useApi } from '../../app/api-context.js';
 import { useEvent } from '../../app/hooks.js';
 
 /** Everything the run page shows about a run, kept current by `runs:changed` and `metrics:appended`. */
-export function useRun(runId: string): { detail: RunDetail | null; facts: HistoryRun | null; error: WorkbenchError | null; reload: () => void } {
+export function useRun(runId: string): {
+  detail: RunDetail | null;
+  facts: HistoryRun | null;
+  error: WorkbenchError | null;
+  reload: () => void;
+} {
   const api = useApi();
   const [detail, setDetail] = useState<RunDetail | null>(null);
   const [facts, setFacts] = useState<HistoryRun | null>(null);
@@ -17,7 +22,8 @@ export function useRun(runId: string): { detail: RunDetail | null; facts: Histor
         setDetail(d);
         setError(null);
       },
-      (e: unknown) => setError(e instanceof WorkbenchError ? e : new WorkbenchError({ code: 'internal', message: String(e) })),
+      (e: unknown) =>
+        setError(e instanceof WorkbenchError ? e : new WorkbenchError({ code: 'internal', message: String(e) })),
     );
     api.invoke('history:run', { runId }).then(setFacts, () => undefined);
   }, [api, runId]);
