@@ -73,7 +73,7 @@ export interface LeaderboardRow {
   scores: Record<string, number | null>;
 }
 
-/** One published model's scores (jetmoe-spec.md section 7), for comparison. */
+/** One published model's scores (docs/model.md, Evaluation reference), for comparison. */
 export interface ReferenceModel {
   model: string;
   /** Active parameters and training tokens as published ("2.2B", "1.25T"). */

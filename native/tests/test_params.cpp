@@ -1,5 +1,5 @@
 // Parameter counts: the closed-form numbers for JetMoE-8B (published figures,
-// jetmoe-spec.md section 5) and a cross-check against real modules.
+// docs/model.md, Parameter counts) and a cross-check against real modules.
 #include <gtest/gtest.h>
 
 #include <string>

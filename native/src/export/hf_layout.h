@@ -1,4 +1,4 @@
-// The Hugging Face side of an export (jetmoe-spec.md section 2): the state-dict
+// The Hugging Face side of an export (docs/model.md, Tensors and names): the state-dict
 // names and shapes JetMoeForCausalLM expects, config.json and
 // generation_config.json. LibTorch-free.
 #pragma once
@@ -19,7 +19,7 @@ struct TensorShape {
 };
 
 // Every tensor of the state dict in file order: the embedding, then per layer
-// the 11 tensors of jetmoe-spec.md section 2, the final norm, and lm_head.weight
+// the 11 tensors of docs/model.md (Tensors and names), the final norm, and lm_head.weight
 // only when the embeddings are untied (11L + 2, or 11L + 3).
 std::vector<TensorShape> hf_state_dict_layout(const model::ModelConfig& config);
 

@@ -1,5 +1,5 @@
 // JetMoE architecture configuration and the closed-form parameter / FLOP counts
-// (jetmoe-spec.md sections 1 and 5). Free of LibTorch so the CLI can use it cheaply.
+// (docs/model.md, Configuration and Parameter counts). Free of LibTorch so the CLI can use it cheaply.
 #pragma once
 
 #include <cstdint>
@@ -54,7 +54,7 @@ struct ModelConfig {
   std::int64_t num_attention_heads() const { return top_k * num_kv_heads; }
 };
 
-// Closed-form parameter counts (jetmoe-spec.md section 5).
+// Closed-form parameter counts (docs/model.md, Parameter counts).
 struct ParamCounts {
   std::int64_t per_layer = 0;             // all parameters of one block
   std::int64_t active_per_layer = 0;      // parameters one token touches in one block

@@ -1,6 +1,6 @@
 // Per-expert weights [E, out, in] (JetMoeParallelExperts) applied to tokens that
 // are already sorted by expert, either as one at::_grouped_mm or as a loop of
-// per-expert matmuls (jetmoe-spec.md section 2, pitfall 14; trainer-perf.md section 2).
+// per-expert matmuls (docs/model.md, Tensors and names; docs/performance.md, Expert GEMMs).
 #pragma once
 
 #include <ATen/core/Tensor.h>

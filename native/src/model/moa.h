@@ -1,7 +1,7 @@
 // Mixture-of-Attention (JetMoeAttention): per-expert query projections
 // Wq [E, A, H] and output projections Wo [E, H, A] chosen by a top-k router,
 // one shared kv_proj [2A, H], slot-major query heads, K/V tiled across slots,
-// causal attention, fused SDPA or blocked (model/attention.h) (jetmoe-spec.md section 3, pitfalls 3-5, 7).
+// causal attention, fused SDPA or blocked (model/attention.h) (docs/model.md, Mixture of attention).
 #pragma once
 
 #include <ATen/core/Tensor.h>

@@ -1,6 +1,6 @@
 // Mixture-of-Experts MLP (JetMoeMoE): top-k routed SwiGLU experts with a fused
 // [E, 2I, H] input weight (first I rows gate/SiLU, last I rows up), a [E, H, I]
-// output weight and one output bias (jetmoe-spec.md section 3, pitfalls 5-6).
+// output weight and one output bias (docs/model.md, Mixture of experts).
 #pragma once
 
 #include <ATen/core/Tensor.h>

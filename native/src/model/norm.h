@@ -1,5 +1,5 @@
 // RMSNorm as in JetMoE: normalise in fp32, cast back to the input dtype, then
-// scale by the weight (jetmoe-spec.md section 3, pitfall 8).
+// scale by the weight (docs/model.md, RMSNorm).
 #pragma once
 
 #include <ATen/core/Tensor.h>

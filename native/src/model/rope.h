@@ -1,5 +1,5 @@
 // Rotary position embeddings, GPT-NeoX "rotate_half" style over the full head
-// dimension (jetmoe-spec.md section 3, pitfall 9).
+// dimension (docs/model.md, Rotary embeddings).
 #pragma once
 
 #include <ATen/core/Tensor.h>

@@ -1,5 +1,5 @@
 // Top-k router of JetMoE (JetMoeTopKGating), the per-router training loss
-// (Switch balance loss + z-loss, jetmoe-spec.md section 4) and router statistics.
+// (Switch balance loss + z-loss, docs/model.md, Routing and losses) and router statistics.
 #pragma once
 
 #include <ATen/core/Tensor.h>

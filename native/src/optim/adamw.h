@@ -1,6 +1,6 @@
 // AdamW over two parameter groups, with fp32 master weights for low-precision
 // models, sync-free global-norm clipping and a device-side skip of non-finite
-// steps (trainer-perf.md section 3).
+// steps (docs/performance.md, Optimizer).
 //
 // Weight decay (decoupled, AdamW): every matrix decays - expert weights
 // (MoA W_q/W_o, MoE W_in/W_out), kv_proj, router weights and an untied lm_head;

@@ -1,5 +1,5 @@
 // Durable file-system operations for the run directory and checkpoints:
-// fsync'd writes, atomic replace, directory fsync (reliability.md section 5).
+// fsync'd writes, atomic replace, directory fsync (docs/checkpoints.md, Durable writes).
 // Errors are std::runtime_error naming the path and the system error.
 #pragma once
 
