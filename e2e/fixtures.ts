@@ -3,7 +3,7 @@ import { test as base, type Page } from '@playwright/test';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 /** The repository root. */
@@ -85,10 +85,14 @@ export const test = base.extend<{ workbench: WorkbenchProcess }>({
 
 export { expect } from '@playwright/test';
 
-/** Where the end-to-end run saves its pictures of the main screens. */
-export const screenshotDir = join(repoRoot, 'docs', 'screenshots');
+/**
+ * Where the end-to-end run saves its pictures of the main screens: test-results/screenshots, never a
+ * tracked file, unless $WORKBENCH_SCREENSHOT_DIR (relative to the repository root) names another folder;
+ * `npm run screenshots` sets it to docs/screenshots to refresh the pictures the docs show.
+ */
+export const screenshotDir = resolve(repoRoot, process.env.WORKBENCH_SCREENSHOT_DIR || 'test-results/screenshots');
 
-/** Saves a screenshot of the page under docs/screenshots/<name>.png (the product, as people see it). */
+/** Saves a screenshot of the page as <screenshotDir>/<name>.png (the product, as people see it). */
 export async function saveScreenshot(page: Page, name: string, fullPage = true): Promise<void> {
   // No hover tooltip from wherever the last click was; then let layout settle for two frames.
   await page.mouse.move(1, 1);
