@@ -5,6 +5,9 @@ import type { RunDetail, RunSummary } from '../contract/runs.js';
 const time = (t: number | null): string =>
   t === null ? '-' : new Date(t * 1000).toISOString().replace('T', ' ').slice(0, 19);
 
+/** A number with fixed decimals, `-` for none. */
+export const decimals = (v: number | null, digits = 4): string => (v === null ? '-' : v.toFixed(digits));
+
 /** Left-aligned columns with a header row. */
 export function table(header: string[], rows: string[][]): string {
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));

@@ -4,7 +4,8 @@ import { fileURLToPath } from 'node:url';
 import { appRoot, defaultDataDir, defaultTrainerPath, workbenchVersion } from '../launcher/defaults.js';
 import { createWorkbench } from '../services/workbench.js';
 import { clientOf } from './client.js';
-import { runProgram, type CliIo } from './program.js';
+import type { CliIo } from './io.js';
+import { runProgram } from './program.js';
 
 /** Runs `moewb` with the given arguments; resolves with the exit code. */
 export async function runCli(argv: string[]): Promise<number> {
