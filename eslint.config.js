@@ -20,13 +20,34 @@ const forbiddenInRenderer = {
         '**/electron/main/**',
         '**/electron/preload/**',
         '**/electron/host/**',
-        '**/electron/launcher/**',
+        '**/electron/startup/**',
+        '**/electron/app/**',
         '**/electron/cli/**',
       ],
       message: 'The renderer imports only electron/contract.',
     },
   ],
 };
+
+const onlyMainImportsElectron = {
+  name: 'electron',
+  message: 'Only electron/main and electron/preload may import electron.',
+};
+// The browser host and the start-up are leaves: what the entry points share (paths, CSP, static files) lives
+// in electron/app; only the start-up reaches into the host, and only through its entry point.
+const hostInternals = {
+  group: ['**/host/**'],
+  message:
+    'Only electron/startup may use the browser host, through electron/host/main; shared code lives in electron/app.',
+};
+const startup = {
+  group: ['**/startup/**'],
+  message: 'Nothing imports the start-up; shared code lives in electron/app.',
+};
+const cli = { group: ['**/cli/**'], message: 'Nothing imports the CLI; shared code lives in electron/app.' };
+const importRules = (patterns, paths = [onlyMainImportsElectron]) => ({
+  'no-restricted-imports': ['error', { paths, patterns }],
+});
 
 export default tseslint.config(
   { ignores: ['build/**', 'node_modules/**', 'native/**', 'test-results/**'] },
@@ -43,10 +64,7 @@ export default tseslint.config(
     files: ['electron/**/*.ts', 'e2e/**/*.ts', '*.config.ts'],
     ignores: ['electron/main/**', 'electron/preload/**'],
     rules: {
-      'no-restricted-imports': [
-        'error',
-        { paths: [{ name: 'electron', message: 'Only electron/main and electron/preload may import electron.' }] },
-      ],
+      'no-restricted-imports': ['error', { paths: [onlyMainImportsElectron] }],
     },
   },
   {
@@ -63,7 +81,15 @@ export default tseslint.config(
           paths: [...forbiddenInRenderer.paths],
           patterns: [
             {
-              group: ['**/services/**', '**/main/**', '**/preload/**', '**/host/**', '**/launcher/**', '**/cli/**'],
+              group: [
+                '**/services/**',
+                '**/main/**',
+                '**/preload/**',
+                '**/host/**',
+                '**/startup/**',
+                '**/app/**',
+                '**/cli/**',
+              ],
               message: 'The contract is pure TypeScript shared with the renderer.',
             },
           ],
@@ -80,12 +106,41 @@ export default tseslint.config(
           paths: [{ name: 'electron', message: 'Services run in plain Node; pass paths, clocks and secrets in.' }],
           patterns: [
             {
-              group: ['**/main/**', '**/preload/**', '**/host/**', '**/launcher/**'],
-              message: 'Services do not depend on their hosts.',
+              group: ['**/main/**', '**/preload/**', '**/host/**', '**/startup/**', '**/app/**', '**/cli/**'],
+              message: 'Services do not depend on their hosts; paths, clocks and secrets are passed in.',
             },
           ],
         },
       ],
     },
+  },
+  {
+    files: ['electron/main/**/*.ts', 'electron/preload/**/*.ts'],
+    rules: importRules([hostInternals, startup, cli], []),
+  },
+  {
+    files: ['electron/cli/**/*.ts'],
+    rules: importRules([hostInternals, startup]),
+  },
+  {
+    files: ['electron/host/**/*.ts'],
+    rules: importRules([
+      startup,
+      cli,
+      { group: ['**/main/**', '**/preload/**'], message: 'Browser mode does not use the desktop app.' },
+    ]),
+  },
+  {
+    files: ['electron/startup/**/*.ts'],
+    rules: importRules([{ ...hostInternals, group: ['**/host/**', '!**/host/main.js'] }, cli]),
+  },
+  {
+    files: ['electron/app/**/*.ts'],
+    rules: importRules([
+      {
+        group: ['**/main/**', '**/preload/**', '**/host/**', '**/startup/**', '**/cli/**', '**/services/**'],
+        message: 'electron/app is shared by the entry points and depends on none of them, nor on the services.',
+      },
+    ]),
   },
 );

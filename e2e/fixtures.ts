@@ -24,7 +24,7 @@ export interface WorkbenchProcess {
 export async function startWorkbench(dataDir: string): Promise<{ wb: WorkbenchProcess; child: ChildProcess }> {
   const child = spawn(
     process.execPath,
-    [join(repoRoot, 'build/node/electron/launcher/start.js'), '--browser', '--port', '0', '--data-dir', dataDir],
+    [join(repoRoot, 'build/node/electron/startup/start.js'), '--browser', '--port', '0', '--data-dir', dataDir],
     { cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe'] },
   );
   let output = '';

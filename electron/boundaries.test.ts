@@ -40,4 +40,34 @@ describe('import boundaries', () => {
       (await lint('electron/contract/probe.ts', "import { join } from 'node:path';\nexport const j = join;\n")).length,
     ).toBe(1);
   });
+
+  // The browser host and the start-up are leaves; what the entry points share lives in electron/app.
+  const probe = (from: string) => `import { x } from '${from}';\nexport const y = x;\n`;
+  it.each([
+    ['electron/main/probe.ts', '../host/server.js', 'browser host'],
+    ['electron/main/probe.ts', '../host/main.js', 'browser host'],
+    ['electron/main/probe.ts', '../startup/start.js', 'start-up'],
+    ['electron/cli/probe.ts', '../host/security.js', 'browser host'],
+    ['electron/cli/probe.ts', '../startup/start.js', 'start-up'],
+    ['electron/host/probe.ts', '../startup/start.js', 'start-up'],
+    ['electron/host/probe.ts', '../main/protocol.js', 'desktop app'],
+    ['electron/startup/probe.ts', '../host/server.js', 'browser host'],
+    ['electron/services/probe.ts', '../../app/paths.js', 'passed in'],
+    ['electron/app/probe.ts', '../host/main.js', 'depends on none'],
+    ['electron/app/probe.ts', '../services/workbench.js', 'depends on none'],
+  ])('%s may not import %s', async (file, from, reason) => {
+    const messages = await lint(file, probe(from));
+    expect(messages.join('\n')).toContain(reason);
+  });
+
+  it.each([
+    ['electron/main/probe.ts', '../app/paths.js'],
+    ['electron/main/probe.ts', '../app/web-security.js'],
+    ['electron/host/probe.ts', '../app/static-files.js'],
+    ['electron/cli/probe.ts', '../app/paths.js'],
+    ['electron/startup/probe.ts', '../app/paths.js'],
+    ['electron/startup/probe.ts', '../host/main.js'],
+  ])('%s may import %s', async (file, from) => {
+    expect(await lint(file, probe(from))).toEqual([]);
+  });
 });

@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 import { realpathSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { appRoot, defaultDataDir, defaultTrainerPath, workbenchVersion } from '../launcher/defaults.js';
+import { appRoot, defaultDataDir, defaultTrainerPath, workbenchVersion } from '../app/paths.js';
 import { createWorkbench } from '../services/workbench.js';
 import { clientOf } from './client.js';
 import type { CliIo } from './io.js';

@@ -1,6 +1,6 @@
 import { Command, InvalidArgumentError } from 'commander';
 import { createWorkbench } from '../services/workbench.js';
-import { appRoot, defaultDataDir, defaultTrainerPath, rendererDir, workbenchVersion } from '../launcher/defaults.js';
+import { appRoot, defaultDataDir, defaultTrainerPath, rendererDir, workbenchVersion } from '../app/paths.js';
 import { startHost, type RunningHost } from './server.js';
 
 /** Options of browser mode. */
@@ -48,7 +48,7 @@ function parsePort(value: string): number {
   return port;
 }
 
-/** Command-line options shared by the launcher and this entry point. */
+/** Command-line options shared by `npm start` (electron/startup) and this entry point. */
 export function browserModeCommand(): Command {
   return new Command('moe-workbench')
     .description('MoE Workbench in your browser, served on 127.0.0.1 only')

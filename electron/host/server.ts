@@ -5,8 +5,9 @@ import { WebSocketServer, type WebSocket } from 'ws';
 import { isEventName, type EventName } from '../contract/events.js';
 import { dispatch } from '../services/rpc/dispatch.js';
 import type { Workbench } from '../services/workbench.js';
-import { bearerToken, contentSecurityPolicy, tokenMatches } from './security.js';
-import { readStaticFile } from './static-files.js';
+import { readStaticFile } from '../app/static-files.js';
+import { contentSecurityPolicy } from '../app/web-security.js';
+import { bearerToken, tokenMatches } from './security.js';
 
 const maxBodyBytes = 4 * 1024 * 1024;
 

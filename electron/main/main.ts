@@ -1,7 +1,7 @@
 import { app, BrowserWindow } from 'electron';
 import { join } from 'node:path';
 import { createWorkbench, type Workbench } from '../services/workbench.js';
-import { appRoot, defaultTrainerPath, rendererDir, workbenchVersion } from '../launcher/defaults.js';
+import { appRoot, defaultTrainerPath, rendererDir, workbenchVersion } from '../app/paths.js';
 import { registerIpc } from './ipc.js';
 import { secureWebPreferences } from './policy.js';
 import { registerAppScheme, serveRenderer } from './protocol.js';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { contentSecurityPolicy } from '../host/security.js';
+import { contentSecurityPolicy } from '../app/web-security.js';
 import { appOrigin, isAppUrl, secureWebPreferences } from './policy.js';
 
 describe('desktop security policy', () => {

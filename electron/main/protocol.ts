@@ -1,6 +1,6 @@
 import { protocol } from 'electron';
-import { contentSecurityPolicy } from '../host/security.js';
-import { readStaticFile } from '../host/static-files.js';
+import { readStaticFile } from '../app/static-files.js';
+import { contentSecurityPolicy } from '../app/web-security.js';
 
 /** Must run before the app is ready: `app://` is a standard, secure scheme for our UI. */
 export function registerAppScheme(): void {

@@ -111,7 +111,7 @@ async function start() {
   await ensureDependencies();
   await ensureTrainer({ tests: false });
   await ensureWorkbenchBuilt();
-  const child = spawn(process.execPath, [join(root, 'build/node/electron/launcher/start.js'), ...args], {
+  const child = spawn(process.execPath, [join(root, 'build/node/electron/startup/start.js'), ...args], {
     cwd: root,
     stdio: 'inherit',
   });

@@ -2,8 +2,8 @@ import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
+import { appRoot } from '../app/paths.js';
 import { announce, browserModeCommand, runBrowserMode } from '../host/main.js';
-import { appRoot } from './defaults.js';
 
 const require = createRequire(import.meta.url);
 

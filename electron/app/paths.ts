@@ -1,3 +1,5 @@
+// Where the workbench lives and keeps its data: shared by every entry point (desktop app, browser host, CLI,
+// start-up), which is why it is here and not in any one of them.
 import { existsSync, readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';

@@ -1,3 +1,4 @@
+// The built renderer as files to serve: app:// in the desktop app and HTTP in browser mode read it the same way.
 import { readFile, stat } from 'node:fs/promises';
 import { extname, join, normalize, sep } from 'node:path';
 
