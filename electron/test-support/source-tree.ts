@@ -3,6 +3,9 @@ import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { tempDir } from './paths.js';
 
+/** What the fake trainer of {@link sourceTree} reports (fixture values, not the project's pins). */
+export const fakeTrainerFacts = { moetrain: '0.0.0-fixture', libtorch: '0.0.0-fixture' } as const;
+
 /**
  * A small source tree with the shape of ours (native/, resources/presets/) whose build script follows
  * the `[build]` output protocol of native/scripts/build.sh and produces a binary answering
@@ -32,7 +35,7 @@ fi
 mkdir -p "$N/build"
 cat >"$N/build/moetrain" <<'BIN'
 #!/bin/sh
-echo '{"moetrain":"0.1.0","libtorch":"2.13.0","cuda_built":false,"cuda_available":false,"cuda_version":null,"device_count":0,"devices":[]}'
+echo '{"moetrain":"${fakeTrainerFacts.moetrain}","libtorch":"${fakeTrainerFacts.libtorch}","cuda_built":false,"cuda_available":false,"cuda_version":null,"device_count":0,"devices":[]}'
 BIN
 chmod +x "$N/build/moetrain"
 echo "[build] compile: 100% linked moetrain"

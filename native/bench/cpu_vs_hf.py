@@ -7,9 +7,9 @@ usage: native/bench/cpu_vs_hf.py [--moetrain PATH] [--preset jetmoe-small]
            [--num-layers N] [--micro-batch-size N] [--seq-len N] [--work-dir DIR]
            [--omp-wait-policy default|passive|active]
 
-Run it with the managed venv's Python (torch 2.13.0 CPU, transformers 5.18.0;
-native/scripts/test_python_env.sh installs them):
-  ~/.cache/moe-workbench/venv-torch-2.13.0/bin/python native/bench/cpu_vs_hf.py
+Run it with the managed venv's Python (the pinned torch CPU build and transformers;
+`bash native/scripts/python_env.sh ensure --for test` installs them):
+  "$(bash native/scripts/python_env.sh path)/bin/python" native/bench/cpu_vs_hf.py
 
 Both sides get the same model (the preset's architecture, optionally fewer
 layers), the same batch (micro-batch x seq-len tokens of the synthetic corpus,

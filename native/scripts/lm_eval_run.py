@@ -46,7 +46,7 @@ def main() -> int:
         from lm_eval.tasks import TaskManager
     except ImportError as exc:
         print(f"lm_eval_run: lm-evaluation-harness is not importable ({exc}); "
-              "install it with native/scripts/test_python_env.sh VENV --with-lm-eval", file=sys.stderr)
+              "install it with: bash native/scripts/python_env.sh ensure --for eval", file=sys.stderr)
         return 2
 
     task_manager = TaskManager(include_path=args.include_path) if args.include_path else TaskManager()

@@ -2,7 +2,7 @@ import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { DeployProgress } from '../../contract/deploy.js';
-import { sourceTree } from '../../test-support/source-tree.js';
+import { fakeTrainerFacts, sourceTree } from '../../test-support/source-tree.js';
 import { openTestStore } from '../../test-support/store.js';
 import { ServiceError } from '../errors.js';
 import { LocalNode } from '../nodes/local-node.js';
@@ -50,7 +50,7 @@ describe('Deployer', () => {
     const first = await deployer.deploy(node, profile, false);
     expect(first).toMatchObject({ status: 'ready', uploaded: true, built: true, error: null });
     expect(first.remoteDir).toBe(join(dir, 'trainer', first.trainerHash));
-    expect(first.facts).toMatchObject({ moetrain: '0.1.0', libtorch: '2.13.0' });
+    expect(first.facts).toMatchObject(fakeTrainerFacts);
     expect(readFileSync(join(first.remoteDir, 'SOURCE_HASH'), 'utf8').trim()).toBe(first.trainerHash);
     expect(readFileSync(join(first.remoteDir, 'native', 'build', 'BUILT'), 'utf8').trim()).toBe(first.trainerHash);
     expect(existsSync(join(first.remoteDir, 'native', 'build', 'junk.o'))).toBe(false);

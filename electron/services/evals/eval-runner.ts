@@ -93,15 +93,26 @@ export async function runNative(
   return {
     scores,
     output: r.stdout.toString('utf8').trim(),
-    message: `loss ${typeof out.loss === 'number' ? out.loss.toFixed(4) : 'n/a'} over ${String(out.tokens_evaluated)} tokens, ${Object.keys(byDomain).length} domains`,
+    message:
+      `loss ${typeof out.loss === 'number' ? out.loss.toFixed(4) : 'n/a'} over ${String(out.tokens_evaluated)} tokens, ` +
+      `${Object.keys(byDomain).length} domains`,
   };
 }
 
-/** A Python with lm-evaluation-harness on the node: the configured one, else the managed venv, else python3. */
-async function findPython(node: NodeHandle, configured: string | null): Promise<string> {
-  if (configured) return configured;
+/** The deployed sources' resolver and installer of the managed Python environment. */
+function pythonEnvScript(tools: EvalTools): string {
+  return posix.join(posix.dirname(tools.lmEvalScript), 'python_env.sh');
+}
+
+/**
+ * A Python with lm-evaluation-harness on the node: the configured one, else the managed venv that the deployed
+ * sources' own resolver names (native/scripts/python_env.sh path), else python3.
+ */
+async function findPython(node: NodeHandle, tools: EvalTools): Promise<string> {
+  if (tools.python) return tools.python;
   const script =
-    'for p in "${XDG_CACHE_HOME:-$HOME/.cache}"/moe-workbench/venv-torch-*/bin/python; do [ -x "$p" ] && { echo "$p"; exit 0; }; done; command -v python3';
+    `p="$(bash ${shellQuote(pythonEnvScript(tools))} path 2>/dev/null)/bin/python"; ` +
+    '[ -x "$p" ] && { echo "$p"; exit 0; }; command -v python3';
   const r = await node.exec(['sh', '-c', script], { timeoutMs: 30_000 });
   const found = r.stdout.toString('utf8').trim().split('\n')[0];
   if (!found)
@@ -144,7 +155,7 @@ export async function runLmEval(
   } else {
     progress('export', `reusing the export in ${out}`);
   }
-  const python = await findPython(node, tools.python);
+  const python = await findPython(node, tools);
   const resultFile = posix.join(runDir, 'evals', `job-${job.id}.json`);
   await node.mkdirp(posix.dirname(resultFile));
   const args = [
@@ -164,7 +175,9 @@ export async function runLmEval(
   ];
   progress('evaluate', `lm-evaluation-harness: ${job.tasks.join(', ')}`);
   // HF_DATASETS_CACHE in the run directory: the harness's dataset cache stays with the run, writable.
-  const script = `cd ${shellQuote(runDir)} && exec env HF_DATASETS_CACHE=${shellQuote(posix.join(runDir, 'evals', 'hf-datasets'))} ${args.map(shellQuote).join(' ')}`;
+  const script =
+    `cd ${shellQuote(runDir)} && exec env HF_DATASETS_CACHE=${shellQuote(posix.join(runDir, 'evals', 'hf-datasets'))} ` +
+    args.map(shellQuote).join(' ');
   const r = await node.exec(['sh', '-c', script], {
     timeoutMs: 24 * 3_600_000,
     ...(tools.signal ? { signal: tools.signal } : {}),
@@ -174,7 +187,7 @@ export async function runLmEval(
       'trainer_failed',
       `lm-evaluation-harness exited with ${r.code ?? r.signal}: ${tail(r)}`,
       r.code === 2
-        ? 'Install lm-eval into the Python the node uses (native/scripts/test_python_env.sh VENV --with-lm-eval).'
+        ? `Install lm-eval into the node's managed Python: bash ${pythonEnvScript(tools)} ensure --for eval`
         : 'Check the task names (and --local-tasks folder).',
     );
   }
@@ -194,9 +207,12 @@ export async function runLmEval(
       'Check the task names and the --limit.',
     );
   const nSamples = (summary.n_samples ?? {}) as Record<string, unknown>;
-  const head = Object.entries(results).map(
-    ([t, m]) =>
-      `${t} ${['acc_norm', 'acc', 'exact_match'].map((k) => (typeof m[k] === 'number' ? `${k}=${(m[k] as number).toFixed(4)}` : '')).find(Boolean) ?? ''} (n=${String(nSamples[t] ?? '?')})`,
-  );
+  const head = Object.entries(results).map(([t, m]) => {
+    const score =
+      ['acc_norm', 'acc', 'exact_match']
+        .map((k) => (typeof m[k] === 'number' ? `${k}=${(m[k] as number).toFixed(4)}` : ''))
+        .find(Boolean) ?? '';
+    return `${t} ${score} (n=${String(nSamples[t] ?? '?')})`;
+  });
   return { scores, output: JSON.stringify({ summary, resultFile }), message: head.join('; ') };
 }

@@ -1,19 +1,16 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { EvalProgress } from '../../contract/evals.js';
 import { isFinalState } from '../../contract/runs.js';
-import { tempDir, trainerBinary } from '../../test-support/paths.js';
+import { managedPython, tempDir, trainerBinary } from '../../test-support/paths.js';
 import { requireTrainer } from '../../test-support/trainer.js';
 import { waitFor } from '../../test-support/wait.js';
 import { createWorkbench, type Workbench } from '../workbench.js';
 import { workbenchCalls } from '../../test-support/workbench-calls.js';
 
 // The managed venv (torch, transformers, lm-eval) the trainer build uses; see docs/evaluation.md.
-const python =
-  process.env.MOE_WORKBENCH_EVAL_PYTHON ??
-  join(homedir(), '.cache', 'moe-workbench', 'venv-torch-2.13.0', 'bin', 'python');
+const python = managedPython();
 
 let dataDir: string;
 let workbench: Workbench;
@@ -62,7 +59,9 @@ function writeTask(dir: string): number {
 beforeAll(() => {
   requireTrainer();
   if (!existsSync(python))
-    throw new Error(`These tests need a Python with lm-eval at ${python} (set MOE_WORKBENCH_EVAL_PYTHON).`);
+    throw new Error(
+      `These tests need the managed Python with lm-eval at ${python}: bash native/scripts/python_env.sh ensure`,
+    );
   dataDir = tempDir('moewb-lmeval-');
   workbench = createWorkbench({
     dataDir,

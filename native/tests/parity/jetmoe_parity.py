@@ -33,7 +33,7 @@ import torch.jit._pickle  # noqa: F401  (type tags in files written by torch::pi
 try:
     from transformers import JetMoeConfig, JetMoeForCausalLM
 except ImportError as exc:  # pragma: no cover - reported as a setup problem
-    print(f"transformers with JetMoe is not importable: {exc}; run native/scripts/test_python_env.sh")
+    print(f"transformers with JetMoe is not importable: {exc}; run: bash native/scripts/python_env.sh ensure --for test")
     sys.exit(2)
 
 TOL_OUTPUT = 1e-4
