@@ -121,7 +121,7 @@ python_env_pip() {
   return "$status"
 }
 
-# lm-eval 0.4.13 declares dependencies that only some of its metrics and its command-line table use (evaluate,
+# lm-eval 0.4.x declares dependencies that only some of its metrics and its command-line table use (evaluate,
 # pytablewriter, rouge-score, sqlitedict, word2number). Where the package store lacks them (offline wheel stores
 # often do), install lm-eval without dependencies plus the ones its Hugging Face model and multiple-choice tasks
 # import; its Python API (scripts/lm_eval_run.py) then works.
