@@ -185,10 +185,12 @@ async function main(): Promise<void> {
       console.log(`\nseries: ${totalPoints.toLocaleString('en-US')} points; chart width ${chartWidth} px\n`);
       console.log('query (metrics:series)                  reduced (1000 buckets)   raw (every point)   raw / reduced');
       console.log(
-        `  services dispatcher, median            ${f(reducedQuery).padEnd(24)} ${f(median(rawQuery)).padEnd(19)} ${ratio(median(rawQuery), reducedQuery)}`,
+        `  services dispatcher, median            ${f(reducedQuery).padEnd(24)} ${f(median(rawQuery)).padEnd(19)} ` +
+          ratio(median(rawQuery), reducedQuery),
       );
       console.log(
-        `  HTTP transport (browser mode), median  ${f(reducedHttpMs).padEnd(24)} ${f(rawHttp.ms).padEnd(19)} ${ratio(rawHttp.ms, reducedHttpMs)}`,
+        `  HTTP transport (browser mode), median  ${f(reducedHttpMs).padEnd(24)} ${f(rawHttp.ms).padEnd(19)} ` +
+          ratio(rawHttp.ms, reducedHttpMs),
       );
       console.log(
         `  answer size                            ${(reducedHttp[0]!.bytes / 1024).toFixed(0)} KiB`.padEnd(65) +
@@ -244,10 +246,12 @@ async function main(): Promise<void> {
     );
     console.log(`  reduced 1000 buckets, median of 3      ${f(rr).padEnd(27)} ${f(rd)}`);
     console.log(
-      `  ${tenth.toLocaleString('en-US')} points                         ${f(rawTenth.ms).padEnd(27)} ${f(rawTenth.renderMs)}  (${ratio(rawTenth.ms, rr)} / ${ratio(rawTenth.renderMs, rd)})`,
+      `  ${tenth.toLocaleString('en-US')} points                         ${f(rawTenth.ms).padEnd(27)} ` +
+        `${f(rawTenth.renderMs)}  (${ratio(rawTenth.ms, rr)} / ${ratio(rawTenth.renderMs, rd)})`,
     );
     console.log(
-      `  ${totalPoints.toLocaleString('en-US')} raw points                   ${f(rawAll.ms).padEnd(27)} ${f(rawAll.renderMs)}  (${ratio(rawAll.ms, rr)} / ${ratio(rawAll.renderMs, rd)})`,
+      `  ${totalPoints.toLocaleString('en-US')} raw points                   ${f(rawAll.ms).padEnd(27)} ` +
+        `${f(rawAll.renderMs)}  (${ratio(rawAll.ms, rr)} / ${ratio(rawAll.renderMs, rd)})`,
     );
     console.log('\nre-render after a click (Log y), median of 4');
     console.log(`  reduced                                ${f(reducedToggle)}`);

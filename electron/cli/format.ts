@@ -85,17 +85,22 @@ export function runDetail(r: RunDetail): string {
     `created:     ${time(r.createdAt)}   started: ${time(r.startedAt)}   ended: ${time(r.endedAt)}`,
     `step:        ${r.lastStep ?? '-'}   attempt: ${r.attempt}   exit code: ${r.exitCode ?? '-'}   heartbeat: ${time(r.lastHeartbeat)}`,
     `tags:        ${r.tags.join(', ') || '-'}`,
-    `metrics:     ${r.ingest.lines} lines, ${r.ingest.byteOffset} bytes read, ${r.ingest.errorCount} malformed${r.ingest.blocked ? `; STOPPED: ${r.ingest.blocked}` : ''}`,
+    `metrics:     ${r.ingest.lines} lines, ${r.ingest.byteOffset} bytes read, ${r.ingest.errorCount} malformed` +
+      (r.ingest.blocked ? `; STOPPED: ${r.ingest.blocked}` : ''),
   ];
   if (r.notes) lines.push(`notes:       ${r.notes}`);
   for (const a of r.attempts) {
     lines.push(
-      `attempt ${a.attempt}:   ${a.resumeStep ? `resumed at step ${a.resumeStep}` : 'fresh start'}, ${a.state ?? 'no status'}${a.message ? ` (${a.message})` : ''}, exit ${a.exitCode ?? '-'}`,
+      `attempt ${a.attempt}:   ${a.resumeStep ? `resumed at step ${a.resumeStep}` : 'fresh start'}, ` +
+        `${a.state ?? 'no status'}${a.message ? ` (${a.message})` : ''}, exit ${a.exitCode ?? '-'}`,
     );
   }
   for (const c of r.checkpoints) {
     lines.push(
-      `checkpoint:  step ${c.step}  ${c.path}  ${c.bytes ?? '?'} bytes  loss ${c.loss ?? '-'}  ${c.reason ?? ''} ${c.status === 'complete' ? '' : c.status}`.trimEnd(),
+      (
+        `checkpoint:  step ${c.step}  ${c.path}  ${c.bytes ?? '?'} bytes  loss ${c.loss ?? '-'}  ` +
+        `${c.reason ?? ''} ${c.status === 'complete' ? '' : c.status}`
+      ).trimEnd(),
     );
   }
   return lines.join('\n') + '\n';
@@ -107,5 +112,8 @@ export function deploymentLine(d: Deployment): string {
     d.uploaded || d.built
       ? `${d.uploaded ? 'uploaded' : 'sources present'}, ${d.built ? 'built' : 'already built'}`
       : 'already up to date (nothing uploaded or built)';
-  return `deployment ${d.id} on ${d.nodeId}: ${d.status}, ${what}; trainer ${d.facts?.moetrain ?? '?'} with LibTorch ${d.facts?.libtorch ?? '?'} in ${d.remoteDir}\n`;
+  return (
+    `deployment ${d.id} on ${d.nodeId}: ${d.status}, ${what}; ` +
+    `trainer ${d.facts?.moetrain ?? '?'} with LibTorch ${d.facts?.libtorch ?? '?'} in ${d.remoteDir}\n`
+  );
 }

@@ -58,7 +58,8 @@ export function printError(io: CliIo, err: unknown): number {
     if (err.details?.kind === 'host_key' && err.details.status === 'unknown') {
       io.err(`host key: ${err.details.keyType} ${err.details.fingerprint}\n`);
       io.err(
-        "hint: compare it with the fingerprint the host's administrator gives you; if they match, run `moewb nodes trust <node> --fingerprint <it>`\n",
+        "hint: compare it with the fingerprint the host's administrator gives you; " +
+          'if they match, run `moewb nodes trust <node> --fingerprint <it>`\n',
       );
       return 1;
     }

@@ -18,7 +18,10 @@ export function safeStorageProblem(): string | undefined {
   if (process.platform === 'linux') {
     const backend = safeStorage.getSelectedStorageBackend();
     if (backend === 'basic_text' || backend === 'unknown') {
-      return `No keyring (GNOME Keyring or KWallet) is running (safeStorage backend: ${backend}), so passphrases and passwords are kept only until the workbench quits.`;
+      return (
+        `No keyring (GNOME Keyring or KWallet) is running (safeStorage backend: ${backend}), ` +
+        'so passphrases and passwords are kept only until the workbench quits.'
+      );
     }
   }
   return undefined;

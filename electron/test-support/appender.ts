@@ -21,9 +21,11 @@ function header(resume) {
 function record() {
   step += 1;
   if (step % 97 === 0) return '{"type": "step", "step": ' + step + ', "loss": ';
-  if (step % 50 === 0) return JSON.stringify({ type: 'val', step, tokens: step * 64, loss: 3 - step / 1e4, ppl: 20, by_domain: { copy: 1.5, arithmetic: null } });
+  if (step % 50 === 0) return JSON.stringify({ type: 'val', step, tokens: step * 64, loss: 3 - step / 1e4, ppl: 20, \
+by_domain: { copy: 1.5, arithmetic: null } });
   return JSON.stringify({ type: 'step', step, tokens: step * 64, time: t0 + step / 10, loss: 3 - step / 1e4, lm_loss: 2.9,
-    aux_loss: 0.5, z_loss: step % 13 === 0 ? null : 0.003, lr: 3e-3, grad_norm: 0.8, tokens_per_s: 7000 + step % 7, skipped: step % 11 === 0 });
+    aux_loss: 0.5, z_loss: step % 13 === 0 ? null : 0.003, lr: 3e-3, grad_norm: 0.8, \
+tokens_per_s: 7000 + step % 7, skipped: step % 11 === 0 });
 }
 appendFileSync(file, header(null) + '\\n');
 written++;

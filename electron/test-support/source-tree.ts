@@ -35,7 +35,8 @@ fi
 mkdir -p "$N/build"
 cat >"$N/build/moetrain" <<'BIN'
 #!/bin/sh
-echo '{"moetrain":"${fakeTrainerFacts.moetrain}","libtorch":"${fakeTrainerFacts.libtorch}","cuda_built":false,"cuda_available":false,"cuda_version":null,"device_count":0,"devices":[]}'
+echo '{"moetrain":"${fakeTrainerFacts.moetrain}","libtorch":"${fakeTrainerFacts.libtorch}",\
+"cuda_built":false,"cuda_available":false,"cuda_version":null,"device_count":0,"devices":[]}'
 BIN
 chmod +x "$N/build/moetrain"
 echo "[build] compile: 100% linked moetrain"

@@ -74,7 +74,10 @@ export function registerCheckpointCommands(program: Command, io: CliIo): void {
         if (o.json) json(r);
         else
           io.out(
-            `${r.ok ? 'ok' : 'CORRUPT'}: ${r.message}\n${r.files.map((f) => `  ${f.ok ? 'ok ' : 'BAD'} ${f.name} ${f.actualBytes ?? 'missing'}/${f.bytes} bytes\n`).join('')}`,
+            `${r.ok ? 'ok' : 'CORRUPT'}: ${r.message}\n` +
+              r.files
+                .map((f) => `  ${f.ok ? 'ok ' : 'BAD'} ${f.name} ${f.actualBytes ?? 'missing'}/${f.bytes} bytes\n`)
+                .join(''),
           );
         if (!r.ok) process.exitCode = 1;
       }),
@@ -102,7 +105,8 @@ export function registerCheckpointCommands(program: Command, io: CliIo): void {
         try {
           const r = await c.call('checkpoints:download', { checkpointId: id, ...(o.dest ? { dest: o.dest } : {}) });
           io.out(
-            `downloaded step ${r.checkpoint.step} of ${r.checkpoint.runId}: ${r.files} files, ${size(r.bytes)} verified -> ${r.localPath}\n`,
+            `downloaded step ${r.checkpoint.step} of ${r.checkpoint.runId}: ` +
+              `${r.files} files, ${size(r.bytes)} verified -> ${r.localPath}\n`,
           );
         } finally {
           off();

@@ -7,7 +7,10 @@ import { commandKit, type CliIo } from '../io.js';
 import { checkpointId } from '../refs.js';
 
 function jobLine(j: EvalJob): string {
-  return `eval job ${j.id} (${j.kind}${j.tasks.length ? `: ${j.tasks.join(',')}` : ''}) of ${j.runId} step ${j.step}: ${j.state}${j.message ? ` — ${j.message}` : ''}\n`;
+  return (
+    `eval job ${j.id} (${j.kind}${j.tasks.length ? `: ${j.tasks.join(',')}` : ''}) of ${j.runId} step ${j.step}: ` +
+    `${j.state}${j.message ? ` — ${j.message}` : ''}\n`
+  );
 }
 
 /** The leaderboard as a table: one row per checkpoint, one column per task/metric. */

@@ -171,7 +171,8 @@ export class CheckpointService {
     if (checkpoint.newest && !isFinalState(run.state)) {
       throw new ServiceError(
         'conflict',
-        `Checkpoint step ${checkpoint.step} is the newest complete checkpoint of run ${run.id}, which is ${run.state}: a crash now would have nothing to resume from.`,
+        `Checkpoint step ${checkpoint.step} is the newest complete checkpoint of run ${run.id}, which is ${run.state}: ` +
+          'a crash now would have nothing to resume from.',
         'Wait for the run to write a newer checkpoint, or stop the run first.',
       );
     }
@@ -237,8 +238,11 @@ export class CheckpointService {
           rmSync(local, { force: true });
           throw new ServiceError(
             'remote_failed',
-            `${f.name} of checkpoint step ${checkpoint.step} does not match its MANIFEST (${got.bytes !== f.bytes ? `${got.bytes} bytes, expected ${f.bytes}` : `SHA-1 ${got.sha1}, expected ${f.sha1}`}); nothing was kept.`,
-            `Verify the checkpoint on its node (\`moewb checkpoints verify ${checkpointId}\`); if it is corrupt there, download another checkpoint of the run.`,
+            `${f.name} of checkpoint step ${checkpoint.step} does not match its MANIFEST ` +
+              `(${got.bytes !== f.bytes ? `${got.bytes} bytes, expected ${f.bytes}` : `SHA-1 ${got.sha1}, expected ${f.sha1}`}); ` +
+              'nothing was kept.',
+            `Verify the checkpoint on its node (\`moewb checkpoints verify ${checkpointId}\`); ` +
+              'if it is corrupt there, download another checkpoint of the run.',
           );
         }
         done += f.bytes;

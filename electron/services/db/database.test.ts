@@ -61,7 +61,8 @@ describe('openDatabase', () => {
       const old = openDatabase(path, { migrations: all.slice(0, at) }).db;
       old
         .prepare(
-          "INSERT INTO nodes (id, kind, name, host, port, username, created_at, updated_at) VALUES ('n-1', 'ssh', 'gpu box', 'gpu1', 2222, 'me', 1, 1)",
+          'INSERT INTO nodes (id, kind, name, host, port, username, created_at, updated_at) ' +
+            "VALUES ('n-1', 'ssh', 'gpu box', 'gpu1', 2222, 'me', 1, 1)",
         )
         .run();
       old

@@ -266,7 +266,8 @@ mv "$TMP" "$T"`;
     if (r.code !== 0 || !parsed?.success) {
       throw new ServiceError(
         'trainer_failed',
-        `The built trainer does not run: \`moetrain version --json\` ${r.code !== 0 ? `exited with ${r.code}` : 'printed no version'}: ${r.stderr.toString('utf8').trim().split('\n').slice(-2).join(' ')}`,
+        `The built trainer does not run: \`moetrain version --json\` ${r.code !== 0 ? `exited with ${r.code}` : 'printed no version'}: ` +
+          r.stderr.toString('utf8').trim().split('\n').slice(-2).join(' '),
         'Deploy again with force; if it persists, the build log names the problem.',
       );
     }

@@ -60,7 +60,8 @@ export class DeploymentStore {
         "SELECT * FROM deployments WHERE node_id = ? AND status = 'ready' ORDER BY id DESC LIMIT 1",
       ),
       readyWithHash: db.prepare(
-        "SELECT * FROM deployments WHERE node_id = ? AND trainer_hash = ? AND status = 'ready' AND facts IS NOT NULL ORDER BY id DESC LIMIT 1",
+        "SELECT * FROM deployments WHERE node_id = ? AND trainer_hash = ? AND status = 'ready' AND facts IS NOT NULL " +
+          'ORDER BY id DESC LIMIT 1',
       ),
     };
   }

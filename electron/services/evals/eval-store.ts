@@ -123,7 +123,8 @@ export class EvalStore {
   constructor(private readonly db: Db) {
     this.stmts = {
       insert: db.prepare(
-        `INSERT INTO eval_jobs (checkpoint_id, run_id, kind, tasks, eval_limit, local_tasks, state, origin, trigger_tokens, worker, created_at)
+        `INSERT INTO eval_jobs (checkpoint_id, run_id, kind, tasks, eval_limit, local_tasks, state, origin, ` +
+          `trigger_tokens, worker, created_at)
          VALUES (@checkpointId, @runId, @kind, @tasks, @limit, @localTasksDir, 'queued', @origin, @triggerTokens, @worker, @now)
          ON CONFLICT DO NOTHING`,
       ),

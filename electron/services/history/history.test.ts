@@ -53,7 +53,8 @@ describe('history queries', () => {
     const stored = (series: string, column = 'value'): unknown =>
       db
         .prepare(
-          `SELECT p.${column} FROM points p JOIN series s ON s.id = p.series_id WHERE s.name = ? AND p.run_key = ? ORDER BY p.step DESC LIMIT 1`,
+          `SELECT p.${column} FROM points p JOIN series s ON s.id = p.series_id ` +
+            'WHERE s.name = ? AND p.run_key = ? ORDER BY p.step DESC LIMIT 1',
         )
         .pluck()
         .get(series, runs.get(a.id).key);
@@ -82,7 +83,8 @@ describe('history queries', () => {
     expect(tiny.runs).toBe(1);
     const recent = db
       .prepare(
-        `SELECT value FROM points p JOIN series s ON s.id = p.series_id WHERE s.name = 'train/tokens_per_s' AND p.run_key = ? ORDER BY step DESC LIMIT 50`,
+        'SELECT value FROM points p JOIN series s ON s.id = p.series_id ' +
+          "WHERE s.name = 'train/tokens_per_s' AND p.run_key = ? ORDER BY step DESC LIMIT 50",
       )
       .pluck()
       .all(runs.get('r-20261129-cccccc').key) as number[];

@@ -20,7 +20,8 @@ export function seriesByRowScan(db: Db, q: SeriesQuery): SeriesData {
   const where = 'run_key = @runKey AND series_id = @seriesId AND (@all OR archived = 0)';
   const raw = db
     .prepare(
-      `SELECT step, value, tokens, time, attempt FROM points WHERE ${where} AND step BETWEEN @from AND @to ORDER BY step, attempt LIMIT @limit`,
+      `SELECT step, value, tokens, time, attempt FROM points WHERE ${where} ` +
+        'AND step BETWEEN @from AND @to ORDER BY step, attempt LIMIT @limit',
     )
     .all({ ...params, limit: q.maxPoints + 1 }) as MetricPoint[];
   if (raw.length <= q.maxPoints) return { runId: q.runId, series: q.series, mode: 'raw', points: raw };

@@ -61,7 +61,9 @@ function streamLines(spec: StreamSpec): { lines: string[]; maxStep: number } {
     for (const seg of a.segments) {
       step += seg.gap;
       for (let i = 0; i < seg.len; i++) {
-        const line = `{"type": "step", "step": ${step}, "loss": ${valueText(r)}, "gn": ${valueText(r)}, "tokens": ${step * 8 + k}, "time": ${step + k / 4}}`;
+        const line =
+          `{"type": "step", "step": ${step}, "loss": ${valueText(r)}, "gn": ${valueText(r)}, ` +
+          `"tokens": ${step * 8 + k}, "time": ${step + k / 4}}`;
         lines.push(line);
         // Now and then the same line twice: the second insert is a no-op and must not be summarised.
         if (r() < 0.02) lines.push(line);

@@ -9,7 +9,8 @@ if [ -d /run/systemd/system ]; then
   v=$(busctl get-property org.freedesktop.login1 /org/freedesktop/login1 org.freedesktop.login1.Manager KillUserProcesses 2>/dev/null)
   case "$v" in *true*) kup=yes ;; *false*) kup=no ;; esac
   if [ "$kup" = unknown ]; then
-    v=$(cat /etc/systemd/logind.conf /etc/systemd/logind.conf.d/*.conf 2>/dev/null | sed -n 's/^[[:space:]]*KillUserProcesses[[:space:]]*=[[:space:]]*//p' | tail -n 1)
+    v=$(cat /etc/systemd/logind.conf /etc/systemd/logind.conf.d/*.conf 2>/dev/null \
+| sed -n 's/^[[:space:]]*KillUserProcesses[[:space:]]*=[[:space:]]*//p' | tail -n 1)
     case "$v" in yes|true|1|on) kup=yes ;; no|false|0|off) kup=no ;; esac
   fi
   if [ -e "/var/lib/systemd/linger/$me" ]; then linger=yes; else

@@ -142,7 +142,8 @@ describe('an SSH node', () => {
     const db2 = new Database(join(dataDir, 'workbench.db'), { readonly: true });
     const stored = db2
       .prepare(
-        'SELECT p.attempt, s.name AS series, p.step FROM points p JOIN series s ON s.id = p.series_id JOIN runs r ON r.key = p.run_key WHERE r.id = ?',
+        'SELECT p.attempt, s.name AS series, p.step FROM points p JOIN series s ON s.id = p.series_id ' +
+          'JOIN runs r ON r.key = p.run_key WHERE r.id = ?',
       )
       .all(run.id) as { attempt: number; series: string; step: number }[];
     db2.close();

@@ -148,7 +148,8 @@ export class RunStore {
       attempts: db.prepare('SELECT * FROM attempts WHERE run_id = ? ORDER BY attempt'),
       attemptExit: db.prepare(
         `INSERT INTO attempts (run_id, attempt, exit_code, ended_at) VALUES (?, ?, ?, ?)
-         ON CONFLICT (run_id, attempt) DO UPDATE SET exit_code = excluded.exit_code, ended_at = coalesce(attempts.ended_at, excluded.ended_at)`,
+         ON CONFLICT (run_id, attempt) DO UPDATE SET exit_code = excluded.exit_code, ` +
+          'ended_at = coalesce(attempts.ended_at, excluded.ended_at)',
       ),
       checkpoints: db.prepare('SELECT * FROM checkpoints WHERE run_id = ? ORDER BY step, attempt'),
       events: db.prepare(
@@ -161,7 +162,8 @@ export class RunStore {
       config: db.prepare('SELECT config FROM runs WHERE id = ?').pluck(),
       device: db
         .prepare(
-          "SELECT json_extract(header, '$.trainer.device') FROM attempts WHERE run_id = ? AND header IS NOT NULL ORDER BY attempt DESC LIMIT 1",
+          "SELECT json_extract(header, '$.trainer.device') FROM attempts " +
+            'WHERE run_id = ? AND header IS NOT NULL ORDER BY attempt DESC LIMIT 1',
         )
         .pluck(),
     };

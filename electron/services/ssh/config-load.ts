@@ -92,7 +92,8 @@ async function expandIncludes(
       for (const l of inner) (isSection(l) || hoisted.length > 0 ? hoisted : own).push(l);
       if (hoisted.length > 0 && !directiveValues(header).every((v) => v === '*' || v === 'all')) {
         warnings.push(
-          `${file}: an Include inside "${header.param} ${directiveValues(header).join(' ')}" defines Host blocks; they are applied as if included after that block`,
+          `${file}: an Include inside "${header.param} ${directiveValues(header).join(' ')}" defines Host blocks; ` +
+            'they are applied as if included after that block',
         );
       }
       header.config = own;

@@ -159,7 +159,8 @@ export class SshExec {
         fail(
           new ExecError(
             'connection_lost',
-            `The connection to ${where} was lost while running: ${shortCommand(command)}. It may or may not have completed; it was not re-run.`,
+            `The connection to ${where} was lost while running: ${shortCommand(command)}. ` +
+              'It may or may not have completed; it was not re-run.',
             'Check the result on the node before running it again.',
           ),
         );
@@ -212,7 +213,8 @@ export class SshExec {
             fail(
               new ExecError(
                 'connection_lost',
-                `The session on ${where} ended without an exit status while running: ${shortCommand(command)}. It may or may not have completed; it was not re-run.`,
+                `The session on ${where} ended without an exit status while running: ${shortCommand(command)}. ` +
+                  'It may or may not have completed; it was not re-run.',
                 'Check the result on the node before running it again.',
               ),
             );

@@ -76,15 +76,18 @@ function hostKeyError(req: HopRequest, details: HostKeyDetails): SshError<HostKe
     return new SshError(
       'ssh_host_key_unknown',
       `The host key of ${role} is not known: ${details.keyType} ${details.fingerprint}.${others}`,
-      `Compare the fingerprint with the one the host's administrator gives you (ssh-keygen -lf /etc/ssh/ssh_host_*_key.pub on ${name}); trust it only if they match.`,
+      "Compare the fingerprint with the one the host's administrator gives you " +
+        `(ssh-keygen -lf /etc/ssh/ssh_host_*_key.pub on ${name}); trust it only if they match.`,
       details,
     );
   }
   const what = details.status === 'revoked' ? 'is revoked' : 'has CHANGED';
   return new SshError(
     'ssh_host_key_changed',
-    `The host key of ${role} ${what}: it presented ${details.keyType} ${details.fingerprint}, which does not match ${details.recordedAt}. Someone may be intercepting the connection; nothing was sent.`,
-    `Ask the host's administrator whether the key was changed. Only if it was, remove the old entry (${details.recordedAt}) and connect again.`,
+    `The host key of ${role} ${what}: it presented ${details.keyType} ${details.fingerprint}, ` +
+      `which does not match ${details.recordedAt}. Someone may be intercepting the connection; nothing was sent.`,
+    "Ask the host's administrator whether the key was changed. " +
+      `Only if it was, remove the old entry (${details.recordedAt}) and connect again.`,
     details,
   );
 }
@@ -198,7 +201,8 @@ export async function connectHop(req: HopRequest, deps: HopDeps, options: HopOpt
         return finish(
           new SshError(
             'ssh_auth_failed',
-            `Authentication to ${describeTarget(hop)} as ${hop.user} failed. Tried: ${tried}. The server accepts: ${auth.serverMethods.join(', ') || 'unknown'}.`,
+            `Authentication to ${describeTarget(hop)} as ${hop.user} failed. Tried: ${tried}. ` +
+              `The server accepts: ${auth.serverMethods.join(', ') || 'unknown'}.`,
             'Check the user name, add your key to the agent or the host entry (IdentityFile), or enter the passphrase/password when asked.',
             {
               kind: 'auth',

@@ -112,7 +112,8 @@ export class HostKeyStore {
       if (current.status !== 'unknown') {
         throw new SshError(
           'ssh_host_key_changed',
-          `Refusing to trust this key for ${knownHostsName(request.host, request.port)}: ${current.status === 'revoked' ? 'it is revoked' : 'a different key is on record'} (${current.source}).`,
+          `Refusing to trust this key for ${knownHostsName(request.host, request.port)}: ` +
+            `${current.status === 'revoked' ? 'it is revoked' : 'a different key is on record'} (${current.source}).`,
           'Ask the administrator of the host whether its key really changed; if so, remove the old line from that file.',
           {
             kind: 'host_key',

@@ -86,7 +86,9 @@ describe('known_hosts parsing and lookup', () => {
   });
 
   it('handles CRLF, a missing final newline, comments, blank and broken lines', () => {
-    const text = `# comment\r\n\r\n   \r\ngpu1.lab ${a.line}\r\nbroken-line\r\n@bogus x ${a.line}\r\ngpu9 ssh-ed25519 !!!\r\ngpu2.lab ${b.line}`;
+    const text =
+      `# comment\r\n\r\n   \r\ngpu1.lab ${a.line}\r\nbroken-line\r\n` +
+      `@bogus x ${a.line}\r\ngpu9 ssh-ed25519 !!!\r\ngpu2.lab ${b.line}`;
     const parsed = parseKnownHosts(text, 'kh');
     expect(parsed.entries.map((x) => x.source)).toEqual(['kh:4', 'kh:8']);
     expect(parsed.warnings).toHaveLength(3);

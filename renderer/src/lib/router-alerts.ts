@@ -49,7 +49,9 @@ export function routerAlerts(
           layer: l.layer,
           kind: l.kind,
           experts: over.map(([, e]) => e),
-          message: `${where}: expert${over.length > 1 ? 's' : ''} ${over.map(([, e]) => e).join(', ')} overloaded (${(worst / mean).toFixed(1)}× the mean load)`,
+          message:
+            `${where}: expert${over.length > 1 ? 's' : ''} ${over.map(([, e]) => e).join(', ')} ` +
+            `overloaded (${(worst / mean).toFixed(1)}× the mean load)`,
         });
       }
     }

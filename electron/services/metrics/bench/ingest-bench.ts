@@ -141,7 +141,8 @@ function queryBench(dir: string): void {
   const { db } = openDatabase(path, { keepBackups: 0 });
   const migration = stopMigration();
   console.log(
-    `upgrading a database of 1,000,000 points to the summaries (copy before migrating + backfill): ${migration.seconds.toFixed(2)} s (${migration.cpuSeconds.toFixed(2)} CPU s)`,
+    'upgrading a database of 1,000,000 points to the summaries (copy before migrating + backfill): ' +
+      `${migration.seconds.toFixed(2)} s (${migration.cpuSeconds.toFixed(2)} CPU s)`,
   );
   const queries = new MetricsQueries(db);
   const time = (label: string, q: Parameters<MetricsQueries['series']>[0]): void => {
@@ -234,13 +235,16 @@ async function main(): Promise<void> {
     );
     console.log(`                                     wall clock           per CPU second (user+system)`);
     console.log(
-      `end to end (read + parse + insert): ${fmt(median(rates.e2e))} points/s   ${fmt(median(rates.e2eCpu))} points/s   ${all(rates.e2e)}`,
+      `end to end (read + parse + insert): ${fmt(median(rates.e2e))} points/s   ` +
+        `${fmt(median(rates.e2eCpu))} points/s   ${all(rates.e2e)}`,
     );
     console.log(
-      `bare better-sqlite3 batched insert: ${fmt(median(rates.bare))} points/s   ${fmt(median(rates.bareCpu))} points/s   ${all(rates.bare)}`,
+      `bare better-sqlite3 batched insert: ${fmt(median(rates.bare))} points/s   ` +
+        `${fmt(median(rates.bareCpu))} points/s   ${all(rates.bare)}`,
     );
     console.log(
-      `ratio end-to-end / bare:            ${((100 * median(rates.e2e)) / median(rates.bare)).toFixed(1).padStart(9)}%            ${((100 * median(rates.e2eCpu)) / median(rates.bareCpu)).toFixed(1).padStart(9)}%`,
+      `ratio end-to-end / bare:            ${((100 * median(rates.e2e)) / median(rates.bare)).toFixed(1).padStart(9)}%            ` +
+        `${((100 * median(rates.e2eCpu)) / median(rates.bareCpu)).toFixed(1).padStart(9)}%`,
     );
     // Each repetition's end-to-end and bare phases run back to back, so their ratio is less exposed to the
     // machine's drift over the whole benchmark than the ratio of the two medians.
@@ -248,7 +252,8 @@ async function main(): Promise<void> {
     const pairsCpu = rates.e2eCpu.map((r, i) => r / rates.bareCpu[i]!);
     const pct = (xs: number[]): string => `[${xs.map((r) => (100 * r).toFixed(0)).join(', ')}]%`;
     console.log(
-      `ratio per repetition, median:       ${(100 * median(pairs)).toFixed(1).padStart(9)}%            ${(100 * median(pairsCpu)).toFixed(1).padStart(9)}%   ${pct(pairs)}`,
+      `ratio per repetition, median:       ${(100 * median(pairs)).toFixed(1).padStart(9)}%            ` +
+        `${(100 * median(pairsCpu)).toFixed(1).padStart(9)}%   ${pct(pairs)}`,
     );
     queryBench(dir);
     console.log(

@@ -88,7 +88,10 @@ function JobList({ jobs }: { jobs: EvalJob[] }) {
   );
 }
 
-/** Evaluations across runs: a sortable leaderboard of checkpoints, score-versus-tokens charts with JetMoE-8B's published scores, and recent jobs. */
+/**
+ * Evaluations across runs: a sortable leaderboard of checkpoints, score-versus-tokens charts with JetMoE-8B's
+ * published scores, and recent jobs.
+ */
 export function EvaluationsPage() {
   const [board, reloadBoard] = useRequest('evals:leaderboard', {});
   const [jobs, reloadJobs] = useRequest('evals:jobs', { limit: 20 });

@@ -103,7 +103,8 @@ export function Estimate({
           <p className="hint small">
             {useMeasured
               ? 'Throughput comes from earlier runs; the price is saved for this node.'
-              : 'H100/H200 bf16 dense peak is 989 TFLOP/s, A100 312. The first run on this node replaces the assumption with a measurement.'}
+              : 'H100/H200 bf16 dense peak is 989 TFLOP/s, A100 312. ' +
+                'The first run on this node replaces the assumption with a measurement.'}
           </p>
         </details>
       )}

@@ -196,7 +196,11 @@ function ReportView({ report }: { report: NodeReport }) {
         <dt>Python</dt>
         <dd>
           {report.python
-            ? `${report.python.version} at ${report.python.path}; ${report.python.torch ? `PyTorch ${report.python.torch.version}${report.python.torch.cuda ? `, CUDA ${report.python.torch.cuda}` : ' (CPU)'}` : 'no PyTorch'}`
+            ? `${report.python.version} at ${report.python.path}; ` +
+              (report.python.torch
+                ? `PyTorch ${report.python.torch.version}` +
+                  (report.python.torch.cuda ? `, CUDA ${report.python.torch.cuda}` : ' (CPU)')
+                : 'no PyTorch')
             : 'not found'}
         </dd>
         <dt>Build tools</dt>

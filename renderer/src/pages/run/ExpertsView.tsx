@@ -185,7 +185,10 @@ export function ExpertsView({ runId, live }: { runId: string; live: boolean }) {
           </div>
         </div>
         <MetricChart
-          title={`${metric === 'cv' ? 'Load CV' : metric === 'maxOverMean' ? 'Max / mean load' : 'Normalised router entropy'} per layer (${kindShort[kind] ?? kind})`}
+          title={
+            `${metric === 'cv' ? 'Load CV' : metric === 'maxOverMean' ? 'Max / mean load' : 'Normalised router entropy'}` +
+            ` per layer (${kindShort[kind] ?? kind})`
+          }
           testId="balance-chart"
           lines={balanceLines(data, kind, metric, experts)}
           view={{ xMode: 'step', yLog: false, xLog: false, smoothing: 0 }}

@@ -152,7 +152,8 @@ export function ForkDialog({
           A new run on the same node starting from the weights of {detail.name} at step {formatInteger(checkpoint.step)}{' '}
           ({formatCount(checkpoint.tokens)} tokens), with its flags and the changes below.
           {mode === 'anneal'
-            ? ' The learning rate decays from the peak to the minimum over the whole new run (no warmup), as in the second phase of JetMoE’s schedule.'
+            ? ' The learning rate decays from the peak to the minimum over the whole new run (no warmup),' +
+              ' as in the second phase of JetMoE’s schedule.'
             : ''}
         </p>
         {!detail.preset && (
