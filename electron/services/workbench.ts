@@ -136,6 +136,7 @@ export function createWorkbench(options: WorkbenchOptions): Workbench {
     deployer,
     monitor,
     checkpoints,
+    verifyCheckpoint: (id) => checkpointService.verify(id),
     dataDir: options.dataDir,
     localTrainer: options.trainerPath,
     onChanged: (run) => events.emit('runs:changed', { run }),

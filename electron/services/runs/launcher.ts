@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { posix } from 'node:path';
+import type { CheckpointVerifyResult } from '../../contract/checkpoints.js';
 import type { EvalEverySetting } from '../../contract/evals.js';
 import type { RunSummary } from '../../contract/runs.js';
 import { isFinalState, type ForkRequest, type LaunchRequest } from '../../contract/runs.js';
@@ -27,6 +28,8 @@ export interface LauncherDeps {
   deployer: Deployer | null;
   monitor: RunMonitor;
   checkpoints: CheckpointStore;
+  /** Re-checks a checkpoint's files against its MANIFEST on the node (CheckpointService.verify). */
+  verifyCheckpoint: (checkpointId: number) => Promise<CheckpointVerifyResult>;
   /** Local runs live in `<dataDir>/runs/<run_id>`. */
   dataDir: string;
   /** The trainer binary This machine runs. */
@@ -202,8 +205,9 @@ export class Launcher {
 
   /**
    * Starts a new attempt of a stopped or failed run: from the given checkpoint of the run (`--resume
-   * PATH`; newer checkpoints of the abandoned history are set aside as `checkpoints/abandoned-step-N-<time>`
-   * so no later `--resume auto` can pick them), or from the newest complete one.
+   * PATH`), or from the newest complete one. A chosen checkpoint is verified against its MANIFEST
+   * first; only once it verifies are the newer checkpoints of the abandoned history set aside as
+   * `checkpoints/abandoned-step-N-<time>`, so no later `--resume auto` can pick them.
    */
   async resume(runId: string, checkpointId?: number): Promise<RunSummary> {
     const { run, node, seen } = await this.look(runId);
@@ -229,6 +233,17 @@ export class Launcher {
           'conflict',
           `Checkpoint step ${c.step} is not complete on the node (${c.remotePath}).`,
           'Verify it (`moewb checkpoints verify`) or pick another checkpoint.',
+        );
+      }
+      // The trainer would refuse a damaged checkpoint only after the newer ones had left the resume
+      // path: check sizes and SHA-1s first, so a refusal leaves the run as it was.
+      const verified = await this.d.verifyCheckpoint(c.id);
+      if (!verified.ok) {
+        throw new ServiceError(
+          'conflict',
+          `Cannot resume run ${runId} from checkpoint step ${c.step}: ` +
+            `${verified.checkpoint.verifyMessage ?? verified.message}.`,
+          'Nothing was changed; resume from another checkpoint (`moewb checkpoints list`), or without --checkpoint.',
         );
       }
       await this.setAsideNewer(node, run.remoteDir, c.step, runId);

@@ -20,6 +20,8 @@ export interface Observation {
   heartbeat: { time: number; step: number | null; phase: string | null } | null;
   attempt: { attempt: number; startedAt: number | null } | null;
   exitCode: number | null;
+  /** The last line of trainer.log once the attempt has an exit code (the trainer's own last word). */
+  logTail?: string | null;
 }
 
 /** What the judge decides: a state with its reason, or null = undetermined, look again shortly. */
@@ -61,7 +63,9 @@ echo "recorded_boot=$(cat boot_id 2>/dev/null)"
 echo "heartbeat=$(head -c 4096 heartbeat 2>/dev/null | tr '\\n' ' ')"
 last=$(ls attempts 2>/dev/null | sed -n 's/^\\([0-9][0-9]*\\)\\.json$/\\1/p' | sort -n | tail -n 1)
 [ -n "$last" ] && echo "attempt=$(head -c 4096 "attempts/$last.json" | tr '\\n' ' ')"
-echo "exit_code=$(cat exit_code 2>/dev/null)"
+ec=$(cat exit_code 2>/dev/null)
+echo "exit_code=$ec"
+[ -n "$ec" ] && echo "log_tail=$(tail -n 1 trainer.log 2>/dev/null | head -c 300)"
 `;
 }
 
@@ -108,6 +112,7 @@ export function parseObservation(text: string): Observation {
         ? { attempt: attempt.attempt, startedAt: typeof attempt.started_at === 'number' ? attempt.started_at : null }
         : null,
     exitCode: exit && /^-?\d+$/.test(exit) ? Number(exit) : null,
+    logTail: f.log_tail?.trim() || null,
   };
 }
 
@@ -117,8 +122,10 @@ export async function observe(node: NodeHandle, runDir: string, runId: string): 
   return parseObservation(result.stdout.toString('utf8'));
 }
 
-function exitJudgement(code: number, ctx: JudgeContext): Judgement {
-  const said = ctx.lastStatus?.message ? `: ${ctx.lastStatus.message}` : '';
+function exitJudgement(code: number, ctx: JudgeContext, logTail: string | null): Judgement {
+  // Without a status record of this attempt (it failed before its header), trainer.log says why.
+  const reason = ctx.lastStatus?.message ?? (code !== 0 ? logTail : null);
+  const said = reason ? `: ${reason}` : '';
   if (code === 0) {
     if (ctx.lastStatus?.state === 'stopped' || (ctx.stopRequested && ctx.lastStatus?.state !== 'completed')) {
       return { state: 'stopped', message: ctx.lastStatus?.message ?? 'stopped on request; a checkpoint was written' };
@@ -142,7 +149,7 @@ function exitJudgement(code: number, ctx: JudgeContext): Judgement {
  */
 export function judge(o: Observation, ctx: JudgeContext): Judgement {
   if (!o.dirExists) return { state: 'failed', message: 'the run directory is gone from the node' };
-  if (o.exitCode !== null) return exitJudgement(o.exitCode, ctx);
+  if (o.exitCode !== null) return exitJudgement(o.exitCode, ctx, o.logTail ?? null);
   if (o.recordedBootId && o.bootId && o.recordedBootId !== o.bootId) {
     return { state: 'failed', message: 'the node rebooted after the run started; the trainer is gone' };
   }

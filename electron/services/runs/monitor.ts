@@ -232,10 +232,13 @@ export class RunMonitor {
     // A final state changes only through a resume (which sets `launching` itself).
     if (isFinalState(run.state)) return;
     const lastStatus = this.runs.lastStatus(run);
+    // The wrapper numbers an attempt before its trainer writes a header (one that fails early never
+    // does): the previous attempt's status and exit code must not be taken for this one's.
+    const attempt = Math.max(run.attempt, seen.attempt?.attempt ?? 0);
     const verdict = judge(seen, {
       heartbeatInterval: heartbeatInterval({ config: this.runs.configOf(run.id) }),
       stopRequested: run.stopRequested,
-      lastStatus: lastStatus && lastStatus.attempt === run.attempt ? lastStatus : null,
+      lastStatus: lastStatus && lastStatus.attempt === attempt ? lastStatus : null,
       launching,
     });
     const heartbeat = seen.heartbeat?.time ?? null;
@@ -257,7 +260,7 @@ export class RunMonitor {
       startedAt: run.startedAt ?? (verdict.state === 'running' ? Date.now() / 1000 : null),
       ...(final ? { endedAt: Date.now() / 1000, exitCode: seen.exitCode } : {}),
     });
-    if (final) this.runs.recordAttemptExit(run.id, run.attempt, seen.exitCode, Date.now() / 1000);
+    if (final) this.runs.recordAttemptExit(run.id, attempt, seen.exitCode, Date.now() / 1000);
     if (verdict.state !== run.state || verdict.message !== run.stateMessage) {
       this.events.emit('runs:changed', { run: toSummary(changed) });
     }
