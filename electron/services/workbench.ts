@@ -169,7 +169,7 @@ export function createWorkbench(options: WorkbenchOptions): Workbench {
     ...nodesHandlers(nodes, pool, events, options.connectNode ? null : sshServices),
     ...deployHandlers(deployer, deployments, nodes, pool),
     ...runsHandlers(runs, launcher, monitor, changed),
-    ...metricsHandlers(queries, runs, writer, pool),
+    ...metricsHandlers(queries, runs, writer, pool, (id) => monitor.refresh(id)),
     ...checkpointsHandlers(checkpoints, checkpointService, runs),
     ...evalsHandlers(evals, evalStore, runs),
     ...configHandlers({ trainerPath: options.trainerPath, sourceRoot }),

@@ -1,4 +1,5 @@
 import { posix } from 'node:path';
+import { isFinalState } from '../../contract/runs.js';
 import type { NodePool } from '../nodes/node-pool.js';
 import type { Handlers } from '../rpc/handlers.js';
 import type { RunStore } from '../runs/run-store.js';
@@ -17,6 +18,8 @@ export function metricsHandlers(
   runs: RunStore,
   writer: IngestWriter,
   pool: NodePool,
+  /** Re-reads a run's state from its node (RunMonitor.refresh). */
+  refreshRun: (runId: string) => Promise<unknown>,
 ): MetricsHandlers {
   return {
     'metrics:list': async ({ runId }) => queries.listSeries(runs.get(runId).key),
@@ -34,6 +37,8 @@ export function metricsHandlers(
       const node = await pool.get(run.nodeId);
       const ingester = new StreamIngester(writer, node, run.key, run.id, posix.join(run.remoteDir, 'metrics.jsonl'));
       const result = await ingester.poll();
+      // A status record read here may end a run nobody watches: its stored state must follow.
+      if (!isFinalState(run.state) && result.chunks.some((c) => c.records.status)) await refreshRun(runId);
       return {
         lines: result.chunks.reduce((n, c) => n + c.lines, 0),
         points: result.chunks.reduce((n, c) => n + c.points, 0),

@@ -77,6 +77,24 @@ function evalSetting(e: EvalEveryInput | undefined): EvalEverySetting | null {
     : null;
 }
 
+/** The refusal of a stop or kill of a run with nothing live: says how it ended, when it has. */
+function nothingLive(run: StoredRun, what: string): ServiceError {
+  if (isFinalState(run.state)) {
+    return new ServiceError(
+      'conflict',
+      `Run ${run.id} has already ended: ${run.state}${run.stateMessage ? ` (${run.stateMessage})` : ''}.`,
+      run.state === 'completed'
+        ? 'Nothing to do.'
+        : `Resume it with \`moewb runs resume ${run.id}\` if you want it back.`,
+    );
+  }
+  return new ServiceError(
+    'conflict',
+    `Run ${run.id} has ${what}; it is ${run.state}${run.stateMessage ? ` (${run.stateMessage})` : ''}.`,
+    `Look again in a few seconds (\`moewb runs show ${run.id}\`).`,
+  );
+}
+
 /** Launches, stops, kills and resumes runs on their nodes. */
 export class Launcher {
   constructor(private readonly d: LauncherDeps) {}
@@ -146,13 +164,7 @@ export class Launcher {
   /** SIGTERM to the trainer; it checkpoints and exits 0. */
   async stop(runId: string): Promise<RunSummary> {
     const { run, node, seen } = await this.look(runId);
-    if (seen.trainer !== 'match' || seen.trainerPid === null) {
-      throw new ServiceError(
-        'conflict',
-        `Run ${runId} has no running trainer to stop.`,
-        'Refresh the run to see its state.',
-      );
-    }
+    if (seen.trainer !== 'match' || seen.trainerPid === null) throw nothingLive(run, 'no running trainer to stop');
     await this.signal(node, ['kill', '-TERM', String(seen.trainerPid)]);
     const changed = this.d.runs.setState(run.id, {
       state: 'stopping',
@@ -167,13 +179,7 @@ export class Launcher {
   /** SIGKILL to the run's process group: no checkpoint. */
   async kill(runId: string): Promise<RunSummary> {
     const { run, node, seen } = await this.look(runId);
-    if (seen.wrapper !== 'match' && seen.trainer !== 'match') {
-      throw new ServiceError(
-        'conflict',
-        `Run ${runId} has no live process to kill.`,
-        'Refresh the run to see its state.',
-      );
-    }
+    if (seen.wrapper !== 'match' && seen.trainer !== 'match') throw nothingLive(run, 'no live process to kill');
     // The wrapper leads its own process group (setsid); the trainer is in it.
     if (seen.wrapper === 'match' && seen.wrapperPid !== null)
       await this.signal(node, ['kill', '-KILL', '--', `-${seen.wrapperPid}`]);
@@ -418,8 +424,16 @@ export class Launcher {
     this.d.onChanged(toSummary(this.d.runs.get(run.id)));
   }
 
+  /**
+   * The run as its directory shows it now. A stored state that is not final may be stale (the run
+   * ended while nobody watched): it is refreshed from the stream and the node before anyone acts on it.
+   */
   private async look(runId: string): Promise<{ run: StoredRun; node: NodeHandle; seen: Observation }> {
-    const run = this.d.runs.get(runId);
+    let run = this.d.runs.get(runId);
+    if (!isFinalState(run.state)) {
+      run = await this.d.monitor.refresh(runId);
+      this.d.onChanged(toSummary(run));
+    }
     const node = await this.d.pool.get(run.nodeId);
     return { run, node, seen: await observe(node, run.remoteDir, run.id) };
   }
