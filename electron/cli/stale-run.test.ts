@@ -1,4 +1,4 @@
-import { existsSync } from 'node:fs';
+import { existsSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { writeFakeRun } from '../test-support/fake-run.js';
@@ -44,5 +44,13 @@ describe('moewb with a stored run state the node contradicts', { timeout: 30_000
     expect(r.code).toBe(1);
     expect(r.err).toMatch(/already ended: completed \(reached --max-steps\)/);
     expect(r.err).not.toMatch(/Refresh the run/);
+  });
+
+  it('runs resume of a run whose directory is gone fails with that reason', async () => {
+    const run = ended({ state: 'stopped', message: 'stopped by SIGTERM' }, 'stopped');
+    rmSync(run.runDir, { recursive: true });
+    const r = await moewb(run.dataDir, run.trainer, 'runs', 'resume', run.runId);
+    expect(r.code).not.toBe(0);
+    expect(r.err).toMatch(/the run directory is gone from the node/);
   });
 });

@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { compiledCli } from '../../test-support/compiled.js';
@@ -80,6 +80,18 @@ describe('the launch wrapper', () => {
     expect(read(dir, 'trainer.pid')).toBe(trainerPid);
     expect(read(dir, 'exit_code')).toBeUndefined();
     expect((await observe(node, dir, runId)).trainer).toBe('match');
+  });
+
+  it('fails to start, with a non-zero status, when the run directory or its wrapper is missing', async () => {
+    const dir = prepare('');
+    rmSync(join(dir, 'launch.sh'));
+    const noWrapper = await node.exec(['sh', '-c', detachCommand(dir)]);
+    expect(noWrapper.code).not.toBe(0);
+    expect(noWrapper.stderr.toString('utf8')).toMatch(/launch\.sh is missing/);
+    rmSync(dir, { recursive: true });
+    const noDir = await node.exec(['sh', '-c', detachCommand(dir)]);
+    expect(noDir.code).not.toBe(0);
+    expect(noDir.stderr.toString('utf8')).toMatch(/can't cd|No such file/);
   });
 
   it('forwards SIGTERM to the trainer and records its exit code', async () => {

@@ -77,10 +77,16 @@ log "attempt $n: trainer exited with $code"
 
 /**
  * The command that starts the wrapper detached from the caller: its own session (setsid), immune to
- * hangups (nohup), no terminal. Run as `sh -c <this>`; it returns as soon as the wrapper is started.
+ * hangups (nohup), no terminal. Run as `sh -c <this>`; it returns as soon as the wrapper is started,
+ * with a non-zero status when the run directory or its wrapper is missing (only the start itself is
+ * backgrounded, so the checks' status is the command's).
  */
 export function detachCommand(runDir: string): string {
   const dir = shellQuote(runDir);
   const script = shellQuote(`${runDir}/launch.sh`);
-  return `cd ${dir} && setsid nohup sh ${script} </dev/null >/dev/null 2>&1 &`;
+  return (
+    `cd ${dir} || exit 1; ` +
+    '[ -f launch.sh ] || { echo "launch.sh is missing from the run directory" >&2; exit 1; }; ' +
+    `setsid nohup sh ${script} </dev/null >/dev/null 2>&1 &`
+  );
 }

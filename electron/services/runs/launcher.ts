@@ -217,6 +217,13 @@ export class Launcher {
    */
   async resume(runId: string, checkpointId?: number): Promise<RunSummary> {
     const { run, node, seen } = await this.look(runId);
+    if (!seen.dirExists) {
+      throw new ServiceError(
+        'not_found',
+        `Cannot resume run ${runId}: the run directory is gone from the node (${run.remoteDir}).`,
+        'Launch a new run, or fork one of its checkpoints that was downloaded.',
+      );
+    }
     if (!isFinalState(run.state) || seen.trainer === 'match' || seen.wrapper === 'match') {
       throw new ServiceError(
         'conflict',
