@@ -1,4 +1,5 @@
 import { Command, Option } from 'commander';
+import { escapeControls } from '../contract/display-text.js';
 import { WorkbenchError } from '../contract/errors.js';
 import { registerCheckpointCommands } from './commands/checkpoints.js';
 import { registerDeployCommand } from './commands/deploy.js';
@@ -41,7 +42,15 @@ export function buildProgram(io: CliIo, defaults: GlobalOptions, version: string
 }
 
 /** Parses and runs one command line; resolves with the exit code (errors printed as message + hint). */
-export async function runProgram(io: CliIo, argv: string[], defaults: GlobalOptions, version: string): Promise<number> {
+export async function runProgram(
+  raw: CliIo,
+  argv: string[],
+  defaults: GlobalOptions,
+  version: string,
+): Promise<number> {
+  // Names, tags, notes and node output may hold terminal escapes or bidi overrides: every line the
+  // CLI prints shows them as visible escapes, never as instructions to the terminal.
+  const io: CliIo = { ...raw, out: (t) => raw.out(escapeControls(t)), err: (t) => raw.err(escapeControls(t)) };
   const program = buildProgram(io, defaults, version).exitOverride();
   try {
     await program.parseAsync(argv, { from: 'user' });

@@ -12,6 +12,7 @@ import { useRuns } from './hooks.js';
 import { Link, matchPath, useRouter } from './router.js';
 import { useTheme } from './theme-context.js';
 import type { ThemeChoice } from './theme.js';
+import { shownName } from '../lib/shown.js';
 
 const navItems: { to: string; label: string; key: string; match: (p: string) => boolean }[] = [
   { to: '/', label: 'Overview', key: 'o', match: (p) => p === '/' },
@@ -142,7 +143,7 @@ export function App() {
                     aria-current={location.path.startsWith(`/runs/${r.id}`) ? 'page' : undefined}
                   >
                     <span className={`live-dot live-${r.state}`} aria-hidden="true" />
-                    <span className="live-name">{r.name}</span>
+                    <span className="live-name">{shownName(r.name)}</span>
                     <span className="live-step mono">{r.lastStep ?? '…'}</span>
                   </Link>
                 </li>

@@ -1,6 +1,7 @@
 import type { RunSummary } from '../../../electron/contract/runs.js';
 import { Link } from '../app/router.js';
 import { lineageOf } from '../lib/anneal.js';
+import { shownName } from '../lib/shown.js';
 
 /** "Forked from" / "Annealed from" with a link to the parent run; nothing for a fresh launch. */
 export function LineageBadge({
@@ -23,7 +24,7 @@ export function LineageBadge({
         to={`/runs/${encodeURIComponent(l.parentRunId)}/checkpoints`}
         aria-label={`Parent run ${parentName ?? l.parentRunId}`}
       >
-        {parentName ?? l.parentRunId}
+        {shownName(parentName ?? l.parentRunId)}
       </Link>
       {parentStep !== undefined && parentStep !== null ? <span className="muted"> at step {parentStep}</span> : null}
     </span>

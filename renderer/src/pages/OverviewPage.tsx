@@ -7,6 +7,7 @@ import { ErrorNotice } from '../components/ErrorNotice.js';
 import { isLive, StateBadge } from '../components/StateBadge.js';
 import { formatAge, formatInteger } from '../lib/format.js';
 import { FirstRun } from './FirstRun.js';
+import { shownName } from '../lib/shown.js';
 
 function TrainerCard({ trainer }: { trainer: LocalTrainerStatus }) {
   if (trainer.state === 'ready') {
@@ -85,7 +86,7 @@ export function OverviewPage() {
             {live.map((r) => (
               <li key={r.id} className="card run-card">
                 <Link to={`/runs/${encodeURIComponent(r.id)}`} className="run-link">
-                  {r.name}
+                  {shownName(r.name)}
                 </Link>
                 <StateBadge state={r.state} />
                 <p className="subtle small">
@@ -108,7 +109,7 @@ export function OverviewPage() {
             {recent.map((r) => (
               <li key={r.id} className="card run-card">
                 <Link to={`/runs/${encodeURIComponent(r.id)}`} className="run-link">
-                  {r.name}
+                  {shownName(r.name)}
                 </Link>
                 <StateBadge state={r.state} />
                 <p className="subtle small">

@@ -12,6 +12,7 @@ import { StateBadge } from '../../components/StateBadge.js';
 import { diffConfigs } from '../../lib/config-diff.js';
 import { formatCount, formatValue } from '../../lib/format.js';
 import { trainingSeries } from '../run/TrainingCharts.js';
+import { shownName } from '../../lib/shown.js';
 
 const compared = ['train/loss', 'val/loss', 'train/lr', 'train/grad_norm', 'train/tokens_per_s', 'train/aux_loss'];
 
@@ -111,7 +112,7 @@ export function ComparePage({ runIds }: { runIds: string[] }) {
                 <line x1="0" y1="4" x2="18" y2="4" stroke={colors[i % colors.length]} strokeWidth="3" />
               </svg>
             </span>
-            <Link to={`/runs/${encodeURIComponent(r.id)}`}>{r.name}</Link> <StateBadge state={r.state} />
+            <Link to={`/runs/${encodeURIComponent(r.id)}`}>{shownName(r.name)}</Link> <StateBadge state={r.state} />
             <span className="muted small">
               {' '}
               step {r.lastStep ?? '—'} · {formatCount(r.tokens)} tokens · loss {formatValue(r.lastLoss)}
@@ -139,7 +140,7 @@ export function ComparePage({ runIds }: { runIds: string[] }) {
                   <th scope="col">Setting</th>
                   {runs.map((r) => (
                     <th key={r.id} scope="col">
-                      {r.name}
+                      {shownName(r.name)}
                     </th>
                   ))}
                 </tr>

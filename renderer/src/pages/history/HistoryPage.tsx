@@ -10,6 +10,7 @@ import { formatAge, formatCount, formatDateTime, formatInteger, formatValue } fr
 import { defaultQuery, filterRuns, type RunQuery, type SortKey } from '../../lib/run-filter.js';
 import { EditRunDialog } from './EditRunDialog.js';
 import { FirstRun } from '../FirstRun.js';
+import { shownName, shownText } from '../../lib/shown.js';
 
 const columns: { key: SortKey | null; label: string; num?: boolean }[] = [
   { key: 'name', label: 'Run' },
@@ -157,7 +158,7 @@ export function HistoryPage() {
             <option value="">All nodes</option>
             {(nodes ?? []).map((n) => (
               <option key={n.id} value={n.id}>
-                {n.name}
+                {shownName(n.name)}
               </option>
             ))}
           </select>
@@ -226,7 +227,7 @@ export function HistoryPage() {
                 </td>
                 <td>
                   <Link to={`/runs/${encodeURIComponent(r.id)}`} className="run-link">
-                    {r.name}
+                    {shownName(r.name)}
                   </Link>
                   <div className="mono muted small">{r.id}</div>
                   <LineageBadge run={r} parentName={runs?.find((p) => p.id === r.parentRunId)?.name} />
@@ -235,7 +236,7 @@ export function HistoryPage() {
                   <StateBadge state={r.state} />
                 </td>
                 <td>
-                  {nodeNames[r.nodeId] ?? r.nodeId}
+                  {shownName(nodeNames[r.nodeId] ?? r.nodeId)}
                   <div className="muted small">
                     {r.preset ?? 'custom'}
                     {Object.keys(r.overrides).length ? ` +${Object.keys(r.overrides).length}` : ''}
@@ -249,10 +250,10 @@ export function HistoryPage() {
                 <td className="tags-cell">
                   {r.tags.map((t) => (
                     <span key={t} className="tag">
-                      {t}
+                      {shownName(t)}
                     </span>
                   ))}
-                  {r.notes && <span className="note-preview">{r.notes}</span>}
+                  {r.notes && <span className="note-preview">{shownText(r.notes)}</span>}
                   <button
                     type="button"
                     className="link-button small"

@@ -9,6 +9,7 @@ import { ErrorNotice } from '../../components/ErrorNotice.js';
 import { formatBytes, formatDateTime } from '../../lib/format.js';
 import { deployFraction, phaseLabel } from './deploy-progress.js';
 import { HostKeyDialog, hostKeyProblem } from './HostKeyDialog.js';
+import { shownName } from '../../lib/shown.js';
 
 /** One node: where it is, what it has (after a test), and its trainer deploy with live progress. */
 export function NodeCard({
@@ -80,7 +81,7 @@ export function NodeCard({
     <article className="card node-card" aria-labelledby={`node-${node.id}`} data-node-id={node.id}>
       <header className="node-head">
         <div>
-          <h2 id={`node-${node.id}`}>{node.name}</h2>
+          <h2 id={`node-${node.id}`}>{shownName(node.name)}</h2>
           <p className="subtle mono">
             {node.kind === 'local'
               ? 'this computer'

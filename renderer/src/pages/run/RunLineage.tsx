@@ -6,6 +6,7 @@ import { Link } from '../../app/router.js';
 import { LineageBadge } from '../../components/LineageBadge.js';
 import { lineageOf } from '../../lib/anneal.js';
 import { formatInteger } from '../../lib/format.js';
+import { shownName } from '../../lib/shown.js';
 
 /** Where a run came from (its parent run and checkpoint), its attempts when resumed, and the runs forked from it. */
 export function RunLineage({ detail }: { detail: RunDetail }) {
@@ -48,7 +49,7 @@ export function RunLineage({ detail }: { detail: RunDetail }) {
           {children.map((c, i) => (
             <span key={c.id}>
               {i > 0 ? ', ' : ''}
-              <Link to={`/runs/${encodeURIComponent(c.id)}`}>{c.name}</Link>{' '}
+              <Link to={`/runs/${encodeURIComponent(c.id)}`}>{shownName(c.name)}</Link>{' '}
               <span className="muted small">({lineageOf(c).kind})</span>
             </span>
           ))}

@@ -15,6 +15,7 @@ import { RunNotes } from './RunNotes.js';
 import { RunStats } from './RunStats.js';
 import { TrainingCharts } from './TrainingCharts.js';
 import { useRun } from './use-run.js';
+import { shownName } from '../../lib/shown.js';
 
 type Tab = 'training' | 'experts' | 'checkpoints' | 'details';
 
@@ -58,7 +59,7 @@ export function RunPage({ runId, tab }: { runId: string; tab: Tab }) {
             <Link to="/history">Runs</Link> / <span className="mono">{detail.id}</span>
           </p>
           <h1>
-            {detail.name} <StateBadge state={detail.state} />
+            {shownName(detail.name)} <StateBadge state={detail.state} />
           </h1>
           <p className="subtle">
             {detail.preset ?? 'custom'} on {nodeName} · started {formatDateTime(detail.startedAt ?? detail.createdAt)}
