@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { channel } from './define.js';
+import { exactNumber } from './numbers.js';
 
 /** One entry of the trainer's flag registry (`moetrain flags --json`). */
 export interface FlagSpec {
@@ -89,7 +90,7 @@ export interface PlanRefused {
 export type PlanResult = PlanOk | PlanRefused;
 
 const flagName = z.string().regex(/^[a-z0-9][a-z0-9-]*$/, 'a flag name is lower-case words joined by dashes');
-const flagValue = z.union([z.string().max(10_000), z.number(), z.boolean()]).transform((v) => String(v));
+const flagValue = z.union([z.string().max(10_000), exactNumber, z.boolean()]).transform((v) => String(v));
 
 const planRequest = z
   .object({

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { channel, event } from './define.js';
 import { evalEverySchema, type EvalEverySetting } from './evals.js';
+import { exactNumber } from './numbers.js';
 
 /** States of a run; the last three are final until a resume starts a new attempt. */
 export const runStates = [
@@ -114,7 +115,7 @@ const flagName = z
   .refine((n) => !['preset', 'flags-file', 'presets-dir', 'json', 'help', 'run-dir', 'run-id', 'resume'].includes(n), {
     message: 'this flag is set by the workbench itself',
   });
-const flagValue = z.union([z.string(), z.number(), z.boolean()]).transform((v) => String(v));
+const flagValue = z.union([z.string(), exactNumber, z.boolean()]).transform((v) => String(v));
 const tags = z.array(z.string().trim().min(1).max(64)).max(32);
 
 const launchRequest = z
