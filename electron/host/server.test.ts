@@ -65,6 +65,15 @@ describe('browser-mode host', () => {
     expect(cross.status).toBe(403);
   });
 
+  it('answers a request body over 4 MiB with 413, not a reset connection', async () => {
+    const big = JSON.stringify({ notes: 'x'.repeat(4 * 1024 * 1024 + 10) });
+    const res = await rpc('app:info', { token: host.token, body: big });
+    expect(res.status).toBe(413);
+    expect(((await res.json()) as { error: string }).error).toMatch(/Request too large: the limit is 4 MiB/);
+    // The same connection pool keeps working.
+    expect((await rpc('app:info', { token: host.token })).status).toBe(200);
+  });
+
   it('refuses a foreign Host header (DNS rebinding)', async () => {
     const { request } = await import('node:http');
     const status = await new Promise<number>((resolve, reject) => {

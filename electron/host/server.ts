@@ -10,6 +10,8 @@ import { contentSecurityPolicy } from '../app/web-security.js';
 import { bearerToken, tokenMatches } from './security.js';
 
 const maxBodyBytes = 4 * 1024 * 1024;
+/** A body over the limit is read and dropped up to this size, so its sender gets the 413 (not a reset). */
+const maxDrainBytes = 64 * 1024 * 1024;
 
 /** Options of the browser-mode host. */
 export interface HostOptions {
@@ -72,8 +74,13 @@ export async function startHost(options: HostOptions): Promise<RunningHost> {
       if (!(req.headers['content-type'] ?? '').startsWith('application/json')) {
         return sendJson(res, 415, { error: 'Requests must be JSON.' });
       }
+      const tooLarge = { error: `Request too large: the limit is ${maxBodyBytes / (1024 * 1024)} MiB.` };
+      if (Number(req.headers['content-length'] ?? 0) > maxDrainBytes) {
+        res.setHeader('Connection', 'close');
+        return sendJson(res, 413, tooLarge);
+      }
       const body = await readBody(req);
-      if (body === undefined) return sendJson(res, 413, { error: 'Request too large.' });
+      if (body === undefined) return sendJson(res, 413, tooLarge);
       let payload: unknown;
       try {
         payload = body.length ? JSON.parse(body) : {};
@@ -187,20 +194,27 @@ export async function startHost(options: HostOptions): Promise<RunningHost> {
   };
 }
 
+/**
+ * The request body, or undefined when it is over maxBodyBytes. An oversized body is read to its end
+ * and dropped (a socket closed while the client still sends reaches it as a reset, before the 413);
+ * one beyond maxDrainBytes ends the connection.
+ */
 function readBody(req: IncomingMessage): Promise<string | undefined> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;
     req.on('data', (chunk: Buffer) => {
       size += chunk.length;
-      if (size > maxBodyBytes) {
+      if (size > maxDrainBytes) {
         resolve(undefined);
         req.destroy();
-        return;
+      } else if (size > maxBodyBytes) {
+        chunks.length = 0;
+      } else {
+        chunks.push(chunk);
       }
-      chunks.push(chunk);
     });
-    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+    req.on('end', () => resolve(size > maxBodyBytes ? undefined : Buffer.concat(chunks).toString('utf8')));
     req.on('error', reject);
   });
 }
