@@ -176,15 +176,30 @@ export class CheckpointService {
         'Wait for the run to write a newer checkpoint, or stop the run first.',
       );
     }
-    const r = await node.exec(['rm', '-rf', '--', checkpoint.remotePath], { timeoutMs: 600_000 });
-    if (r.code !== 0) {
+    // The COMPLETE marker goes first (as in the trainer's retention): a delete cut short leaves a
+    // directory that neither `--resume auto` nor the ledger takes for a checkpoint, never a COMPLETE
+    // one with files missing. The trainer removes such leftovers at its next start.
+    const unmark = await node.exec(['rm', '-f', '--', posix.join(checkpoint.remotePath, 'COMPLETE')], {
+      timeoutMs: 60_000,
+    });
+    if (unmark.code !== 0) {
       throw new ServiceError(
         'remote_failed',
-        `Removing ${checkpoint.remotePath} failed: ${r.stderr.toString('utf8').trim()}`,
+        `Removing ${checkpoint.remotePath}/COMPLETE failed: ${unmark.stderr.toString('utf8').trim()}`,
         'Check the permissions of the run directory on the node.',
       );
     }
     const changed = this.d.store.setStatus(checkpointId, 'deleted');
+    const r = await node.exec(['rm', '-rf', '--', checkpoint.remotePath], { timeoutMs: 600_000 });
+    if (r.code !== 0) {
+      this.d.onChanged(changed);
+      throw new ServiceError(
+        'remote_failed',
+        `Removing ${checkpoint.remotePath} failed after its COMPLETE marker was removed: ` +
+          `${r.stderr.toString('utf8').trim()}`,
+        'The checkpoint is no longer usable; check the permissions of the run directory on the node and remove the rest.',
+      );
+    }
     this.d.onChanged(changed);
     return changed;
   }

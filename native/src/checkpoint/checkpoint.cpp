@@ -5,6 +5,7 @@
 
 #include <unistd.h>
 #include <algorithm>
+#include <cerrno>
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
@@ -139,7 +140,7 @@ Written write_checkpoint(const std::string& checkpoints_dir, const Contents& c, 
   if (util::exists(w.dir)) {
     // A directory of this step from an abandoned history (a newer checkpoint
     // that was corrupt, or a run restarted from an older step).
-    if (!util::remove_tree(w.dir)) throw std::runtime_error("cannot remove the stale checkpoint '" + w.dir + "'");
+    if (!remove_checkpoint_dir(w.dir)) throw std::runtime_error("cannot remove the stale checkpoint '" + w.dir + "'");
     w.replaced = true;
   }
   util::rename_path(tmp, w.dir);
@@ -252,9 +253,23 @@ RetentionPlan plan_retention_on_disk(const std::string& checkpoints_dir, const R
 std::vector<std::string> remove_checkpoints(const std::string& checkpoints_dir, const std::vector<std::string>& names) {
   std::vector<std::string> removed;
   for (const auto& name : names) {
-    if (parse_step_dir_name(name) && util::remove_tree(checkpoints_dir + "/" + name)) removed.push_back(name);
+    if (parse_step_dir_name(name) && remove_checkpoint_dir(checkpoints_dir + "/" + name)) removed.push_back(name);
   }
   return removed;
+}
+
+bool remove_checkpoint_dir(const std::string& dir, const std::function<void()>& after_unmark) {
+  // remove_all's order is the directory's: model.pt could go before COMPLETE.
+  if (!util::exists(dir)) return true;
+  const std::string marker = dir + "/" + kCompleteFile;
+  if (::unlink(marker.c_str()) != 0 && errno != ENOENT) return false;
+  try {
+    util::fsync_path(dir);
+  } catch (const std::exception&) {
+    return false;  // the marker's removal may not be durable: keep the files it vouched for
+  }
+  if (after_unmark) after_unmark();
+  return util::remove_tree(dir);
 }
 
 namespace {

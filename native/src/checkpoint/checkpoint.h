@@ -10,6 +10,7 @@
 #include <ATen/core/ivalue.h>
 
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <optional>
 #include <string>
@@ -112,8 +113,15 @@ std::vector<std::string> apply_retention(const std::string& checkpoints_dir, std
 // `checkpoints_dir` (step, tokens and val_loss from each MANIFEST). Removes nothing.
 RetentionPlan plan_retention_on_disk(const std::string& checkpoints_dir, const RetentionPolicy& policy,
                                      const std::string& just_written);
-// Removes checkpoints/<name> for each name; returns the names actually removed.
+// Removes checkpoints/<name> for each name (remove_checkpoint_dir); returns the names actually removed.
 std::vector<std::string> remove_checkpoints(const std::string& checkpoints_dir, const std::vector<std::string>& names);
+
+// Removes one checkpoint directory so that a kill part way never leaves a
+// directory marked COMPLETE with files missing: COMPLETE goes first (made durable
+// by an fsync of the directory), then the rest, so what is left is incomplete and
+// remove_partial clears it at the next start. `after_unmark` runs between the two
+// (a seam for tests of an interruption there). Returns false when anything is left.
+bool remove_checkpoint_dir(const std::string& dir, const std::function<void()>& after_unmark = nullptr);
 
 // Typed access to trainer.pt entries; throw std::runtime_error when missing or mistyped.
 std::int64_t get_int(const c10::impl::GenericDict& dict, const std::string& key);

@@ -155,5 +155,27 @@ TEST(Checkpoint, RetentionKeepsTheNewestK) {
   util::remove_tree(dir);
 }
 
+TEST(Checkpoint, RemovalTakesTheCompleteMarkerFirst) {
+  const std::string dir = test::make_temp_dir("ckpt");
+  for (int s = 1; s <= 3; ++s) write_checkpoint(dir, sample(s), "t");
+  // Killed right after the first removal: what is left must not count as a checkpoint.
+  const std::string victim = dir + "/" + step_dir_name(1);
+  struct Killed {};
+  EXPECT_THROW(remove_checkpoint_dir(victim, [] { throw Killed{}; }), Killed);
+  EXPECT_FALSE(util::exists(victim + "/" + kCompleteFile));
+  EXPECT_TRUE(util::exists(victim + "/" + kModelFile));
+  auto listing = list_checkpoints(dir);
+  ASSERT_EQ(listing.size(), 3u);
+  EXPECT_EQ(listing[2].step, 1);
+  EXPECT_FALSE(listing[2].complete);
+  EXPECT_THROW(validate_checkpoint(victim, false), std::runtime_error);
+  // The next start clears it; retention removes whole directories through the same path.
+  EXPECT_EQ(remove_partial(dir), (std::vector<std::string>{step_dir_name(1)}));
+  EXPECT_EQ(apply_retention(dir, 1), (std::vector<std::string>{step_dir_name(2)}));
+  EXPECT_FALSE(util::exists(dir + "/" + step_dir_name(2)));
+  EXPECT_TRUE(remove_checkpoint_dir(dir + "/" + step_dir_name(9)));  // already gone
+  util::remove_tree(dir);
+}
+
 }  // namespace
 }  // namespace moe::checkpoint
