@@ -23,6 +23,9 @@ describe('moewb output of names, tags and notes with terminal escapes', () => {
     const list = await moewb(run.dataDir, run.trainer, 'runs', 'list');
     expect(list.code).toBe(0);
     expect(list.out).toContain('esc\\x1b]0;TITLE\\x07\\x1b[31mRED');
+    // The columns stay aligned: widths are those of the escaped names.
+    const [head, row] = list.out.split('\n');
+    expect(row!.indexOf(' local ')).toBe(head!.indexOf(' NODE '));
     const show = await moewb(run.dataDir, run.trainer, 'runs', 'show', run.runId);
     expect(show.out).toContain('tags:        \\u009b2J, ok');
     expect(show.out).toContain('notes:       see \\u202etxt.exe\nsecond line');

@@ -1,4 +1,5 @@
 import type { Deployment } from '../contract/deploy.js';
+import { escapeControls } from '../contract/display-text.js';
 import type { NodeProfile, NodeReport } from '../contract/nodes.js';
 import type { RunDetail, RunSummary } from '../contract/runs.js';
 
@@ -9,7 +10,9 @@ const time = (t: number | null): string =>
 export const decimals = (v: number | null, digits = 4): string => (v === null ? '-' : v.toFixed(digits));
 
 /** Left-aligned columns with a header row. */
-export function table(header: string[], rows: string[][]): string {
+export function table(header: string[], raw: string[][]): string {
+  // Cells are measured as they will be shown: control characters as escapes, on one line.
+  const rows = raw.map((r) => r.map((c) => escapeControls(c, true)));
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
   const line = (cells: string[]): string =>
     cells
