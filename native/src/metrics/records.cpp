@@ -4,6 +4,8 @@
 #include <cmath>
 #include <sstream>
 
+#include "config/config_output.h"
+#include "config/flags.h"
 #include "util/json_writer.h"
 
 namespace moe::metrics {
@@ -52,6 +54,79 @@ void write_loss_map(JsonWriter& json, const char* key, const std::vector<std::pa
   json.key(key).begin_object();
   for (const auto& [name, loss] : losses) json.key(name).value(loss);
   json.end_object();
+}
+
+std::string header_json(const HeaderRecord& r, const config::FlagSet& flags) {
+  std::ostringstream out;
+  JsonWriter json(out);
+  json.begin_object();
+  json.key("type").value("header");
+  json.key("schema").value(1);
+  json.key("run_id").value(r.run_id);
+  json.key("attempt").value(static_cast<long long>(r.attempt));
+  json.key("time").value(r.time);
+  json.key("resume");
+  if (r.resume) {
+    json.begin_object();
+    json.key("step").value(static_cast<long long>(r.resume->first));
+    json.key("checkpoint").value(r.resume->second);
+    json.end_object();
+  } else {
+    json.null();
+  }
+  json.key("trainer").begin_object();
+  json.key("moetrain").value(r.moetrain);
+  json.key("libtorch").value(r.libtorch);
+  json.key("device").value(r.device);
+  json.key("device_name").value(r.device_name);
+  json.key("dtype").value(r.dtype);
+  json.key("cpu_threads").value(r.cpu_threads);
+  json.key("omp_wait_policy");
+  if (r.omp_wait_policy)
+    json.value(*r.omp_wait_policy);
+  else
+    json.null();
+  json.key("attention_kernel").value(r.attention_kernel);
+  json.key("world_size").value(static_cast<long long>(r.world_size));
+  json.end_object();
+  json.key("config").begin_object();
+  const auto& table = config::flag_table();
+  for (std::size_t i = 0; i < table.size(); ++i) {
+    json.key(table[i].name);
+    config::write_flag_json_value(json, table[i], flags.values()[i]);
+  }
+  json.end_object();
+  json.key("params").begin_object();
+  json.key("total").value(static_cast<long long>(r.params_total));
+  json.key("active").value(static_cast<long long>(r.params_active));
+  json.key("active_with_embedding").value(static_cast<long long>(r.params_active_with_embedding));
+  json.key("flops_per_token").value(r.flops_per_token);
+  json.end_object();
+  json.key("run").begin_object();
+  json.key("tokens_per_step").value(static_cast<long long>(r.tokens_per_step));
+  json.key("total_steps").value(static_cast<long long>(r.total_steps));
+  json.key("total_tokens").value(static_cast<long long>(r.total_tokens));
+  json.key("peak_flops");
+  number_or_null(json, r.peak_flops);
+  json.key("peak_flops_source").value(r.peak_flops_source);
+  json.key("train_data").value(r.train_data);
+  json.key("val_data");
+  if (r.val_data)
+    json.value(*r.val_data);
+  else
+    json.null();
+  if (r.data_phase2_start) json.key("data_phase2_start").value(static_cast<long long>(*r.data_phase2_start));
+  json.end_object();
+  if (r.fork) {
+    json.key("fork").begin_object();
+    json.key("checkpoint").value(r.fork->checkpoint);
+    json.key("step").value(static_cast<long long>(r.fork->step));
+    json.key("optimizer").value(r.fork->optimizer);
+    json.key("data_position").value(r.fork->data_position);
+    json.end_object();
+  }
+  json.end_object();
+  return out.str();
 }
 
 std::string step_json(const StepRecord& r) {

@@ -13,11 +13,58 @@ namespace moe::util {
 class JsonWriter;
 }  // namespace moe::util
 
+namespace moe::config {
+class FlagSet;
+}  // namespace moe::config
+
 namespace moe::metrics {
 
 // Writes `"key": {"name": loss, ...}` into the object being written: a loss per domain or per
 // source, as val records and `moetrain eval --json` carry them.
 void write_loss_map(util::JsonWriter& json, const char* key, const std::vector<std::pair<std::string, double>>& losses);
+
+// The first record of every attempt: who trains what, where, and how long.
+struct HeaderRecord {
+  std::string run_id;
+  std::int64_t attempt = 1;
+  double time = 0;
+  // Resumed from: the step and the checkpoint path (relative or as given); nullopt on a fresh start.
+  std::optional<std::pair<std::int64_t, std::string>> resume;
+  // "trainer": the build and the process.
+  std::string moetrain;
+  std::string libtorch;
+  std::string device;  // "cpu" or "cuda"
+  std::string device_name;
+  std::string dtype;  // "float32" or "bfloat16"
+  int cpu_threads = 1;
+  std::optional<std::string> omp_wait_policy;  // OMP_WAIT_POLICY as set, or null
+  std::string attention_kernel;                // resolved: "sdpa" or "blocked"
+  std::int64_t world_size = 1;
+  // "params"
+  std::int64_t params_total = 0;
+  std::int64_t params_active = 0;  // active, non-embedding
+  std::int64_t params_active_with_embedding = 0;
+  double flops_per_token = 0;
+  // "run"
+  std::int64_t tokens_per_step = 0;
+  std::int64_t total_steps = 0;
+  std::int64_t total_tokens = 0;
+  std::optional<double> peak_flops;
+  std::string peak_flops_source;
+  std::string train_data;
+  std::optional<std::string> val_data;
+  std::optional<std::int64_t> data_phase2_start;
+  // "fork": only for a run started from another run's checkpoint.
+  struct Fork {
+    std::string checkpoint;
+    std::int64_t step = 0;
+    bool optimizer = false;
+    bool data_position = false;
+  };
+  std::optional<Fork> fork;
+};
+// `flags` fills "config": every flag of the registry with its JSON type.
+std::string header_json(const HeaderRecord& r, const config::FlagSet& flags);
 
 struct StepRecord {
   std::int64_t step = 0;

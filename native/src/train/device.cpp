@@ -18,6 +18,10 @@
 
 namespace moe::train {
 
+const char* param_dtype_name(const DeviceSetup& s) {
+  return s.param_dtype == at::kBFloat16 ? "bfloat16" : "float32";
+}
+
 DeviceSetup resolve_device(const config::RunConfig& c) {
   DeviceSetup s;
   const bool cuda_available = torch::cuda::is_available();

@@ -31,6 +31,9 @@ struct DeviceSetup {
   int cpu_threads = 1;  // intra-op threads in use
 };
 
+// "float32" or "bfloat16".
+const char* param_dtype_name(const DeviceSetup& setup);
+
 // Resolves --device/--dtype; throws config::ConfigError (naming --device) when
 // CUDA is asked for but not available. Touches nothing on disk.
 DeviceSetup resolve_device(const config::RunConfig& config);

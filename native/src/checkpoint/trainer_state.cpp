@@ -1,5 +1,5 @@
 // trainer.pt contents.
-#include "train/run_state.h"
+#include "checkpoint/trainer_state.h"
 
 #include <ATen/ATen.h>
 
@@ -8,19 +8,19 @@
 #include "checkpoint/checkpoint.h"
 #include "moetrain/build_info.h"
 
-namespace moe::train {
+namespace moe::checkpoint {
 
 c10::impl::GenericDict make_trainer_state(const SavedState& s, const optim::WsdSchedule& schedule,
-                                          const DeviceSetup& device, const std::string& run_id, std::int64_t attempt) {
+                                          const WriterFacts& writer) {
   c10::impl::GenericDict d(c10::StringType::get(), c10::AnyType::get());
-  d.insert("format", static_cast<std::int64_t>(checkpoint::kFormatVersion));
+  d.insert("format", static_cast<std::int64_t>(kFormatVersion));
   d.insert("moetrain", std::string(build_info::kVersion));
-  d.insert("run_id", run_id);
-  d.insert("attempt", attempt);
+  d.insert("run_id", writer.run_id);
+  d.insert("attempt", writer.attempt);
   // What the weights were trained as (model.pt always holds fp32 masters): an
   // exporter's default output dtype.
-  d.insert("param_dtype", std::string(device.param_dtype == at::kBFloat16 ? "bfloat16" : "float32"));
-  d.insert("device", std::string(device.device.is_cuda() ? "cuda" : "cpu"));
+  d.insert("param_dtype", writer.param_dtype);
+  d.insert("device", writer.device);
   d.insert("step", s.train.step);
   d.insert("tokens", s.train.tokens);
   d.insert("elapsed", s.train.elapsed);
@@ -41,28 +41,28 @@ c10::impl::GenericDict make_trainer_state(const SavedState& s, const optim::WsdS
   d.insert("schedule.decay_start", schedule.decay_start);
   d.insert("schedule.decay_steps", schedule.decay_steps);
   d.insert("schedule.decay_form", std::string(config::to_string(schedule.form)));
-  for (const auto& [name, state] : capture_rng_states(device)) d.insert(name, state);
+  for (const auto& [name, state] : writer.generators) d.insert(name, state);
   return d;
 }
 
 SavedState read_trainer_state(const c10::impl::GenericDict& d) {
-  const std::int64_t format = checkpoint::get_int(d, "format");
-  if (format > checkpoint::kFormatVersion) {
+  const std::int64_t format = get_int(d, "format");
+  if (format > kFormatVersion) {
     throw std::runtime_error("trainer.pt has format " + std::to_string(format) + "; upgrade moetrain to read it");
   }
   SavedState s;
-  s.train.step = checkpoint::get_int(d, "step");
-  s.train.tokens = checkpoint::get_int(d, "tokens");
-  s.train.elapsed = checkpoint::get_double(d, "elapsed");
-  s.train.nonfinite_total = checkpoint::get_int(d, "nonfinite_total");
-  s.train.nonfinite_consecutive = checkpoint::get_int(d, "nonfinite_consecutive");
-  if (checkpoint::has_key(d, "last_val_loss")) {
+  s.train.step = get_int(d, "step");
+  s.train.tokens = get_int(d, "tokens");
+  s.train.elapsed = get_double(d, "elapsed");
+  s.train.nonfinite_total = get_int(d, "nonfinite_total");
+  s.train.nonfinite_consecutive = get_int(d, "nonfinite_consecutive");
+  if (has_key(d, "last_val_loss")) {
     const auto it = d.find(c10::IValue(std::string("last_val_loss")));
     if (it->value().isDouble()) s.train.last_val_loss = it->value().toDouble();
   }
-  s.optimizer_step = checkpoint::get_int(d, "optimizer_step");
-  s.loader.cursor = checkpoint::get_int(d, "data.cursor");
-  if (checkpoint::has_key(d, "data.sources")) {  // absent in checkpoints of single-source runs before mixtures
+  s.optimizer_step = get_int(d, "optimizer_step");
+  s.loader.cursor = get_int(d, "data.cursor");
+  if (has_key(d, "data.sources")) {  // absent in checkpoints of single-source runs before mixtures
     const auto it = d.find(c10::IValue(std::string("data.sources")));
     if (!it->value().isGenericDict()) throw std::runtime_error("trainer.pt entry 'data.sources' is not a dict");
     for (const auto& entry : it->value().toGenericDict()) {
@@ -72,9 +72,9 @@ SavedState read_trainer_state(const c10::impl::GenericDict& d) {
       s.loader.sources[entry.key().toStringRef()] = entry.value().toInt();
     }
   }
-  if (checkpoint::has_key(d, "data.phase")) s.data_phase = checkpoint::get_int(d, "data.phase");
-  s.data_source = checkpoint::get_string(d, "data.source");
-  s.seq_len = checkpoint::get_int(d, "data.seq_len");
+  if (has_key(d, "data.phase")) s.data_phase = get_int(d, "data.phase");
+  s.data_source = get_string(d, "data.source");
+  s.seq_len = get_int(d, "data.seq_len");
   return s;
 }
 
@@ -104,4 +104,4 @@ std::vector<std::string> config_differences(const std::string& checkpoint_flags,
   return out;
 }
 
-}  // namespace moe::train
+}  // namespace moe::checkpoint

@@ -3,19 +3,20 @@
 // optimizer's update count, the resolved schedule and the generator states.
 #pragma once
 
+#include <ATen/core/Tensor.h>
 #include <ATen/core/ivalue.h>
 
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "config/flags.h"
 #include "data/loader.h"
 #include "optim/schedule.h"
-#include "train/device.h"
 
-namespace moe::train {
+namespace moe::checkpoint {
 
 struct TrainState {
   std::int64_t step = 0;    // optimizer steps taken (skipped ones included)
@@ -35,8 +36,17 @@ struct SavedState {
   std::int64_t data_phase = 0;  // 0 or 1: the data phase of the last step
 };
 
+// What trainer.pt records about the process that wrote it.
+struct WriterFacts {
+  std::string run_id;
+  std::int64_t attempt = 1;
+  std::string param_dtype;  // "float32" or "bfloat16": what the weights were trained as
+  std::string device;       // "cpu" or "cuda"
+  std::vector<std::pair<std::string, at::Tensor>> generators;  // "rng.cpu", "rng.cuda.<i>" (train/device.h)
+};
+
 c10::impl::GenericDict make_trainer_state(const SavedState& saved, const optim::WsdSchedule& schedule,
-                                          const DeviceSetup& device, const std::string& run_id, std::int64_t attempt);
+                                          const WriterFacts& writer);
 
 // Throws std::runtime_error when an entry is missing or mistyped.
 SavedState read_trainer_state(const c10::impl::GenericDict& dict);
@@ -46,4 +56,4 @@ SavedState read_trainer_state(const c10::impl::GenericDict& dict);
 // resume, heartbeat, ...) are left out.
 std::vector<std::string> config_differences(const std::string& checkpoint_flags, const config::FlagSet& now);
 
-}  // namespace moe::train
+}  // namespace moe::checkpoint
