@@ -1,6 +1,10 @@
 import { existsSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { openDatabase } from '../services/db/database.js';
+import { IngestWriter } from '../services/metrics/ingest-writer.js';
+import { StreamIngester } from '../services/metrics/stream-ingester.js';
+import { LocalNode } from '../services/nodes/local-node.js';
 import { writeFakeRun } from '../test-support/fake-run.js';
 import { moewb } from '../test-support/moewb.js';
 
@@ -24,8 +28,20 @@ describe('moewb with a stored run state the node contradicts', { timeout: 30_000
     const run = ended(completed);
     expect((await moewb(run.dataDir, run.trainer, 'metrics', 'ingest', run.runId)).code).toBe(0);
     // Read straight from the database (no command that looks at the node itself).
-    const { openDatabase } = await import('../services/db/database.js');
     const { db } = openDatabase(join(run.dataDir, 'workbench.db'));
+    expect(db.prepare('SELECT state FROM runs WHERE id = ?').pluck().get(run.runId)).toBe('completed');
+    db.close();
+  });
+
+  it('metrics ingest settles the state of a run whose final status record was read before', async () => {
+    const run = ended(completed);
+    const { db } = openDatabase(join(run.dataDir, 'workbench.db'));
+    const key = db.prepare('SELECT key FROM runs WHERE id = ?').pluck().get(run.runId) as number;
+    const stream = join(run.runDir, 'metrics.jsonl');
+    await new StreamIngester(new IngestWriter(db), new LocalNode(), key, run.runId, stream).poll();
+    expect(db.prepare('SELECT state FROM runs WHERE id = ?').pluck().get(run.runId)).toBe('running');
+    const again = await moewb(run.dataDir, run.trainer, 'metrics', 'ingest', run.runId);
+    expect(again.out).toMatch(/\+0 lines/);
     expect(db.prepare('SELECT state FROM runs WHERE id = ?').pluck().get(run.runId)).toBe('completed');
     db.close();
   });

@@ -37,8 +37,11 @@ export function metricsHandlers(
       const node = await pool.get(run.nodeId);
       const ingester = new StreamIngester(writer, node, run.key, run.id, posix.join(run.remoteDir, 'metrics.jsonl'));
       const result = await ingester.poll();
-      // A status record read here may end a run nobody watches: its stored state must follow.
-      if (!isFinalState(run.state) && result.chunks.some((c) => c.records.status)) await refreshRun(runId);
+      // A status record (read now or before) may have ended a run nobody watches: its stored state must
+      // follow. What was read is committed either way; a node that cannot be asked now leaves it to the next look.
+      if (!isFinalState(run.state) && runs.lastStatus(runs.get(runId)) !== null) {
+        await refreshRun(runId).catch(() => undefined);
+      }
       return {
         lines: result.chunks.reduce((n, c) => n + c.lines, 0),
         points: result.chunks.reduce((n, c) => n + c.points, 0),
