@@ -1,4 +1,4 @@
-import { existsSync, rmSync } from 'node:fs';
+import { existsSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { openDatabase } from '../services/db/database.js';
@@ -60,6 +60,15 @@ describe('moewb with a stored run state the node contradicts', { timeout: 30_000
     expect(r.code).toBe(1);
     expect(r.err).toMatch(/already ended: completed \(reached --max-steps\)/);
     expect(r.err).not.toMatch(/Refresh the run/);
+  });
+
+  it('runs resume whose new attempt fails at once exits non-zero with the reason', async () => {
+    const run = ended({ state: 'stopped', message: 'stopped by SIGTERM' }, 'stopped');
+    writeFileSync(join(run.runDir, 'stand-in.mode'), 'exit:1');
+    writeFileSync(join(run.runDir, 'stand-in.say'), 'error: out of memory loading the optimizer state\n');
+    const r = await moewb(run.dataDir, run.trainer, 'runs', 'resume', run.runId);
+    expect(r.code).toBe(1);
+    expect(r.err).toMatch(/failed as it resumed: the trainer failed \(exit 1\): error: out of memory/);
   });
 
   it('runs resume of a run whose directory is gone fails with that reason', async () => {

@@ -125,6 +125,14 @@ export function registerRunCommands(program: Command, io: CliIo): void {
           runId,
           ...(o.checkpoint !== undefined ? { checkpointId: await checkpointId(c, o.checkpoint, runId) } : {}),
         });
+        // An attempt that is over before the command returns did not resume anything: a failure.
+        if (run.state === 'failed') {
+          throw new WorkbenchError({
+            code: 'trainer_failed',
+            message: `Run ${run.id} failed as it resumed${run.stateMessage ? `: ${run.stateMessage}` : ''}.`,
+            hint: `See trainer.log in ${run.remoteDir}, or \`moewb runs show ${run.id}\`.`,
+          });
+        }
         io.out(`${run.id}: ${run.state}${run.stateMessage ? ` (${run.stateMessage})` : ''}\n`);
       }),
     );
