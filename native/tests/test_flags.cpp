@@ -65,39 +65,39 @@ TEST(FlagTable, DefaultsMatchTheConfigStructs) {
   EXPECT_EQ(from_flags.model.z_loss_coef, m.z_loss_coef);
   EXPECT_EQ(from_flags.model.expert_backend, m.expert_backend);
   EXPECT_EQ(from_flags.model.dtype, m.dtype);
-  EXPECT_EQ(from_flags.train.seed, t.seed);
-  EXPECT_EQ(from_flags.train.deterministic, t.deterministic);
-  EXPECT_EQ(from_flags.train.device, t.device);
-  EXPECT_EQ(from_flags.train.micro_batch_size, t.micro_batch_size);
-  EXPECT_EQ(from_flags.train.grad_accum_steps, t.grad_accum_steps);
-  EXPECT_EQ(from_flags.train.seq_len, t.seq_len);
-  EXPECT_EQ(from_flags.train.max_steps, t.max_steps);
-  EXPECT_EQ(from_flags.train.train_tokens, t.train_tokens);
-  EXPECT_EQ(from_flags.train.lr, t.lr);
-  EXPECT_EQ(from_flags.train.min_lr, t.min_lr);
-  EXPECT_EQ(from_flags.train.warmup_steps, t.warmup_steps);
-  EXPECT_EQ(from_flags.train.warmup_tokens, t.warmup_tokens);
-  EXPECT_EQ(from_flags.train.decay_form, t.decay_form);
-  EXPECT_EQ(from_flags.train.decay_steps, t.decay_steps);
-  EXPECT_EQ(from_flags.train.decay_tokens, t.decay_tokens);
-  EXPECT_EQ(from_flags.train.decay_start_steps, t.decay_start_steps);
-  EXPECT_EQ(from_flags.train.decay_start_tokens, t.decay_start_tokens);
-  EXPECT_EQ(from_flags.train.weight_decay, t.weight_decay);
-  EXPECT_EQ(from_flags.train.beta1, t.beta1);
-  EXPECT_EQ(from_flags.train.beta2, t.beta2);
-  EXPECT_EQ(from_flags.train.adam_eps, t.adam_eps);
-  EXPECT_EQ(from_flags.train.clip_grad, t.clip_grad);
-  EXPECT_EQ(from_flags.train.data, t.data);
-  EXPECT_EQ(from_flags.train.token_dtype, t.token_dtype);
-  EXPECT_EQ(from_flags.train.val_every, t.val_every);
-  EXPECT_EQ(from_flags.train.val_tokens, t.val_tokens);
-  EXPECT_EQ(from_flags.train.log_every, t.log_every);
-  EXPECT_EQ(from_flags.train.router_stats_every, t.router_stats_every);
-  EXPECT_EQ(from_flags.train.checkpoint_every, t.checkpoint_every);
-  EXPECT_EQ(from_flags.train.keep_checkpoints, t.keep_checkpoints);
-  EXPECT_EQ(from_flags.train.resume, t.resume);
-  EXPECT_EQ(from_flags.train.run_dir, t.run_dir);
-  EXPECT_EQ(from_flags.train.max_consecutive_nonfinite, t.max_consecutive_nonfinite);
+  EXPECT_EQ(from_flags.train.training.seed, t.training.seed);
+  EXPECT_EQ(from_flags.train.training.deterministic, t.training.deterministic);
+  EXPECT_EQ(from_flags.train.training.device, t.training.device);
+  EXPECT_EQ(from_flags.train.training.micro_batch_size, t.training.micro_batch_size);
+  EXPECT_EQ(from_flags.train.training.grad_accum_steps, t.training.grad_accum_steps);
+  EXPECT_EQ(from_flags.train.training.seq_len, t.training.seq_len);
+  EXPECT_EQ(from_flags.train.training.max_steps, t.training.max_steps);
+  EXPECT_EQ(from_flags.train.training.train_tokens, t.training.train_tokens);
+  EXPECT_EQ(from_flags.train.schedule.lr, t.schedule.lr);
+  EXPECT_EQ(from_flags.train.schedule.min_lr, t.schedule.min_lr);
+  EXPECT_EQ(from_flags.train.schedule.warmup_steps, t.schedule.warmup_steps);
+  EXPECT_EQ(from_flags.train.schedule.warmup_tokens, t.schedule.warmup_tokens);
+  EXPECT_EQ(from_flags.train.schedule.decay_form, t.schedule.decay_form);
+  EXPECT_EQ(from_flags.train.schedule.decay_steps, t.schedule.decay_steps);
+  EXPECT_EQ(from_flags.train.schedule.decay_tokens, t.schedule.decay_tokens);
+  EXPECT_EQ(from_flags.train.schedule.decay_start_steps, t.schedule.decay_start_steps);
+  EXPECT_EQ(from_flags.train.schedule.decay_start_tokens, t.schedule.decay_start_tokens);
+  EXPECT_EQ(from_flags.train.optim.weight_decay, t.optim.weight_decay);
+  EXPECT_EQ(from_flags.train.optim.beta1, t.optim.beta1);
+  EXPECT_EQ(from_flags.train.optim.beta2, t.optim.beta2);
+  EXPECT_EQ(from_flags.train.optim.adam_eps, t.optim.adam_eps);
+  EXPECT_EQ(from_flags.train.optim.clip_grad, t.optim.clip_grad);
+  EXPECT_EQ(from_flags.train.data.source, t.data.source);
+  EXPECT_EQ(from_flags.train.data.token_dtype, t.data.token_dtype);
+  EXPECT_EQ(from_flags.train.data.val_every, t.data.val_every);
+  EXPECT_EQ(from_flags.train.data.val_tokens, t.data.val_tokens);
+  EXPECT_EQ(from_flags.train.run.log_every, t.run.log_every);
+  EXPECT_EQ(from_flags.train.run.router_stats_every, t.run.router_stats_every);
+  EXPECT_EQ(from_flags.train.run.checkpoint_every, t.run.checkpoint_every);
+  EXPECT_EQ(from_flags.train.run.keep_checkpoints, t.run.keep_checkpoints);
+  EXPECT_EQ(from_flags.train.run.resume, t.run.resume);
+  EXPECT_EQ(from_flags.train.run.dir, t.run.dir);
+  EXPECT_EQ(from_flags.train.run.max_consecutive_nonfinite, t.run.max_consecutive_nonfinite);
 }
 
 TEST(FlagTable, ChoicesMapOntoTheirEnums) {
@@ -110,13 +110,13 @@ TEST(FlagTable, ChoicesMapOntoTheirEnums) {
     EXPECT_EQ(model::to_string(resolve_cli({{"dtype", c}}).config.model.dtype), c);
   }
   for (const std::string& c : find_flag("device")->choices) {
-    EXPECT_EQ(to_string(resolve_cli({{"device", c}}).config.train.device), c);
+    EXPECT_EQ(to_string(resolve_cli({{"device", c}}).config.train.training.device), c);
   }
   for (const std::string& c : find_flag("decay-form")->choices) {
-    EXPECT_EQ(to_string(resolve_cli({{"decay-form", c}}).config.train.decay_form), c);
+    EXPECT_EQ(to_string(resolve_cli({{"decay-form", c}}).config.train.schedule.decay_form), c);
   }
   for (const std::string& c : find_flag("token-dtype")->choices) {
-    EXPECT_EQ(to_string(resolve_cli({{"token-dtype", c}}).config.train.token_dtype), c);
+    EXPECT_EQ(to_string(resolve_cli({{"token-dtype", c}}).config.train.data.token_dtype), c);
   }
 }
 
@@ -232,10 +232,10 @@ TEST_F(PresetDirTest, PrecedenceIsDefaultPresetFileCommandLine) {
   req.flags_file = flags_file_;
   req.command_line.push_back({"lr", std::string("0.03"), "command line"});
   const ResolvedConfig r = resolve_config(req);
-  EXPECT_EQ(r.config.model.hidden_size, 96);  // preset only
-  EXPECT_EQ(r.config.model.num_layers, 5);    // file beats preset
-  EXPECT_DOUBLE_EQ(r.config.train.lr, 0.03);  // command line beats both
-  EXPECT_EQ(r.config.model.num_experts, 8);   // default
+  EXPECT_EQ(r.config.model.hidden_size, 96);           // preset only
+  EXPECT_EQ(r.config.model.num_layers, 5);             // file beats preset
+  EXPECT_DOUBLE_EQ(r.config.train.schedule.lr, 0.03);  // command line beats both
+  EXPECT_EQ(r.config.model.num_experts, 8);            // default
   EXPECT_EQ(r.flags.get("hidden-size").source, Source::kPreset);
   EXPECT_EQ(r.flags.get("num-layers").source, Source::kFlagsFile);
   EXPECT_EQ(r.flags.get("lr").source, Source::kCommandLine);
@@ -332,18 +332,18 @@ TEST(Presets, ShippedPresetsResolveAndMatchTheSpec) {
   EXPECT_EQ(c.model.intermediate_size, 5632);
   EXPECT_EQ(c.model.num_experts, 8);
   EXPECT_EQ(c.model.top_k, 2);
-  EXPECT_EQ(c.train.seq_len, 4096);
+  EXPECT_EQ(c.train.training.seq_len, 4096);
   EXPECT_DOUBLE_EQ(c.model.rms_norm_eps, 1e-5);
   EXPECT_DOUBLE_EQ(c.model.block_norm_eps, 1e-6);
   EXPECT_TRUE(c.model.tie_embeddings);
-  EXPECT_DOUBLE_EQ(c.train.lr, 5e-4);
-  EXPECT_DOUBLE_EQ(c.train.min_lr, 5e-5);
-  EXPECT_DOUBLE_EQ(c.train.weight_decay, 0.1);
-  EXPECT_DOUBLE_EQ(c.train.clip_grad, 1.0);
-  EXPECT_EQ(c.train.train_tokens, 1'250'000'000'000LL);
-  EXPECT_EQ(c.train.warmup_tokens, 10'000'000'000LL);
-  EXPECT_EQ(c.train.decay_tokens, 250'000'000'000LL);
-  EXPECT_EQ(c.train.decay_form, DecayForm::kExponential);
+  EXPECT_DOUBLE_EQ(c.train.schedule.lr, 5e-4);
+  EXPECT_DOUBLE_EQ(c.train.schedule.min_lr, 5e-5);
+  EXPECT_DOUBLE_EQ(c.train.optim.weight_decay, 0.1);
+  EXPECT_DOUBLE_EQ(c.train.optim.clip_grad, 1.0);
+  EXPECT_EQ(c.train.training.train_tokens, 1'250'000'000'000LL);
+  EXPECT_EQ(c.train.schedule.warmup_tokens, 10'000'000'000LL);
+  EXPECT_EQ(c.train.schedule.decay_tokens, 250'000'000'000LL);
+  EXPECT_EQ(c.train.schedule.decay_form, DecayForm::kExponential);
 }
 
 }  // namespace

@@ -24,7 +24,7 @@ int run_params(const ParsedArgs& args, std::ostream& out) {
   const config::ResolvedConfig resolved = config::resolve_config(args.request);
   const model::ModelConfig& m = resolved.config.model;
   const model::ParamCounts p = model::count_parameters(m);
-  const model::FlopsPerToken f = model::training_flops_per_token(m, resolved.config.train.seq_len);
+  const model::FlopsPerToken f = model::training_flops_per_token(m, resolved.config.train.training.seq_len);
   const char* formula = "6*N_active_with_embedding + 12*L*(k*G*D)*T/2";
 
   if (args.json) {

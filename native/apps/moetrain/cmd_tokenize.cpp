@@ -38,9 +38,9 @@ void print_ids(std::ostream& out, const std::vector<std::int64_t>& ids) {
 int run_tokenize(const ParsedArgs& args, std::ostream& out) {
   const config::ResolvedConfig resolved = config::resolve_config(args.request);
   const config::RunConfig& cfg = resolved.config;
-  if (cfg.train.data != "synthetic") {
+  if (cfg.train.data.source != "synthetic") {
     throw config::ConfigError("data", "token-file runs have no built-in tokenizer",
-                              "use the tokenizer that produced " + cfg.train.data + ", or --data=synthetic");
+                              "use the tokenizer that produced " + cfg.train.data.source + ", or --data=synthetic");
   }
   if (cfg.model.vocab_size < data::kSyntheticMinVocab) {
     throw config::ConfigError("vocab-size", "the synthetic corpus needs at least 128 ids", "use --vocab-size >= 128");
@@ -96,11 +96,11 @@ int run_tokenize(const ParsedArgs& args, std::ostream& out) {
     throw config::ConfigError("samples", "'" + samples_it->second + "' is not a count in [1, 10000]",
                               "e.g. --samples 4");
   }
-  const data::SyntheticCorpus corpus(static_cast<std::uint64_t>(cfg.train.seed), cfg.train.seq_len,
+  const data::SyntheticCorpus corpus(static_cast<std::uint64_t>(cfg.train.training.seed), cfg.train.training.seq_len,
                                      data::Split::kTrain);
   const auto& domains = corpus.domains();
   std::map<int, std::int64_t> taken;
-  std::vector<std::int64_t> ids(static_cast<std::size_t>(cfg.train.seq_len));
+  std::vector<std::int64_t> ids(static_cast<std::size_t>(cfg.train.training.seq_len));
   std::ostringstream body;
   util::JsonWriter json(body);
   json.begin_array();
@@ -129,8 +129,8 @@ int run_tokenize(const ParsedArgs& args, std::ostream& out) {
     top.begin_object();
     top.key("tokenizer").value("bytes");
     top.key("vocab_size").value(static_cast<long long>(V));
-    top.key("seq_len").value(static_cast<long long>(cfg.train.seq_len));
-    top.key("seed").value(static_cast<long long>(cfg.train.seed));
+    top.key("seq_len").value(static_cast<long long>(cfg.train.training.seq_len));
+    top.key("seed").value(static_cast<long long>(cfg.train.training.seed));
     top.key("samples").raw(body.str());
     top.end_object();
     out << "\n";

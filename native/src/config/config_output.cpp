@@ -76,7 +76,7 @@ void write_config_json(std::ostream& out, const ResolvedConfig& r) {
   json.key("attention_dim").value(static_cast<long long>(m.attention_dim()));
   json.key("num_attention_heads").value(static_cast<long long>(m.num_attention_heads()));
   json.key("tokens_per_step_per_rank")
-      .value(static_cast<long long>(t.micro_batch_size * t.grad_accum_steps * t.seq_len));
+      .value(static_cast<long long>(t.training.micro_batch_size * t.training.grad_accum_steps * t.training.seq_len));
   json.key("params_total").value(static_cast<long long>(p.total));
   json.key("params_active_non_embedding").value(static_cast<long long>(p.active_non_embedding));
   json.key("params_active_with_embedding").value(static_cast<long long>(p.active_with_embedding));

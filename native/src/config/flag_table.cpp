@@ -160,146 +160,153 @@ std::vector<FlagSpec> build_table() {
 
   // ---- training ----
   t.push_back(int_flag("seed", "1234", {0, kMaxInt}, G::kTraining, "Seed for weight initialisation and data order.",
-                       SET_INT(train.seed)));
+                       SET_INT(train.training.seed)));
   t.push_back(bool_flag("deterministic", "false", G::kTraining,
                         "Use deterministic kernels only (slower; needed for bit-exact resume checks).",
-                        SET_BOOL(train.deterministic)));
+                        SET_BOOL(train.training.deterministic)));
   t.push_back(choice_flag("device", "auto", {"auto", "cpu", "cuda"}, G::kTraining,
                           "Where to train; auto = cuda when a GPU is visible, else cpu.",
-                          SET_CHOICE(train.device, DeviceChoice)));
+                          SET_CHOICE(train.training.device, DeviceChoice)));
   t.push_back(int_or_auto_flag("cpu-threads", {1, 4096}, G::kTraining,
                                "Intra-op threads when training on the CPU; auto = LibTorch's default (one per core). "
                                "Bit-exact resume on the CPU needs the same thread count.",
-                               SET_INT_OR_AUTO(train.cpu_threads)));
+                               SET_INT_OR_AUTO(train.training.cpu_threads)));
   t.push_back(int_flag("micro-batch-size", "1", {1, 1048576}, G::kTraining,
-                       "Sequences per forward/backward pass on each rank.", SET_INT(train.micro_batch_size)));
+                       "Sequences per forward/backward pass on each rank.", SET_INT(train.training.micro_batch_size)));
   t.push_back(int_flag("grad-accum-steps", "1", {1, 1048576}, G::kTraining,
-                       "Micro-batches accumulated per optimizer step.", SET_INT(train.grad_accum_steps)));
+                       "Micro-batches accumulated per optimizer step.", SET_INT(train.training.grad_accum_steps)));
   t.push_back(int_flag("seq-len", "4096", {1, 16777216}, G::kTraining,
-                       "Training sequence length in tokens; at most --max-seq-len.", SET_INT(train.seq_len)));
+                       "Training sequence length in tokens; at most --max-seq-len.", SET_INT(train.training.seq_len)));
   t.push_back(int_flag("max-steps", "1000", {0, kMaxInt}, G::kTraining,
-                       "Optimizer steps to train; 0 = derive from --train-tokens.", SET_INT(train.max_steps)));
+                       "Optimizer steps to train; 0 = derive from --train-tokens.", SET_INT(train.training.max_steps)));
   t.push_back(int_flag("train-tokens", "0", {0, kMaxInt}, G::kTraining,
-                       "Tokens to train on (accepts 10B, 1.25T); 0 = use --max-steps.", SET_INT(train.train_tokens)));
+                       "Tokens to train on (accepts 10B, 1.25T); 0 = use --max-steps.",
+                       SET_INT(train.training.train_tokens)));
 
   // ---- learning-rate schedule (warmup-stable-decay) ----
-  t.push_back(float_flag("lr", "0.0005", {0, 10, true}, G::kSchedule, "Peak learning rate.", SET_FLOAT(train.lr)));
+  t.push_back(
+      float_flag("lr", "0.0005", {0, 10, true}, G::kSchedule, "Peak learning rate.", SET_FLOAT(train.schedule.lr)));
   t.push_back(float_flag("min-lr", "5e-05", {0, 10}, G::kSchedule,
-                         "Learning-rate floor: start of warmup and end of decay.", SET_FLOAT(train.min_lr)));
+                         "Learning-rate floor: start of warmup and end of decay.", SET_FLOAT(train.schedule.min_lr)));
   t.push_back(int_flag("warmup-steps", "0", {0, kMaxInt}, G::kSchedule,
-                       "Linear warmup length in steps (or use --warmup-tokens).", SET_INT(train.warmup_steps)));
+                       "Linear warmup length in steps (or use --warmup-tokens).",
+                       SET_INT(train.schedule.warmup_steps)));
   t.push_back(int_flag("warmup-tokens", "0", {0, kMaxInt}, G::kSchedule,
-                       "Linear warmup length in tokens (or use --warmup-steps).", SET_INT(train.warmup_tokens)));
+                       "Linear warmup length in tokens (or use --warmup-steps).",
+                       SET_INT(train.schedule.warmup_tokens)));
   t.push_back(choice_flag("decay-form", "exponential", {"exponential", "linear", "cosine", "1-sqrt"}, G::kSchedule,
-                          "Shape of the final decay from --lr to --min-lr.", SET_CHOICE(train.decay_form, DecayForm)));
+                          "Shape of the final decay from --lr to --min-lr.",
+                          SET_CHOICE(train.schedule.decay_form, DecayForm)));
   t.push_back(int_flag("decay-steps", "0", {0, kMaxInt}, G::kSchedule,
                        "Decay length in steps (or use --decay-tokens); 0 with --decay-tokens=0 = no decay.",
-                       SET_INT(train.decay_steps)));
+                       SET_INT(train.schedule.decay_steps)));
   t.push_back(int_flag("decay-tokens", "0", {0, kMaxInt}, G::kSchedule,
-                       "Decay length in tokens (or use --decay-steps).", SET_INT(train.decay_tokens)));
+                       "Decay length in tokens (or use --decay-steps).", SET_INT(train.schedule.decay_tokens)));
   t.push_back(int_or_auto_flag("decay-start-steps", {0, kMaxInt}, G::kSchedule,
                                "Step where decay starts; auto = end of training minus the decay length.",
-                               SET_INT_OR_AUTO(train.decay_start_steps)));
+                               SET_INT_OR_AUTO(train.schedule.decay_start_steps)));
   t.push_back(int_or_auto_flag("decay-start-tokens", {0, kMaxInt}, G::kSchedule,
                                "Token count where decay starts; auto = end of training minus the decay length.",
-                               SET_INT_OR_AUTO(train.decay_start_tokens)));
+                               SET_INT_OR_AUTO(train.schedule.decay_start_tokens)));
 
   // ---- optimizer ----
   t.push_back(float_flag("weight-decay", "0.1", {0, 10}, G::kOptimizer,
                          "AdamW decoupled weight decay, applied to weight matrices (not to norms or biases).",
-                         SET_FLOAT(train.weight_decay)));
-  t.push_back(float_flag("beta1", "0.9", {0, 1, false, true}, G::kOptimizer, "AdamW beta1.", SET_FLOAT(train.beta1)));
-  t.push_back(float_flag("beta2", "0.999", {0, 1, false, true}, G::kOptimizer, "AdamW beta2.", SET_FLOAT(train.beta2)));
+                         SET_FLOAT(train.optim.weight_decay)));
   t.push_back(
-      float_flag("adam-eps", "1e-08", {0, 1, true, true}, G::kOptimizer, "AdamW epsilon.", SET_FLOAT(train.adam_eps)));
+      float_flag("beta1", "0.9", {0, 1, false, true}, G::kOptimizer, "AdamW beta1.", SET_FLOAT(train.optim.beta1)));
+  t.push_back(
+      float_flag("beta2", "0.999", {0, 1, false, true}, G::kOptimizer, "AdamW beta2.", SET_FLOAT(train.optim.beta2)));
+  t.push_back(float_flag("adam-eps", "1e-08", {0, 1, true, true}, G::kOptimizer, "AdamW epsilon.",
+                         SET_FLOAT(train.optim.adam_eps)));
   t.push_back(float_flag("clip-grad", "1", {0, 1e6}, G::kOptimizer,
                          "Clip the global gradient L2 norm to this value; 0 disables clipping.",
-                         SET_FLOAT(train.clip_grad)));
+                         SET_FLOAT(train.optim.clip_grad)));
   t.push_back(bool_flag("decay-embeddings", "true", G::kOptimizer,
                         "Apply weight decay to the token embedding (also the output matrix when tied). Expert, "
                         "attention, kv and router matrices always decay; biases and norm weights never do.",
-                        SET_BOOL(train.decay_embeddings)));
+                        SET_BOOL(train.optim.decay_embeddings)));
 
   // ---- data ----
   t.push_back(string_flag("data", "synthetic", false, G::kData,
                           "Training data: `synthetic` (built-in multi-domain corpus) or the path of a token file.",
-                          SET_STRING(train.data)));
+                          SET_STRING(train.data.source)));
   t.push_back(choice_flag("token-dtype", "uint16", {"uint16", "uint32"}, G::kData,
                           "Element type of token files; uint16 holds vocabularies up to 65536.",
-                          SET_CHOICE(train.token_dtype, TokenDType)));
+                          SET_CHOICE(train.data.token_dtype, TokenDType)));
   t.push_back(int_flag("val-every", "0", {0, kMaxInt}, G::kData, "Run validation every N steps; 0 disables validation.",
-                       SET_INT(train.val_every)));
+                       SET_INT(train.data.val_every)));
   t.push_back(int_flag("val-tokens", "0", {0, kMaxInt}, G::kData,
-                       "Tokens per validation pass (required when --val-every > 0).", SET_INT(train.val_tokens)));
+                       "Tokens per validation pass (required when --val-every > 0).", SET_INT(train.data.val_tokens)));
   t.push_back(string_flag("val-data", "", true, G::kData,
                           "Validation token file (same --token-dtype). Empty: the synthetic validation split, or "
                           "the last --val-tokens tokens of --data, held out from training.",
-                          SET_STRING(train.val_data)));
+                          SET_STRING(train.data.val_data)));
   t.push_back(string_flag("data-mix", "", true, G::kData,
                           "Weighted mixture replacing --data: `src=weight,...` with src `synthetic:<domain>` or a "
                           "token-file path; weights are normalised. Each source holds out its own validation data.",
-                          SET_STRING(train.data_mix)));
+                          SET_STRING(train.data.mix)));
   t.push_back(string_flag("data-mix-phase2", "", true, G::kData,
                           "The mixture (same syntax as --data-mix) used after the phase-2 start; empty = one phase.",
-                          SET_STRING(train.data_mix_phase2)));
+                          SET_STRING(train.data.mix_phase2)));
   t.push_back(int_or_auto_flag("phase2-start-steps", {0, kMaxInt}, G::kData,
                                "Last step of phase 1 (steps after it read --data-mix-phase2); auto = the decay start.",
-                               SET_INT_OR_AUTO(train.phase2_start_steps)));
+                               SET_INT_OR_AUTO(train.data.phase2_start_steps)));
   t.push_back(
       int_or_auto_flag("phase2-start-tokens", {0, kMaxInt}, G::kData,
                        "The phase-2 start as a token count (rounded up to whole steps); auto = the decay start.",
-                       SET_INT_OR_AUTO(train.phase2_start_tokens)));
+                       SET_INT_OR_AUTO(train.data.phase2_start_tokens)));
 
   // ---- logging, checkpoints, recovery ----
   t.push_back(int_flag("log-every", "10", {1, kMaxInt}, G::kRun, "Write a metrics record every N steps.",
-                       SET_INT(train.log_every)));
+                       SET_INT(train.run.log_every)));
   t.push_back(int_flag("router-stats-every", "100", {0, kMaxInt}, G::kRun,
                        "Write per-router load statistics every N steps; 0 disables them.",
-                       SET_INT(train.router_stats_every)));
+                       SET_INT(train.run.router_stats_every)));
   t.push_back(int_flag("checkpoint-every", "0", {0, kMaxInt}, G::kRun,
                        "Save a checkpoint every N steps (and at the end); 0 = only at the end.",
-                       SET_INT(train.checkpoint_every)));
+                       SET_INT(train.run.checkpoint_every)));
   t.push_back(int_flag("keep-checkpoints", "3", {1, 1000000}, G::kRun, "Keep the newest N checkpoints.",
-                       SET_INT(train.keep_checkpoints)));
+                       SET_INT(train.run.keep_checkpoints)));
   t.push_back(int_flag("keep-every-tokens", "0", {0, kMaxInt}, G::kRun,
                        "Also keep the first checkpoint at or after each multiple of N training tokens; 0 = off.",
-                       SET_INT(train.keep_every_tokens)));
+                       SET_INT(train.run.keep_every_tokens)));
   t.push_back(bool_flag("keep-best-val", "false", G::kRun,
                         "Also keep the checkpoint with the lowest validation loss at the time it was saved.",
-                        SET_BOOL(train.keep_best_val)));
+                        SET_BOOL(train.run.keep_best_val)));
   t.push_back(string_flag("resume", "auto", false, G::kRun,
                           "auto = continue from the newest complete checkpoint in --run-dir if any; none = "
                           "start fresh; or the path of a checkpoint.",
-                          SET_STRING(train.resume)));
+                          SET_STRING(train.run.resume)));
   t.push_back(string_flag("run-dir", "", true, G::kRun,
                           "Directory for metrics, checkpoints and logs of this run (required by train).",
-                          SET_STRING(train.run_dir)));
+                          SET_STRING(train.run.dir)));
   t.push_back(int_flag("max-consecutive-nonfinite", "3", {1, 1000000}, G::kRun,
                        "Steps in a row with a non-finite loss or gradient (each skipped) before the run stops "
                        "with exit code 3.",
-                       SET_INT(train.max_consecutive_nonfinite)));
+                       SET_INT(train.run.max_consecutive_nonfinite)));
   t.push_back(string_flag("run-id", "", true, G::kRun,
                           "Identifier of this run, recorded in the metrics header; pass it on the command line so "
                           "liveness checks can find it in /proc/<pid>/cmdline.",
-                          SET_STRING(train.run_id)));
+                          SET_STRING(train.run.id)));
   t.push_back(float_flag("heartbeat-every", "10", {0, 3600, true}, G::kRun,
                          "Seconds between rewrites of <run-dir>/heartbeat by a background thread.",
-                         SET_FLOAT(train.heartbeat_every)));
+                         SET_FLOAT(train.run.heartbeat_every)));
   t.push_back(bool_flag("verify-checkpoints", "true", G::kRun,
                         "Check the SHA-1 of every checkpoint file against its MANIFEST before loading it "
                         "(sizes are always checked).",
-                        SET_BOOL(train.verify_checkpoints)));
+                        SET_BOOL(train.run.verify_checkpoints)));
   t.push_back(string_flag("fork-from", "", true, G::kRun,
                           "Start from the weights of this checkpoint directory (e.g. another run's stable phase) "
                           "with this run's schedule from step 0; ignored once this run has its own checkpoints.",
-                          SET_STRING(train.fork_from)));
+                          SET_STRING(train.run.fork_from)));
   t.push_back(bool_flag("fork-optimizer", "false", G::kRun,
                         "With --fork-from, also load the AdamW moments (else they start at zero).",
-                        SET_BOOL(train.fork_optimizer)));
+                        SET_BOOL(train.run.fork_optimizer)));
   t.push_back(float_flag("peak-flops", "0", {0, 1e18}, G::kRun,
                          "Peak dense bf16 FLOP/s of one device, for MFU; 0 = built-in table (H100/H200 9.89e14, "
                          "A100 3.12e14) or, on the CPU, 5e10 per thread.",
-                         SET_FLOAT(train.peak_flops)));
+                         SET_FLOAT(train.run.peak_flops)));
   return t;
 }
 

@@ -68,63 +68,68 @@ void check_model(const model::ModelConfig& m) {
 }
 
 void check_schedule(const TrainConfig& t) {
-  if (t.max_steps == 0 && t.train_tokens == 0) {
+  if (t.training.max_steps == 0 && t.training.train_tokens == 0) {
     throw ConfigError("max-steps", "training length is unset (--max-steps=0 and --train-tokens=0)",
                       "set --max-steps=N or --train-tokens=N");
   }
-  if (t.max_steps > 0 && t.train_tokens > 0) {
-    throw ConfigError("train-tokens",
-                      "--train-tokens=" + num(t.train_tokens) + " conflicts with --max-steps=" + num(t.max_steps),
-                      "give the training length once: set the other one to 0");
+  if (t.training.max_steps > 0 && t.training.train_tokens > 0) {
+    throw ConfigError(
+        "train-tokens",
+        "--train-tokens=" + num(t.training.train_tokens) + " conflicts with --max-steps=" + num(t.training.max_steps),
+        "give the training length once: set the other one to 0");
   }
-  if (t.warmup_steps > 0 && t.warmup_tokens > 0) {
+  if (t.schedule.warmup_steps > 0 && t.schedule.warmup_tokens > 0) {
     throw ConfigError("warmup-tokens", "both --warmup-steps and --warmup-tokens are set",
                       "give the warmup length once: set the other one to 0");
   }
-  if (t.decay_steps > 0 && t.decay_tokens > 0) {
+  if (t.schedule.decay_steps > 0 && t.schedule.decay_tokens > 0) {
     throw ConfigError("decay-tokens", "both --decay-steps and --decay-tokens are set",
                       "give the decay length once: set the other one to 0");
   }
-  if (t.decay_start_steps && t.decay_start_tokens) {
+  if (t.schedule.decay_start_steps && t.schedule.decay_start_tokens) {
     throw ConfigError("decay-start-tokens", "both --decay-start-steps and --decay-start-tokens are set",
                       "set one of them to auto");
   }
-  if (t.min_lr > t.lr) {
-    throw ConfigError("min-lr", "--min-lr=" + num(t.min_lr) + " is above --lr=" + num(t.lr),
+  if (t.schedule.min_lr > t.schedule.lr) {
+    throw ConfigError("min-lr", "--min-lr=" + num(t.schedule.min_lr) + " is above --lr=" + num(t.schedule.lr),
                       "the floor must not exceed the peak learning rate");
   }
-  const bool has_decay = t.decay_steps > 0 || t.decay_tokens > 0 || t.decay_start_steps || t.decay_start_tokens;
-  if (has_decay && t.decay_form == DecayForm::kExponential && t.min_lr <= 0) {
+  const bool has_decay = t.schedule.decay_steps > 0 || t.schedule.decay_tokens > 0 || t.schedule.decay_start_steps ||
+                         t.schedule.decay_start_tokens;
+  if (has_decay && t.schedule.decay_form == DecayForm::kExponential && t.schedule.min_lr <= 0) {
     throw ConfigError("min-lr", "exponential decay needs --min-lr > 0",
                       "set --min-lr (JetMoE decays to 10% of --lr) or choose another --decay-form");
   }
   // Lengths in the same unit can be checked here; mixed step/token schedules
   // depend on the world size and are checked when training starts.
-  if (t.max_steps > 0) {
-    if (t.warmup_steps + t.decay_steps > t.max_steps) {
-      throw ConfigError(t.warmup_steps > t.max_steps ? "warmup-steps" : "decay-steps",
-                        "--warmup-steps=" + num(t.warmup_steps) + " plus --decay-steps=" + num(t.decay_steps) +
-                            " exceed --max-steps=" + num(t.max_steps),
+  if (t.training.max_steps > 0) {
+    if (t.schedule.warmup_steps + t.schedule.decay_steps > t.training.max_steps) {
+      throw ConfigError(t.schedule.warmup_steps > t.training.max_steps ? "warmup-steps" : "decay-steps",
+                        "--warmup-steps=" + num(t.schedule.warmup_steps) + " plus --decay-steps=" +
+                            num(t.schedule.decay_steps) + " exceed --max-steps=" + num(t.training.max_steps),
                         "shorten warmup or decay, or train longer");
     }
-    if (t.decay_start_steps && (*t.decay_start_steps < t.warmup_steps || *t.decay_start_steps > t.max_steps)) {
+    if (t.schedule.decay_start_steps && (*t.schedule.decay_start_steps < t.schedule.warmup_steps ||
+                                         *t.schedule.decay_start_steps > t.training.max_steps)) {
       throw ConfigError("decay-start-steps",
-                        "--decay-start-steps=" + num(*t.decay_start_steps) + " lies outside [--warmup-steps=" +
-                            num(t.warmup_steps) + ", --max-steps=" + num(t.max_steps) + "]",
+                        "--decay-start-steps=" + num(*t.schedule.decay_start_steps) + " lies outside [--warmup-steps=" +
+                            num(t.schedule.warmup_steps) + ", --max-steps=" + num(t.training.max_steps) + "]",
                         "start the decay after warmup and before the end, or use auto");
     }
   }
-  if (t.train_tokens > 0) {
-    if (t.warmup_tokens + t.decay_tokens > t.train_tokens) {
-      throw ConfigError(t.warmup_tokens > t.train_tokens ? "warmup-tokens" : "decay-tokens",
-                        "--warmup-tokens=" + num(t.warmup_tokens) + " plus --decay-tokens=" + num(t.decay_tokens) +
-                            " exceed --train-tokens=" + num(t.train_tokens),
+  if (t.training.train_tokens > 0) {
+    if (t.schedule.warmup_tokens + t.schedule.decay_tokens > t.training.train_tokens) {
+      throw ConfigError(t.schedule.warmup_tokens > t.training.train_tokens ? "warmup-tokens" : "decay-tokens",
+                        "--warmup-tokens=" + num(t.schedule.warmup_tokens) + " plus --decay-tokens=" +
+                            num(t.schedule.decay_tokens) + " exceed --train-tokens=" + num(t.training.train_tokens),
                         "shorten warmup or decay, or train on more tokens");
     }
-    if (t.decay_start_tokens && (*t.decay_start_tokens < t.warmup_tokens || *t.decay_start_tokens > t.train_tokens)) {
+    if (t.schedule.decay_start_tokens && (*t.schedule.decay_start_tokens < t.schedule.warmup_tokens ||
+                                          *t.schedule.decay_start_tokens > t.training.train_tokens)) {
       throw ConfigError("decay-start-tokens",
-                        "--decay-start-tokens=" + num(*t.decay_start_tokens) + " lies outside [--warmup-tokens=" +
-                            num(t.warmup_tokens) + ", --train-tokens=" + num(t.train_tokens) + "]",
+                        "--decay-start-tokens=" + num(*t.schedule.decay_start_tokens) +
+                            " lies outside [--warmup-tokens=" + num(t.schedule.warmup_tokens) +
+                            ", --train-tokens=" + num(t.training.train_tokens) + "]",
                         "start the decay after warmup and before the end, or use auto");
     }
   }
@@ -132,49 +137,52 @@ void check_schedule(const TrainConfig& t) {
 
 void check_data(const RunConfig& c) {
   const TrainConfig& t = c.train;
-  if (t.seq_len > c.model.max_seq_len) {
-    throw ConfigError("seq-len", "--seq-len=" + num(t.seq_len) + " exceeds --max-seq-len=" + num(c.model.max_seq_len),
+  if (t.training.seq_len > c.model.max_seq_len) {
+    throw ConfigError("seq-len",
+                      "--seq-len=" + num(t.training.seq_len) + " exceeds --max-seq-len=" + num(c.model.max_seq_len),
                       "lower --seq-len or raise --max-seq-len");
   }
-  if (t.val_every > 0 && t.val_tokens == 0) {
-    throw ConfigError("val-tokens", "validation is on (--val-every=" + num(t.val_every) + ") but --val-tokens=0",
+  if (t.data.val_every > 0 && t.data.val_tokens == 0) {
+    throw ConfigError("val-tokens", "validation is on (--val-every=" + num(t.data.val_every) + ") but --val-tokens=0",
                       "set --val-tokens=N or --val-every=0");
   }
   const bool mixes_files = [&] {
-    for (const std::string* text : {&t.data_mix, &t.data_mix_phase2}) {
+    for (const std::string* text : {&t.data.mix, &t.data.mix_phase2}) {
       if (text->empty()) continue;
-      for (const auto& m : parse_data_mix(*text, text == &t.data_mix ? "data-mix" : "data-mix-phase2")) {
+      for (const auto& m : parse_data_mix(*text, text == &t.data.mix ? "data-mix" : "data-mix-phase2")) {
         if (!m.synthetic) return true;
       }
     }
     return false;
   }();
-  if (!t.data_mix.empty() && t.data != "synthetic") {
-    throw ConfigError("data-mix", "--data-mix replaces --data, but --data=" + t.data + " is set too",
-                      "drop --data, or add that file to the mixture as " + t.data + "=WEIGHT");
+  if (!t.data.mix.empty() && t.data.source != "synthetic") {
+    throw ConfigError("data-mix", "--data-mix replaces --data, but --data=" + t.data.source + " is set too",
+                      "drop --data, or add that file to the mixture as " + t.data.source + "=WEIGHT");
   }
-  if (t.data_mix_phase2.empty() && (t.phase2_start_steps || t.phase2_start_tokens)) {
-    throw ConfigError(t.phase2_start_steps ? "phase2-start-steps" : "phase2-start-tokens",
+  if (t.data.mix_phase2.empty() && (t.data.phase2_start_steps || t.data.phase2_start_tokens)) {
+    throw ConfigError(t.data.phase2_start_steps ? "phase2-start-steps" : "phase2-start-tokens",
                       "a phase-2 start is set but there is no phase-2 mixture",
                       "give --data-mix-phase2=src=weight,... or set the start back to auto");
   }
-  if (t.phase2_start_steps && t.phase2_start_tokens) {
+  if (t.data.phase2_start_steps && t.data.phase2_start_tokens) {
     throw ConfigError("phase2-start-tokens", "both --phase2-start-steps and --phase2-start-tokens are set",
                       "set one of them to auto");
   }
-  if (t.max_steps > 0 && t.phase2_start_steps && *t.phase2_start_steps > t.max_steps) {
-    throw ConfigError(
-        "phase2-start-steps",
-        "--phase2-start-steps=" + num(*t.phase2_start_steps) + " lies after --max-steps=" + num(t.max_steps),
-        "start phase 2 within the run (0 = from the first step)");
+  if (t.training.max_steps > 0 && t.data.phase2_start_steps && *t.data.phase2_start_steps > t.training.max_steps) {
+    throw ConfigError("phase2-start-steps",
+                      "--phase2-start-steps=" + num(*t.data.phase2_start_steps) +
+                          " lies after --max-steps=" + num(t.training.max_steps),
+                      "start phase 2 within the run (0 = from the first step)");
   }
-  if (t.train_tokens > 0 && t.phase2_start_tokens && *t.phase2_start_tokens > t.train_tokens) {
-    throw ConfigError(
-        "phase2-start-tokens",
-        "--phase2-start-tokens=" + num(*t.phase2_start_tokens) + " lies after --train-tokens=" + num(t.train_tokens),
-        "start phase 2 within the run (0 = from the first step)");
+  if (t.training.train_tokens > 0 && t.data.phase2_start_tokens &&
+      *t.data.phase2_start_tokens > t.training.train_tokens) {
+    throw ConfigError("phase2-start-tokens",
+                      "--phase2-start-tokens=" + num(*t.data.phase2_start_tokens) +
+                          " lies after --train-tokens=" + num(t.training.train_tokens),
+                      "start phase 2 within the run (0 = from the first step)");
   }
-  if ((t.data != "synthetic" || mixes_files) && t.token_dtype == TokenDType::kUint16 && c.model.vocab_size > 65536) {
+  if ((t.data.source != "synthetic" || mixes_files) && t.data.token_dtype == TokenDType::kUint16 &&
+      c.model.vocab_size > 65536) {
     throw ConfigError("token-dtype", "uint16 token files cannot hold ids of --vocab-size=" + num(c.model.vocab_size),
                       "use --token-dtype=uint32");
   }

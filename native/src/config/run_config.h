@@ -18,7 +18,10 @@ const char* to_string(DeviceChoice device);
 const char* to_string(DecayForm form);
 const char* to_string(TokenDType dtype);
 
-struct TrainConfig {
+// The training settings in sections, one per flag group (config/flag_table.cpp,
+// `moetrain flags`): a field is named after its flag, less the section's name
+// where the flag starts with it (--data-mix -> data.mix, --run-dir -> run.dir).
+struct TrainingSection {  // flag group "training"
   // Reproducibility and placement.
   std::int64_t seed = 1234;
   bool deterministic = false;
@@ -33,8 +36,9 @@ struct TrainConfig {
   // Length: exactly one of max_steps / train_tokens is non-zero.
   std::int64_t max_steps = 1000;
   std::int64_t train_tokens = 0;
+};
 
-  // WSD schedule: linear warmup to lr, constant, then decay to min_lr.
+struct ScheduleSection {  // flag group "schedule": WSD, linear warmup to lr, constant, then decay to min_lr
   double lr = 5e-4;
   double min_lr = 5e-5;
   std::int64_t warmup_steps = 0;
@@ -44,27 +48,30 @@ struct TrainConfig {
   std::int64_t decay_tokens = 0;
   std::optional<std::int64_t> decay_start_steps;   // nullopt = end of training - decay length
   std::optional<std::int64_t> decay_start_tokens;  // nullopt = end of training - decay length
+};
 
-  // AdamW and clipping.
+struct OptimizerSection {  // flag group "optimizer": AdamW and clipping
   double weight_decay = 0.1;
   double beta1 = 0.9;
   double beta2 = 0.999;
   double adam_eps = 1e-8;
   double clip_grad = 1.0;        // 0 disables clipping
   bool decay_embeddings = true;  // weight decay on the (tied) embedding matrix
+};
 
-  // Data.
-  std::string data = "synthetic";
+struct DataSection {                 // flag group "data"
+  std::string source = "synthetic";  // --data: "synthetic" or a token file
   TokenDType token_dtype = TokenDType::kUint16;
   std::int64_t val_every = 0;
   std::int64_t val_tokens = 0;
   std::string val_data = "";                        // empty: synthetic validation split, or the tail of --data
-  std::string data_mix = "";                        // "src=w,src=w"; replaces --data when set
-  std::string data_mix_phase2 = "";                 // the mixture from the phase-2 start on
+  std::string mix = "";                             // "src=w,src=w"; replaces --data when set
+  std::string mix_phase2 = "";                      // the mixture from the phase-2 start on
   std::optional<std::int64_t> phase2_start_steps;   // nullopt = the decay start
   std::optional<std::int64_t> phase2_start_tokens;  // nullopt = the decay start
+};
 
-  // Logging, checkpoints, recovery.
+struct RunSection {  // flag group "run": logging, checkpoints, recovery
   std::int64_t log_every = 10;
   std::int64_t router_stats_every = 100;
   std::int64_t checkpoint_every = 0;
@@ -72,14 +79,22 @@ struct TrainConfig {
   std::int64_t keep_every_tokens = 0;  // 0 = off; else keep the first checkpoint at or after each multiple
   bool keep_best_val = false;          // keep the checkpoint with the lowest validation loss at save
   std::string resume = "auto";
-  std::string run_dir = "";
+  std::string dir = "";  // --run-dir
   std::int64_t max_consecutive_nonfinite = 3;
-  std::string run_id = "";
+  std::string id = "";            // --run-id
   double heartbeat_every = 10.0;  // seconds
   bool verify_checkpoints = true;
   std::string fork_from = "";   // checkpoint directory whose weights start this run
   bool fork_optimizer = false;  // with fork_from: also load the AdamW moments
   double peak_flops = 0;        // 0 = from the device table
+};
+
+struct TrainConfig {
+  TrainingSection training;
+  ScheduleSection schedule;
+  OptimizerSection optim;
+  DataSection data;
+  RunSection run;
 };
 
 struct RunConfig {

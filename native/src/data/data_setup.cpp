@@ -31,7 +31,7 @@ std::shared_ptr<const TokenFile> open_token_file(const std::string& path, const 
     throw config::ConfigError(flag, "'" + path + "' is a directory", "give the path of a flat token file");
   }
   const TokenWidth width =
-      c.train.token_dtype == config::TokenDType::kUint16 ? TokenWidth::kUint16 : TokenWidth::kUint32;
+      c.train.data.token_dtype == config::TokenDType::kUint16 ? TokenWidth::kUint16 : TokenWidth::kUint32;
   try {
     return std::make_shared<const TokenFile>(path, width);
   } catch (const std::runtime_error& e) {
@@ -46,10 +46,10 @@ std::shared_ptr<const TokenFile> open_token_file(const std::string& path, const 
 }  // namespace
 
 void check_data_flags(const config::RunConfig& c) {
-  bool synthetic = c.train.data_mix.empty() && c.train.data == "synthetic";
-  for (const std::string* text : {&c.train.data_mix, &c.train.data_mix_phase2}) {
+  bool synthetic = c.train.data.mix.empty() && c.train.data.source == "synthetic";
+  for (const std::string* text : {&c.train.data.mix, &c.train.data.mix_phase2}) {
     if (text->empty()) continue;
-    for (const auto& m : config::parse_data_mix(*text, text == &c.train.data_mix ? "data-mix" : "data-mix-phase2")) {
+    for (const auto& m : config::parse_data_mix(*text, text == &c.train.data.mix ? "data-mix" : "data-mix-phase2")) {
       synthetic = synthetic || m.synthetic;
     }
   }
@@ -67,26 +67,26 @@ namespace {
 // --data (and --val-data) as before mixtures existed.
 DataSetup open_plain_data(const config::RunConfig& c) {
   const config::TrainConfig& t = c.train;
-  const std::int64_t T = t.seq_len;
+  const std::int64_t T = t.training.seq_len;
   DataSetup out;
-  const std::int64_t wanted_val = t.val_tokens > 0 ? ceil_div(t.val_tokens, T) : 0;
+  const std::int64_t wanted_val = t.data.val_tokens > 0 ? ceil_div(t.data.val_tokens, T) : 0;
 
-  if (t.data == "synthetic") {
-    const auto seed = static_cast<std::uint64_t>(t.seed);
+  if (t.data.source == "synthetic") {
+    const auto seed = static_cast<std::uint64_t>(t.training.seed);
     out.train = std::make_shared<const SyntheticCorpus>(seed, T, Split::kTrain);
-    if (t.val_data.empty()) {
+    if (t.data.val_data.empty()) {
       out.validation = std::make_shared<const SyntheticCorpus>(seed, T, Split::kValidation);
       out.val_sequences = wanted_val;
     }
   } else {
-    const auto file = open_token_file(t.data, "data", c);
+    const auto file = open_token_file(t.data.source, "data", c);
     const std::int64_t windows = TokenFileSource::windows_in(*file, T);
-    const std::int64_t held_out = t.val_data.empty() ? wanted_val : 0;
+    const std::int64_t held_out = t.data.val_data.empty() ? wanted_val : 0;
     if (windows - held_out < 1) {
       throw config::ConfigError(
           held_out > 0 ? "val-tokens" : "data",
-          "'" + t.data + "' holds " + std::to_string(file->num_tokens()) + " tokens: " + std::to_string(windows) +
-              " windows of --seq-len=" + std::to_string(T) +
+          "'" + t.data.source + "' holds " + std::to_string(file->num_tokens()) +
+              " tokens: " + std::to_string(windows) + " windows of --seq-len=" + std::to_string(T) +
               (held_out > 0 ? ", of which " + std::to_string(held_out) + " would be held out for validation" : ""),
           held_out > 0 ? "lower --val-tokens, give --val-data, or use a larger file"
                        : "use a larger file or a shorter --seq-len");
@@ -98,12 +98,12 @@ DataSetup open_plain_data(const config::RunConfig& c) {
       out.val_sequences = held_out;
     }
   }
-  if (!t.val_data.empty()) {
-    const auto file = open_token_file(t.val_data, "val-data", c);
+  if (!t.data.val_data.empty()) {
+    const auto file = open_token_file(t.data.val_data, "val-data", c);
     const std::int64_t windows = TokenFileSource::windows_in(*file, T);
     if (windows < 1) {
       throw config::ConfigError("val-data",
-                                "'" + t.val_data + "' holds fewer than --seq-len=" + std::to_string(T) + " tokens",
+                                "'" + t.data.val_data + "' holds fewer than --seq-len=" + std::to_string(T) + " tokens",
                                 "use a larger validation file or a shorter --seq-len");
     }
     const std::int64_t n = wanted_val > 0 ? std::min(wanted_val, windows) : windows;
@@ -121,16 +121,16 @@ struct OpenedSource {
 
 OpenedSource open_mix_source(const config::MixComponent& m, const char* flag, const config::RunConfig& c) {
   const config::TrainConfig& t = c.train;
-  const std::int64_t T = t.seq_len;
-  const std::int64_t wanted_val = t.val_tokens > 0 ? ceil_div(t.val_tokens, T) : 0;
-  const bool hold_out = t.val_data.empty() && wanted_val > 0;
+  const std::int64_t T = t.training.seq_len;
+  const std::int64_t wanted_val = t.data.val_tokens > 0 ? ceil_div(t.data.val_tokens, T) : 0;
+  const bool hold_out = t.data.val_data.empty() && wanted_val > 0;
   OpenedSource out;
   out.train.name = m.name;
   out.train.weight = m.weight;
   out.train.salt = hash_bytes(m.name) | 1;  // never 0, the single-source key
   out.validation.name = m.name;
   if (m.synthetic) {
-    const auto seed = static_cast<std::uint64_t>(t.seed);
+    const auto seed = static_cast<std::uint64_t>(t.training.seed);
     out.train.source = std::make_shared<const SyntheticCorpus>(seed, T, Split::kTrain, m.domain);
     if (hold_out) {
       out.validation.source = std::make_shared<const SyntheticCorpus>(seed, T, Split::kValidation, m.domain);
@@ -173,7 +173,7 @@ DataSetup open_data(const config::RunConfig& c) {
   const auto mixture_phase = [&](const std::string& text, const char* flag) {
     MixPhase phase;
     for (const auto& m : config::parse_data_mix(text, flag)) {
-      if (t.data_mix.empty() && m.name == t.data) {
+      if (t.data.mix.empty() && m.name == t.data.source) {
         // The plain phase-1 file again: the same source, cursor and order (and one validation part).
         MixSource s = out.phases[0][0];
         s.weight = m.weight;
@@ -193,31 +193,31 @@ DataSetup open_data(const config::RunConfig& c) {
     return phase;
   };
 
-  if (t.data_mix.empty()) {
+  if (t.data.mix.empty()) {
     const DataSetup plain = open_plain_data(c);
     out.train = plain.train;
     out.validation = plain.validation;
     out.val_sequences = plain.val_sequences;
-    out.phases.push_back({MixSource{t.data, plain.train, 1.0, 0}});
-    if (plain.validation) out.val_parts.push_back({t.data, plain.validation, plain.val_sequences});
+    out.phases.push_back({MixSource{t.data.source, plain.train, 1.0, 0}});
+    if (plain.validation) out.val_parts.push_back({t.data.source, plain.validation, plain.val_sequences});
     out.describe = plain.train->describe();
   } else {
-    out.phases.push_back(mixture_phase(t.data_mix, "data-mix"));
-    out.describe = "mixture " + config::describe_mix(config::parse_data_mix(t.data_mix, "data-mix"));
+    out.phases.push_back(mixture_phase(t.data.mix, "data-mix"));
+    out.describe = "mixture " + config::describe_mix(config::parse_data_mix(t.data.mix, "data-mix"));
   }
-  if (!t.data_mix_phase2.empty()) {
-    out.phases.push_back(mixture_phase(t.data_mix_phase2, "data-mix-phase2"));
-    out.describe += "; phase 2: " + config::describe_mix(config::parse_data_mix(t.data_mix_phase2, "data-mix-phase2"));
+  if (!t.data.mix_phase2.empty()) {
+    out.phases.push_back(mixture_phase(t.data.mix_phase2, "data-mix-phase2"));
+    out.describe += "; phase 2: " + config::describe_mix(config::parse_data_mix(t.data.mix_phase2, "data-mix-phase2"));
   }
-  const bool mixture = !t.data_mix.empty() || !t.data_mix_phase2.empty();
-  if (mixture && t.val_data.empty()) {
+  const bool mixture = !t.data.mix.empty() || !t.data.mix_phase2.empty();
+  if (mixture && t.data.val_data.empty()) {
     for (const auto& o : opened) {
       if (o.validation.source) out.val_parts.push_back(o.validation);
     }
     out.by_source = out.val_parts.size() > 0;
   } else if (mixture) {
     const DataSetup plain = open_plain_data(c);  // only its --val-data part is used
-    out.val_parts = {{t.val_data, plain.validation, plain.val_sequences}};
+    out.val_parts = {{t.data.val_data, plain.validation, plain.val_sequences}};
   }
   if (!out.val_parts.empty()) {
     out.validation = out.val_parts[0].source;

@@ -237,7 +237,7 @@ ExportSummary export_hf(const ExportRequest& req, std::ostream& progress) {
   if (const std::string why = hf_incompatibility(mc); !why.empty()) {
     throw std::runtime_error("checkpoint '" + req.checkpoint + "' cannot be exported: " + why);
   }
-  const bool synthetic = cfg.train.data == "synthetic";
+  const bool synthetic = cfg.train.data.source == "synthetic";
   if (synthetic && req.tokenizer_dir.empty() && (req.bos_token_id || req.eos_token_id || req.pad_token_id)) {
     throw config::ConfigError(req.bos_token_id   ? "bos-token-id"
                               : req.eos_token_id ? "eos-token-id"
@@ -347,7 +347,7 @@ ExportSummary export_hf(const ExportRequest& req, std::ostream& progress) {
                               : ""));
     } else {
       summary.tokenizer = "none";
-      say("tokenizer", "none: the run trained on token file " + cfg.train.data +
+      say("tokenizer", "none: the run trained on token file " + cfg.train.data.source +
                            "; pass --tokenizer DIR (and --bos-token-id/--eos-token-id) to include its tokenizer");
     }
     util::fsync_path(tmp);

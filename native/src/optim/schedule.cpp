@@ -22,11 +22,11 @@ std::string num(std::int64_t v) {
 
 RunLength resolve_run_length(const config::TrainConfig& t, std::int64_t world_size) {
   RunLength r;
-  r.tokens_per_step = t.micro_batch_size * t.grad_accum_steps * t.seq_len * world_size;
-  if (t.max_steps > 0) {
-    r.total_steps = t.max_steps;
+  r.tokens_per_step = t.training.micro_batch_size * t.training.grad_accum_steps * t.training.seq_len * world_size;
+  if (t.training.max_steps > 0) {
+    r.total_steps = t.training.max_steps;
   } else {
-    r.total_steps = ceil_div(t.train_tokens, r.tokens_per_step);
+    r.total_steps = ceil_div(t.training.train_tokens, r.tokens_per_step);
   }
   if (r.total_steps < 1) {
     throw config::ConfigError("max-steps", "the run has no steps", "set --max-steps=N or --train-tokens=N");
@@ -38,21 +38,21 @@ RunLength resolve_run_length(const config::TrainConfig& t, std::int64_t world_si
 WsdSchedule resolve_schedule(const config::TrainConfig& t, const RunLength& length) {
   const std::int64_t tps = length.tokens_per_step;
   WsdSchedule s;
-  s.peak_lr = t.lr;
-  s.min_lr = t.min_lr;
-  s.form = t.decay_form;
-  s.warmup_steps = t.warmup_steps > 0 ? t.warmup_steps : ceil_div(t.warmup_tokens, tps);
-  s.decay_steps = t.decay_steps > 0 ? t.decay_steps : ceil_div(t.decay_tokens, tps);
+  s.peak_lr = t.schedule.lr;
+  s.min_lr = t.schedule.min_lr;
+  s.form = t.schedule.decay_form;
+  s.warmup_steps = t.schedule.warmup_steps > 0 ? t.schedule.warmup_steps : ceil_div(t.schedule.warmup_tokens, tps);
+  s.decay_steps = t.schedule.decay_steps > 0 ? t.schedule.decay_steps : ceil_div(t.schedule.decay_tokens, tps);
   const char* start_flag = "decay-start-steps";
-  if (t.decay_start_steps) {
-    s.decay_start = *t.decay_start_steps;
-  } else if (t.decay_start_tokens) {
-    s.decay_start = ceil_div(*t.decay_start_tokens, tps);
+  if (t.schedule.decay_start_steps) {
+    s.decay_start = *t.schedule.decay_start_steps;
+  } else if (t.schedule.decay_start_tokens) {
+    s.decay_start = ceil_div(*t.schedule.decay_start_tokens, tps);
     start_flag = "decay-start-tokens";
   } else {
     s.decay_start = std::max<std::int64_t>(0, length.total_steps - s.decay_steps);
   }
-  const char* warmup_flag = t.warmup_tokens > 0 ? "warmup-tokens" : "warmup-steps";
+  const char* warmup_flag = t.schedule.warmup_tokens > 0 ? "warmup-tokens" : "warmup-steps";
   if (s.warmup_steps > length.total_steps) {
     throw config::ConfigError(warmup_flag,
                               "warmup (" + num(s.warmup_steps) + " steps) is longer than the run (" +
@@ -60,9 +60,9 @@ WsdSchedule resolve_schedule(const config::TrainConfig& t, const RunLength& leng
                               "shorten the warmup or train longer");
   }
   if (s.decay_steps > 0 && s.decay_start < s.warmup_steps) {
-    const bool auto_start = !t.decay_start_steps && !t.decay_start_tokens;
+    const bool auto_start = !t.schedule.decay_start_steps && !t.schedule.decay_start_tokens;
     throw config::ConfigError(
-        auto_start ? (t.decay_tokens > 0 ? "decay-tokens" : "decay-steps") : start_flag,
+        auto_start ? (t.schedule.decay_tokens > 0 ? "decay-tokens" : "decay-steps") : start_flag,
         "the decay starts at step " + num(s.decay_start) + ", before warmup ends at step " + num(s.warmup_steps) +
             " (" + num(tps) + " tokens per step)",
         auto_start ? "shorten the warmup or the decay, or train longer" : "start the decay after warmup, or use auto");
@@ -115,13 +115,13 @@ std::vector<std::int64_t> curve_steps(const WsdSchedule& s, std::int64_t total, 
 
 std::optional<std::int64_t> resolve_phase2_start(const config::TrainConfig& t, const RunLength& length,
                                                  const WsdSchedule& schedule) {
-  if (t.data_mix_phase2.empty()) return std::nullopt;
+  if (t.data.mix_phase2.empty()) return std::nullopt;
   std::int64_t start = 0;
   const char* flag = "phase2-start-steps";
-  if (t.phase2_start_steps) {
-    start = *t.phase2_start_steps;
-  } else if (t.phase2_start_tokens) {
-    start = ceil_div(*t.phase2_start_tokens, length.tokens_per_step);
+  if (t.data.phase2_start_steps) {
+    start = *t.data.phase2_start_steps;
+  } else if (t.data.phase2_start_tokens) {
+    start = ceil_div(*t.data.phase2_start_tokens, length.tokens_per_step);
     flag = "phase2-start-tokens";
   } else if (schedule.decay_steps > 0) {
     start = schedule.decay_start;

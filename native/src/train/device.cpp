@@ -25,7 +25,7 @@ const char* param_dtype_name(const DeviceSetup& s) {
 DeviceSetup resolve_device(const config::RunConfig& c) {
   DeviceSetup s;
   const bool cuda_available = torch::cuda::is_available();
-  switch (c.train.device) {
+  switch (c.train.training.device) {
     case config::DeviceChoice::kCuda:
       if (!cuda_available) {
         throw config::ConfigError("device", "--device=cuda but no CUDA device is usable by this build/machine",
@@ -48,7 +48,7 @@ DeviceSetup resolve_device(const config::RunConfig& c) {
   return s;
 }
 
-void apply_runtime_settings(DeviceSetup& s, const config::TrainConfig& t) {
+void apply_runtime_settings(DeviceSetup& s, const config::TrainingSection& t) {
   if (t.cpu_threads) at::set_num_threads(static_cast<int>(*t.cpu_threads));
   s.cpu_threads = at::get_num_threads();
   if (t.deterministic) {

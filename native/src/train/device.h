@@ -39,7 +39,7 @@ const char* param_dtype_name(const DeviceSetup& setup);
 DeviceSetup resolve_device(const config::RunConfig& config);
 
 // Sets threads, determinism and seeds the CPU and CUDA generators with --seed.
-void apply_runtime_settings(DeviceSetup& setup, const config::TrainConfig& train);
+void apply_runtime_settings(DeviceSetup& setup, const config::TrainingSection& training);
 
 // Generator states: "rng.cpu" and "rng.cuda.<i>" (uint8 tensors).
 std::vector<std::pair<std::string, at::Tensor>> capture_rng_states(const DeviceSetup& setup);

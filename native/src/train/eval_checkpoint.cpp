@@ -18,13 +18,13 @@ EvalReport evaluate_checkpoint(const config::RunConfig& c, const std::string& di
     throw config::ConfigError("val-tokens", "there is no validation data to evaluate on",
                               "set --val-tokens=N (synthetic data or the held-out tail of --data), or --val-data=PATH");
   }
-  const checkpoint::Loaded loaded = checkpoint::load_checkpoint(dir, c.train.verify_checkpoints);
-  apply_runtime_settings(device, c.train);
+  const checkpoint::Loaded loaded = checkpoint::load_checkpoint(dir, c.train.run.verify_checkpoints);
+  apply_runtime_settings(device, c.train.training);
   model::JetMoeCausalLM model(c.model);
   model->to(device.device, device.param_dtype);
   model::load_parameters(*model, loaded.model);
 
-  const EvalResult r = evaluate_parts(model, data.val_parts, data.by_source, c.train.micro_batch_size, device,
+  const EvalResult r = evaluate_parts(model, data.val_parts, data.by_source, c.train.training.micro_batch_size, device,
                                       /*interruptible=*/false);
   EvalReport report;
   report.checkpoint = dir;

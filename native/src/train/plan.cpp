@@ -8,7 +8,7 @@ namespace moe::train {
 MemoryEstimate estimate_memory(const config::RunConfig& c) {
   const model::ModelConfig& m = c.model;
   MemoryEstimate e;
-  const bool cpu = c.train.device == config::DeviceChoice::kCpu;
+  const bool cpu = c.train.training.device == config::DeviceChoice::kCpu;
   e.device = cpu ? "cpu" : "cuda";
   const bool bf16 = m.dtype == model::DType::kBFloat16 || (m.dtype == model::DType::kAuto && !cpu);
   e.param_dtype = bf16 ? "bfloat16" : "float32";
@@ -20,7 +20,7 @@ MemoryEstimate estimate_memory(const config::RunConfig& c) {
   e.optimizer = P * 8;
   const std::int64_t H = m.hidden_size, k = m.top_k, A = m.attention_dim(), I = m.intermediate_size;
   const std::int64_t E = m.num_experts, L = m.num_layers, V = m.vocab_size;
-  const std::int64_t n = c.train.micro_batch_size * c.train.seq_len;
+  const std::int64_t n = c.train.training.micro_batch_size * c.train.training.seq_len;
   const std::int64_t per_token_layer = s * (10 * H + 6 * k * H + 9 * k * A + 4 * A + 5 * k * I) + 4 * (4 * H + 4 * E);
   e.activations = L * n * per_token_layer;
   e.logits = n * V * (s + 8);
@@ -38,17 +38,17 @@ Plan make_plan(const config::RunConfig& c, std::int64_t world_size, std::int64_t
     p.curve.push_back({step, p.schedule.lr_at(step)});
   }
   p.memory = estimate_memory(c);
-  p.flops_per_token = model::training_flops_per_token(c.model, c.train.seq_len).total;
+  p.flops_per_token = model::training_flops_per_token(c.model, c.train.training.seq_len).total;
   p.total_flops = p.flops_per_token * static_cast<double>(p.length.total_tokens);
   if (p.schedule.decay_unfinished(p.length.total_steps)) {
     p.warnings.push_back("the decay ends at step " + std::to_string(p.schedule.decay_start + p.schedule.decay_steps) +
                          ", after the last step " + std::to_string(p.length.total_steps) +
                          ": training stops before reaching --min-lr");
   }
-  if (c.train.checkpoint_every == 0 && p.length.total_steps > 1000) {
+  if (c.train.run.checkpoint_every == 0 && p.length.total_steps > 1000) {
     p.warnings.push_back("--checkpoint-every=0: only a final checkpoint is written; a crash loses the whole run");
   }
-  if (c.train.val_every == 0) p.warnings.push_back("--val-every=0: no validation loss will be reported");
+  if (c.train.data.val_every == 0) p.warnings.push_back("--val-every=0: no validation loss will be reported");
   return p;
 }
 

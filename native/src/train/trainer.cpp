@@ -116,12 +116,12 @@ class Trainer {
 };
 
 void Trainer::check_before_writing() {
-  if (t_.run_dir.empty()) {
+  if (t_.run.dir.empty()) {
     throw config::ConfigError("run-dir", "`moetrain train` needs a run directory",
                               "pass --run-dir DIR (created if missing)");
   }
-  if (util::exists(t_.run_dir) && !util::is_directory(t_.run_dir)) {
-    throw config::ConfigError("run-dir", "'" + t_.run_dir + "' exists and is not a directory",
+  if (util::exists(t_.run.dir) && !util::is_directory(t_.run.dir)) {
+    throw config::ConfigError("run-dir", "'" + t_.run.dir + "' exists and is not a directory",
                               "point --run-dir at a directory");
   }
   world_size_ = world_size_from_env();
@@ -136,14 +136,14 @@ void Trainer::check_before_writing() {
   device_ = resolve_device(cfg_);
   phase2_start_ = optim::resolve_phase2_start(t_, length_, schedule_);
   data_ = data::open_data(cfg_);
-  checkpoints_dir_ = t_.run_dir + "/checkpoints";
-  const bool resume_none = t_.resume == "none";
-  if (t_.resume != "auto" && !resume_none && !util::is_directory(t_.resume)) {
-    throw config::ConfigError("resume", "no checkpoint directory '" + t_.resume + "'",
+  checkpoints_dir_ = t_.run.dir + "/checkpoints";
+  const bool resume_none = t_.run.resume == "none";
+  if (t_.run.resume != "auto" && !resume_none && !util::is_directory(t_.run.resume)) {
+    throw config::ConfigError("resume", "no checkpoint directory '" + t_.run.resume + "'",
                               "pass --resume auto, none, or the path of a checkpoints/step-N directory");
   }
-  if (!t_.fork_from.empty() && !util::is_directory(t_.fork_from)) {
-    throw config::ConfigError("fork-from", "no checkpoint directory '" + t_.fork_from + "'",
+  if (!t_.run.fork_from.empty() && !util::is_directory(t_.run.fork_from)) {
+    throw config::ConfigError("fork-from", "no checkpoint directory '" + t_.run.fork_from + "'",
                               "pass the path of another run's checkpoints/step-N directory");
   }
   if (resume_none && !checkpoint::list_checkpoints(checkpoints_dir_).empty()) {
@@ -153,34 +153,35 @@ void Trainer::check_before_writing() {
   }
   // A checkpoint named on the command line must be sound before anything in
   // the run directory changes (failing here is exit 1, saying why).
-  if (t_.resume != "auto" && !resume_none) checkpoint::validate_checkpoint(t_.resume, t_.verify_checkpoints);
-  if (!t_.fork_from.empty()) checkpoint::validate_checkpoint(t_.fork_from, t_.verify_checkpoints);
-  if (t_.val_every > 0 && data_.val_parts.empty()) {
+  if (t_.run.resume != "auto" && !resume_none)
+    checkpoint::validate_checkpoint(t_.run.resume, t_.run.verify_checkpoints);
+  if (!t_.run.fork_from.empty()) checkpoint::validate_checkpoint(t_.run.fork_from, t_.run.verify_checkpoints);
+  if (t_.data.val_every > 0 && data_.val_parts.empty()) {
     throw config::ConfigError("val-every", "validation is on but there is no validation data",
                               "set --val-tokens, give --val-data, or use --val-every=0");
   }
 }
 
 void Trainer::build() {
-  apply_runtime_settings(device_, t_);
+  apply_runtime_settings(device_, t_.training);
   model_ = model::JetMoeCausalLM(cfg_.model);  // initialised from the seeded generator
   model_->to(device_.device, device_.param_dtype);
   std::vector<optim::NamedParameter> params;
   for (const auto& item : model_->named_parameters(/*recurse=*/true)) params.push_back({item.key(), item.value()});
   optim::AdamWOptions options;
-  options.beta1 = t_.beta1;
-  options.beta2 = t_.beta2;
-  options.eps = t_.adam_eps;
-  options.weight_decay = t_.weight_decay;
-  options.decay_embeddings = t_.decay_embeddings;
+  options.beta1 = t_.optim.beta1;
+  options.beta2 = t_.optim.beta2;
+  options.eps = t_.optim.adam_eps;
+  options.weight_decay = t_.optim.weight_decay;
+  options.decay_embeddings = t_.optim.decay_embeddings;
   optimizer_ = std::make_unique<optim::AdamW>(std::move(params), options);
-  loader_ = std::make_unique<data::DataLoader>(data_.phases, t_.micro_batch_size, /*rank=*/0, world_size_,
-                                               static_cast<std::uint64_t>(t_.seed));
-  if (t_.router_stats_every > 0) {
+  loader_ = std::make_unique<data::DataLoader>(data_.phases, t_.training.micro_batch_size, /*rank=*/0, world_size_,
+                                               static_cast<std::uint64_t>(t_.training.seed));
+  if (t_.run.router_stats_every > 0) {
     router_window_ = std::make_unique<metrics::RouterWindow>(cfg_.model.num_experts, data_.domains);
   }
   runner_ = std::make_unique<StepRunner>(model_, *optimizer_, *loader_, router_window_.get(), device_,
-                                         t_.grad_accum_steps, t_.clip_grad);
+                                         t_.training.grad_accum_steps, t_.optim.clip_grad);
   const auto injected = injected_nonfinite_steps_from_env();
   if (!injected.empty()) {
     pending_events_.push_back({"warning", "test-only fault injection: non-finite loss at steps " +
@@ -189,31 +190,32 @@ void Trainer::build() {
   runner_->set_injected_nonfinite_steps(injected);
 
   checkpoint::RetentionPolicy retention;
-  retention.keep_newest = t_.keep_checkpoints;
-  retention.keep_every_tokens = t_.keep_every_tokens;
-  retention.keep_best_val = t_.keep_best_val;
+  retention.keep_newest = t_.run.keep_checkpoints;
+  retention.keep_every_tokens = t_.run.keep_every_tokens;
+  retention.keep_best_val = t_.run.keep_best_val;
   checkpointer_ = std::make_unique<checkpoint::Checkpointer>(
-      checkpoints_dir_, t_.verify_checkpoints, retention, *optimizer_, *loader_,
+      checkpoints_dir_, t_.run.verify_checkpoints, retention, *optimizer_, *loader_,
       [this](const c10::impl::GenericDict& trainer_state) { restore_rng_states(device_, trainer_state); });
 
   ReporterSetup setup;
   setup.total_steps = length_.total_steps;
   setup.world_size = world_size_;
-  setup.peak = metrics::resolve_peak_flops(t_.peak_flops, device_.device.is_cuda(), device_.name, device_.cpu_threads);
-  setup.flops_per_token = model::training_flops_per_token(cfg_.model, t_.seq_len).total;
-  if (data_.by_source || data_.phases.size() > 1 || !t_.data_mix.empty())
+  setup.peak =
+      metrics::resolve_peak_flops(t_.run.peak_flops, device_.device.is_cuda(), device_.name, device_.cpu_threads);
+  setup.flops_per_token = model::training_flops_per_token(cfg_.model, t_.training.seq_len).total;
+  if (data_.by_source || data_.phases.size() > 1 || !t_.data.mix.empty())
     setup.sample_sources = loader_->source_names();
   reporter_ = std::make_unique<Reporter>(*metrics_, log_, device_, std::move(setup));
 }
 
 void Trainer::start() {
   checkpoint::StartRequest request;
-  request.resume = t_.resume;
-  request.fork_from = t_.fork_from;
-  request.fork_optimizer = t_.fork_optimizer;
-  request.seq_len = t_.seq_len;
+  request.resume = t_.run.resume;
+  request.fork_from = t_.run.fork_from;
+  request.fork_optimizer = t_.run.fork_optimizer;
+  request.seq_len = t_.training.seq_len;
   request.data_source = data_.describe;
-  request.max_consecutive_nonfinite = t_.max_consecutive_nonfinite;
+  request.max_consecutive_nonfinite = t_.run.max_consecutive_nonfinite;
   request.flags = &resolved_.flags;
   start_ = checkpointer_->start(request);
   pending_events_.insert(pending_events_.end(), start_.events.begin(), start_.events.end());
@@ -228,7 +230,7 @@ metrics::HeaderRecord Trainer::header_record() const {
   const model::ParamCounts p = model::count_parameters(cfg_.model);
   const model::ModelConfig& m = cfg_.model;
   metrics::HeaderRecord h;
-  h.run_id = t_.run_id;
+  h.run_id = t_.run.id;
   h.attempt = attempt_;
   h.time = util::unix_time();
   h.resume = start_.resumed;
@@ -239,19 +241,19 @@ metrics::HeaderRecord Trainer::header_record() const {
   h.dtype = param_dtype_name(device_);
   h.cpu_threads = device_.cpu_threads;
   if (const char* wait_policy = std::getenv("OMP_WAIT_POLICY")) h.omp_wait_policy = wait_policy;
-  h.attention_kernel =
-      model::to_string(model::resolve_attention_kernel(m.attention_kernel, device_.device, device_.param_dtype,
-                                                       t_.micro_batch_size, t_.seq_len, m.num_kv_heads, m.top_k));
+  h.attention_kernel = model::to_string(
+      model::resolve_attention_kernel(m.attention_kernel, device_.device, device_.param_dtype,
+                                      t_.training.micro_batch_size, t_.training.seq_len, m.num_kv_heads, m.top_k));
   h.world_size = world_size_;
   h.params_total = p.total;
   h.params_active = p.active_non_embedding;
   h.params_active_with_embedding = p.active_with_embedding;
-  h.flops_per_token = model::training_flops_per_token(cfg_.model, t_.seq_len).total;
+  h.flops_per_token = model::training_flops_per_token(cfg_.model, t_.training.seq_len).total;
   h.tokens_per_step = length_.tokens_per_step;
   h.total_steps = length_.total_steps;
   h.total_tokens = length_.total_tokens;
   const metrics::PeakFlops peak =
-      metrics::resolve_peak_flops(t_.peak_flops, device_.device.is_cuda(), device_.name, device_.cpu_threads);
+      metrics::resolve_peak_flops(t_.run.peak_flops, device_.device.is_cuda(), device_.name, device_.cpu_threads);
   h.peak_flops = peak.value;
   h.peak_flops_source = peak.source;
   h.train_data = data_.describe;
@@ -267,7 +269,7 @@ metrics::HeaderRecord Trainer::header_record() const {
 bool Trainer::run_validation() {
   const Phase previous_phase = heartbeat_->phase();
   heartbeat_->set_phase(Phase::kEval);
-  const EvalResult r = evaluate_parts(model_, data_.val_parts, data_.by_source, t_.micro_batch_size, device_,
+  const EvalResult r = evaluate_parts(model_, data_.val_parts, data_.by_source, t_.training.micro_batch_size, device_,
                                       /*interruptible=*/true);
   heartbeat_->set_phase(previous_phase);
   if (r.interrupted) return false;
@@ -283,15 +285,15 @@ void Trainer::save_checkpoint(const std::string& reason) {
   heartbeat_->set_phase(Phase::kCheckpoint);
   state_.elapsed = elapsed();
   checkpoint::WriterFacts writer;
-  writer.run_id = t_.run_id;
+  writer.run_id = t_.run.id;
   writer.attempt = attempt_;
   writer.param_dtype = param_dtype_name(device_);
   writer.device = device_.device.is_cuda() ? "cuda" : "cpu";
   writer.generators = capture_rng_states(device_);
   std::ostringstream flags;
   config::write_flags_text(flags, resolved_);
-  const checkpoint::SaveResult saved =
-      checkpointer_->save(checkpointer_->snapshot(state_, data_.describe, t_.seq_len), schedule_, writer, flags.str());
+  const checkpoint::SaveResult saved = checkpointer_->save(
+      checkpointer_->snapshot(state_, data_.describe, t_.training.seq_len), schedule_, writer, flags.str());
   reporter_->checkpoint_saved(state_, saved, reason, last_loss_);
   last_checkpoint_step_ = state_.step;
   reporter_->checkpoints_removed(state_.step, saved, checkpointer_->remove_deleted(saved));
@@ -306,7 +308,7 @@ int Trainer::train_loop() {
     ++state_.step;
     if (phase2_start_ && state_.step > *phase2_start_ && loader_->phase() == 0) {
       loader_->set_phase(1);
-      event("phase_switch", "data phase 2 from step " + std::to_string(state_.step) + ": " + t_.data_mix_phase2);
+      event("phase_switch", "data phase 2 from step " + std::to_string(state_.step) + ": " + t_.data.mix_phase2);
     }
     const double lr = schedule_.lr_at(state_.step);
     const StepOutput out = runner_->run(state_.step, lr);
@@ -320,7 +322,7 @@ int Trainer::train_loop() {
     } else {
       state_.nonfinite_consecutive = 0;
     }
-    const bool log_now = state_.step % t_.log_every == 0 || state_.step == length_.total_steps || out.skipped;
+    const bool log_now = state_.step % t_.run.log_every == 0 || state_.step == length_.total_steps || out.skipped;
     if (log_now) reporter_->step(state_, elapsed(), out, lr, runner_->take_source_counts());
     if (!out.skipped) last_loss_ = out.loss.item<double>();
     if (out.skipped) {
@@ -328,22 +330,22 @@ int Trainer::train_loop() {
       event("nonfinite", std::string(loss_bad ? "loss" : "gradient norm") + " is not finite; step " +
                              std::to_string(state_.step) + " skipped (" + std::to_string(state_.nonfinite_consecutive) +
                              " in a row, " + std::to_string(state_.nonfinite_total) + " in total)");
-      if (state_.nonfinite_consecutive >= t_.max_consecutive_nonfinite) {
+      if (state_.nonfinite_consecutive >= t_.run.max_consecutive_nonfinite) {
         // Weights and moments are those of the last good step; the checkpoint's
         // data position lies past the bad batches, so resuming skips them.
         save_checkpoint("nonfinite");
         status("failed", std::to_string(state_.nonfinite_consecutive) +
                              " steps in a row had a non-finite loss or gradient (--max-consecutive-nonfinite=" +
-                             std::to_string(t_.max_consecutive_nonfinite) +
+                             std::to_string(t_.run.max_consecutive_nonfinite) +
                              "); lower --lr, check the data, or raise the limit; the checkpoint holds the last good "
                              "weights");
         return kExitNonfinite;
       }
     }
-    if (t_.router_stats_every > 0 && state_.step % t_.router_stats_every == 0)
+    if (t_.run.router_stats_every > 0 && state_.step % t_.run.router_stats_every == 0)
       reporter_->router(state_, *router_window_);
-    if (t_.val_every > 0 && state_.step % t_.val_every == 0) run_validation();
-    if (t_.checkpoint_every > 0 && state_.step % t_.checkpoint_every == 0) save_checkpoint("interval");
+    if (t_.data.val_every > 0 && state_.step % t_.data.val_every == 0) run_validation();
+    if (t_.run.checkpoint_every > 0 && state_.step % t_.run.checkpoint_every == 0) save_checkpoint("interval");
   }
 
   if (const int sig = stop_signal(); sig != 0) {
@@ -356,7 +358,7 @@ int Trainer::train_loop() {
   }
   // A resume that finds nothing left to train has already validated this state.
   const bool trained_now = state_.step > (start_.resumed ? start_.resumed->first : 0);
-  if (t_.val_every > 0 && last_val_step_ != state_.step && trained_now) run_validation();
+  if (t_.data.val_every > 0 && last_val_step_ != state_.step && trained_now) run_validation();
   heartbeat_->set_phase(Phase::kStopping);
   save_checkpoint("final");
   status("completed", "reached the end of training (" + std::to_string(length_.total_steps) + " steps, " +
@@ -367,12 +369,12 @@ int Trainer::train_loop() {
 int Trainer::run() {
   check_before_writing();  // config::ConfigError escapes: nothing written
 
-  util::make_dirs(t_.run_dir);
+  util::make_dirs(t_.run.dir);
   util::make_dirs(checkpoints_dir_);
-  metrics_ = std::make_unique<metrics::MetricsFile>(t_.run_dir + "/metrics.jsonl");
+  metrics_ = std::make_unique<metrics::MetricsFile>(t_.run.dir + "/metrics.jsonl");
   attempt_ = metrics_->previous_attempts() + 1;
   install_stop_handlers();
-  heartbeat_ = std::make_unique<metrics::Heartbeat>(t_.run_dir, t_.heartbeat_every);
+  heartbeat_ = std::make_unique<metrics::Heartbeat>(t_.run.dir, t_.run.heartbeat_every);
   bool header_written = false;
   try {
     build();

@@ -174,32 +174,32 @@ TEST(DataSetup, HoldsOutTheTailForValidationAndChecksFlags) {
   for (std::size_t i = 0; i < tokens.size(); ++i) tokens[i] = static_cast<std::uint32_t>(i % 50);
   config::RunConfig c;
   c.model.vocab_size = 64;
-  c.train.seq_len = 10;  // 100 windows
-  c.train.data = write_tokens(dir, tokens, false);
-  c.train.val_tokens = 95;  // -> 10 windows held out
+  c.train.training.seq_len = 10;  // 100 windows
+  c.train.data.source = write_tokens(dir, tokens, false);
+  c.train.data.val_tokens = 95;  // -> 10 windows held out
   const DataSetup d = open_data(c);
   EXPECT_EQ(d.train->size(), 90);
   EXPECT_EQ(d.validation->size(), 10);
   EXPECT_EQ(d.val_sequences, 10);
   EXPECT_EQ(read_one(*d.validation, 0)[0], tokens[900]);
 
-  c.train.val_tokens = 1000;  // would leave nothing to train on
+  c.train.data.val_tokens = 1000;  // would leave nothing to train on
   try {
     open_data(c);
     FAIL();
   } catch (const config::ConfigError& e) {
     EXPECT_EQ(e.flag(), "val-tokens");
   }
-  c.train.val_tokens = 0;
-  c.train.token_dtype = config::TokenDType::kUint32;  // 2000 bytes is a whole number of uint32 too
-  c.train.data = dir + "/missing.bin";
+  c.train.data.val_tokens = 0;
+  c.train.data.token_dtype = config::TokenDType::kUint32;  // 2000 bytes is a whole number of uint32 too
+  c.train.data.source = dir + "/missing.bin";
   try {
     open_data(c);
     FAIL();
   } catch (const config::ConfigError& e) {
     EXPECT_EQ(e.flag(), "data");
   }
-  c.train.data = "synthetic";
+  c.train.data.source = "synthetic";
   c.model.vocab_size = 100;
   try {
     open_data(c);

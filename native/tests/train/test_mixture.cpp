@@ -66,31 +66,31 @@ TEST(MixSpec, RejectsBadMixturesNamingTheFlag) {
 
 TEST(MixSpec, CombinationsAreChecked) {
   config::RunConfig c;
-  c.train.data_mix = "synthetic:copy=1";
-  c.train.data = "/x/tokens.bin";
+  c.train.data.mix = "synthetic:copy=1";
+  c.train.data.source = "/x/tokens.bin";
   try {
     config::validate_combinations(c);
     FAIL();
   } catch (const ConfigError& e) {
     EXPECT_EQ(e.flag(), "data-mix");
   }
-  c.train.data = "synthetic";
-  c.train.phase2_start_steps = 5;
+  c.train.data.source = "synthetic";
+  c.train.data.phase2_start_steps = 5;
   try {
     config::validate_combinations(c);
     FAIL();
   } catch (const ConfigError& e) {
     EXPECT_EQ(e.flag(), "phase2-start-steps") << "a start without a phase-2 mixture";
   }
-  c.train.data_mix_phase2 = "synthetic:dyck=1";
-  c.train.phase2_start_steps = c.train.max_steps + 1;
+  c.train.data.mix_phase2 = "synthetic:dyck=1";
+  c.train.data.phase2_start_steps = c.train.training.max_steps + 1;
   try {
     config::validate_combinations(c);
     FAIL();
   } catch (const ConfigError& e) {
     EXPECT_EQ(e.flag(), "phase2-start-steps") << "a start after the last step";
   }
-  c.train.phase2_start_steps = 5;
+  c.train.data.phase2_start_steps = 5;
   EXPECT_NO_THROW(config::validate_combinations(c));
 }
 
@@ -240,10 +240,10 @@ TEST(Mixture, PlainDataFileInPhaseTwoIsTheSameSource) {
   config::RunConfig c;
   c.model.vocab_size = 256;
   c.model.max_seq_len = 8;
-  c.train.seq_len = 8;
-  c.train.val_tokens = 8;
-  c.train.data = path;
-  c.train.data_mix_phase2 = path + "=1,synthetic:copy=3";
+  c.train.training.seq_len = 8;
+  c.train.data.val_tokens = 8;
+  c.train.data.source = path;
+  c.train.data.mix_phase2 = path + "=1,synthetic:copy=3";
   const data::DataSetup d = data::open_data(c);
   ASSERT_EQ(d.phases.size(), 2u);
   EXPECT_EQ(d.phases[1][0].source, d.phases[0][0].source) << "phase 2 continues the same windows";

@@ -14,14 +14,14 @@ namespace {
 
 config::TrainConfig base() {
   config::TrainConfig t;
-  t.micro_batch_size = 2;
-  t.grad_accum_steps = 2;
-  t.seq_len = 8;  // 32 tokens per step
-  t.max_steps = 100;
-  t.lr = 1e-3;
-  t.min_lr = 1e-4;
-  t.warmup_steps = 10;
-  t.decay_steps = 40;
+  t.training.micro_batch_size = 2;
+  t.training.grad_accum_steps = 2;
+  t.training.seq_len = 8;  // 32 tokens per step
+  t.training.max_steps = 100;
+  t.schedule.lr = 1e-3;
+  t.schedule.min_lr = 1e-4;
+  t.schedule.warmup_steps = 10;
+  t.schedule.decay_steps = 40;
   return t;
 }
 
@@ -39,13 +39,13 @@ class EveryDecayForm : public ::testing::TestWithParam<config::DecayForm> {};
 
 TEST_P(EveryDecayForm, ValuesAtKeySteps) {
   config::TrainConfig t = base();
-  t.decay_form = GetParam();
+  t.schedule.decay_form = GetParam();
   const RunLength len = resolve_run_length(t, 1);
   const WsdSchedule s = resolve_schedule(t, len);
   ASSERT_EQ(s.warmup_steps, 10);
   ASSERT_EQ(s.decay_start, 60);  // auto: 100 - 40
   ASSERT_EQ(s.decay_steps, 40);
-  const double peak = t.lr, floor = t.min_lr;
+  const double peak = t.schedule.lr, floor = t.schedule.min_lr;
   // Warmup: linear from min-lr, reaching the peak at step W.
   EXPECT_DOUBLE_EQ(s.lr_at(1), floor + (peak - floor) * 1 / 10.0);
   EXPECT_DOUBLE_EQ(s.lr_at(5), floor + (peak - floor) * 5 / 10.0);
@@ -56,7 +56,7 @@ TEST_P(EveryDecayForm, ValuesAtKeySteps) {
   // Decay: p = (s - S) / D.
   for (std::int64_t step : {61, 70, 80, 90, 99}) {
     const double p = (step - 60) / 40.0;
-    EXPECT_NEAR(s.lr_at(step), expected_decay(t.decay_form, peak, floor, p), 1e-15) << "step " << step;
+    EXPECT_NEAR(s.lr_at(step), expected_decay(t.schedule.decay_form, peak, floor, p), 1e-15) << "step " << step;
   }
   EXPECT_NEAR(s.lr_at(100), floor, 1e-15);
   EXPECT_NEAR(s.lr_at(150), floor, 1e-15);  // past the end: stays at the floor
@@ -70,11 +70,11 @@ INSTANTIATE_TEST_SUITE_P(Forms, EveryDecayForm,
 
 TEST(Schedule, JetMoePhaseTwoDecaysExponentiallyToTenPercent) {
   config::TrainConfig t = base();
-  t.warmup_steps = 0;
-  t.lr = 5e-4;
-  t.min_lr = 5e-5;
-  t.decay_steps = 100;
-  t.decay_start_steps = 0;  // anneal from a forked stable-phase checkpoint: decay from step 0
+  t.schedule.warmup_steps = 0;
+  t.schedule.lr = 5e-4;
+  t.schedule.min_lr = 5e-5;
+  t.schedule.decay_steps = 100;
+  t.schedule.decay_start_steps = 0;  // anneal from a forked stable-phase checkpoint: decay from step 0
   const WsdSchedule s = resolve_schedule(t, resolve_run_length(t, 1));
   EXPECT_EQ(s.decay_start, 0);
   EXPECT_NEAR(s.lr_at(1), 5e-4 * std::pow(0.1, 1 / 100.0), 1e-18);
@@ -84,13 +84,13 @@ TEST(Schedule, JetMoePhaseTwoDecaysExponentiallyToTenPercent) {
 
 TEST(Schedule, TokenLengthsRoundUpToWholeSteps) {
   config::TrainConfig t = base();
-  t.max_steps = 0;
-  t.train_tokens = 3190;  // 99.7 steps of 32 tokens -> 100
-  t.warmup_steps = 0;
-  t.warmup_tokens = 305;  // 9.5 -> 10
-  t.decay_steps = 0;
-  t.decay_tokens = 1280;        // 40
-  t.decay_start_tokens = 1600;  // 50
+  t.training.max_steps = 0;
+  t.training.train_tokens = 3190;  // 99.7 steps of 32 tokens -> 100
+  t.schedule.warmup_steps = 0;
+  t.schedule.warmup_tokens = 305;  // 9.5 -> 10
+  t.schedule.decay_steps = 0;
+  t.schedule.decay_tokens = 1280;        // 40
+  t.schedule.decay_start_tokens = 1600;  // 50
   const RunLength len = resolve_run_length(t, 1);
   EXPECT_EQ(len.tokens_per_step, 32);
   EXPECT_EQ(len.total_steps, 100);
@@ -107,22 +107,22 @@ TEST(Schedule, TokenLengthsRoundUpToWholeSteps) {
 
 TEST(Schedule, NoDecayStaysAtPeak) {
   config::TrainConfig t = base();
-  t.decay_steps = 0;
+  t.schedule.decay_steps = 0;
   const WsdSchedule s = resolve_schedule(t, resolve_run_length(t, 1));
-  EXPECT_DOUBLE_EQ(s.lr_at(100), t.lr);
+  EXPECT_DOUBLE_EQ(s.lr_at(100), t.schedule.lr);
 }
 
 TEST(Schedule, MixedUnitConflictsNameTheFlag) {
   config::TrainConfig t = base();
-  t.warmup_steps = 0;
-  t.warmup_tokens = 32 * 70;  // 70 steps of warmup
+  t.schedule.warmup_steps = 0;
+  t.schedule.warmup_tokens = 32 * 70;  // 70 steps of warmup
   try {
     resolve_schedule(t, resolve_run_length(t, 1));  // auto decay start 60 < 70
     FAIL() << "expected a ConfigError";
   } catch (const config::ConfigError& e) {
     EXPECT_EQ(e.flag(), "decay-steps");
   }
-  t.warmup_tokens = 32 * 200;
+  t.schedule.warmup_tokens = 32 * 200;
   try {
     resolve_schedule(t, resolve_run_length(t, 1));
     FAIL() << "expected a ConfigError";
@@ -133,9 +133,9 @@ TEST(Schedule, MixedUnitConflictsNameTheFlag) {
 
 TEST(Schedule, CurveHasBreakpointsAndEndpoints) {
   config::TrainConfig t = base();
-  t.max_steps = 10000;
-  t.warmup_steps = 123;
-  t.decay_steps = 777;
+  t.training.max_steps = 10000;
+  t.schedule.warmup_steps = 123;
+  t.schedule.decay_steps = 777;
   const RunLength len = resolve_run_length(t, 1);
   const WsdSchedule s = resolve_schedule(t, len);
   const auto steps = curve_steps(s, len.total_steps, 50);
