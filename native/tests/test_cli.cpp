@@ -150,6 +150,25 @@ TEST(CliErrors, UsageMistakes) {
   EXPECT_NE(r.err.find("unexpected argument 'stray'"), std::string::npos) << r.err;
 }
 
+// The launcher's environment is read once (dist/parallel_context.h): several
+// processes are refused, and a broken set named, before the run directory exists.
+TEST(CliTrain, SeveralProcessesAreRefusedBeforeWriting) {
+  const std::string run_dir = moe::test::make_temp_dir("cli-dp") + "/run";
+  const std::vector<std::string> args = {"train", "--preset", "jetmoe-tiny", "--run-dir", run_dir};
+  RunResult r = run(args, {"RANK=1", "LOCAL_RANK=1", "WORLD_SIZE=2", "LOCAL_WORLD_SIZE=2", "MASTER_ADDR=127.0.0.1",
+                           "MASTER_PORT=29500"});
+  EXPECT_EQ(r.exit_code, 2) << r.err;
+  EXPECT_NE(r.err.find("rank 1 of 2 (local 1 of 2, torchrun)"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("data-parallel training is not available"), std::string::npos) << r.err;
+  r = run(args, {"WORLD_SIZE=2", "RANK=", "LOCAL_RANK=", "LOCAL_WORLD_SIZE=", "MASTER_ADDR=", "MASTER_PORT="});
+  EXPECT_EQ(r.exit_code, 2) << r.err;
+  EXPECT_NE(r.err.find("WORLD_SIZE=2 asks for several processes but RANK, LOCAL_RANK"), std::string::npos) << r.err;
+  r = run(args, {"WORLD_SIZE=", "RANK=", "SLURM_PROCID=0", "SLURM_LOCALID=0", "SLURM_NTASKS=two"});
+  EXPECT_EQ(r.exit_code, 2) << r.err;
+  EXPECT_NE(r.err.find("SLURM_NTASKS='two' is not a non-negative integer"), std::string::npos) << r.err;
+  EXPECT_FALSE(std::filesystem::exists(run_dir));
+}
+
 TEST(CliConfig, PrecedencePresetFileCommandLine) {
   const std::string dir = moe::test::make_temp_dir("cli-presets");
   write_file(dir + "/mine.flags", "--hidden-size=96\n--num-layers=3\n--lr=0.01\n--seq-len=256\n");

@@ -22,26 +22,40 @@ const char* param_dtype_name(const DeviceSetup& s) {
   return s.param_dtype == at::kBFloat16 ? "bfloat16" : "float32";
 }
 
-DeviceSetup resolve_device(const config::RunConfig& c) {
+DeviceSetup resolve_device(const config::RunConfig& c, const dist::ParallelContext& parallel) {
   DeviceSetup s;
   const bool cuda_available = torch::cuda::is_available();
+  bool cuda = false;
   switch (c.train.training.device) {
     case config::DeviceChoice::kCuda:
       if (!cuda_available) {
         throw config::ConfigError("device", "--device=cuda but no CUDA device is usable by this build/machine",
                                   "use --device=cpu or auto, or run on a GPU node with a CUDA build of moetrain");
       }
-      s.device = c10::Device(c10::kCUDA, 0);
+      cuda = true;
       break;
-    case config::DeviceChoice::kCpu: s.device = c10::Device(c10::kCPU); break;
-    case config::DeviceChoice::kAuto:
-      s.device = cuda_available ? c10::Device(c10::kCUDA, 0) : c10::Device(c10::kCPU);
-      break;
+    case config::DeviceChoice::kCpu: break;
+    case config::DeviceChoice::kAuto: cuda = cuda_available; break;
+  }
+  if (cuda) {
+    // One GPU per process on its node: the launcher's local rank picks it.
+    const auto visible = static_cast<std::int64_t>(torch::cuda::device_count());
+    if (parallel.local_rank >= visible) {
+      throw config::ConfigError("device",
+                                "this process is " + parallel.describe() + " but its node shows " +
+                                    std::to_string(visible) + " CUDA device(s)",
+                                "start at most one process per visible GPU (torchrun --nproc-per-node, srun "
+                                "--ntasks-per-node) or check CUDA_VISIBLE_DEVICES");
+    }
+    s.device = c10::Device(c10::kCUDA, static_cast<c10::DeviceIndex>(parallel.local_rank));
+  } else {
+    s.device = c10::Device(c10::kCPU);
   }
   s.param_dtype = model::resolve_dtype(c.model.dtype, s.device);
   if (s.device.is_cuda()) {
     const auto info = util::query_runtime_info();
-    s.name = info.devices.empty() ? "cuda" : info.devices.front().name;
+    const auto index = static_cast<std::size_t>(s.device.index());
+    s.name = index < info.devices.size() ? info.devices[index].name : "cuda";
   } else {
     s.name = "cpu";
   }

@@ -21,6 +21,7 @@
 #include <vector>
 
 #include "config/run_config.h"
+#include "dist/parallel_context.h"
 
 namespace moe::train {
 
@@ -34,9 +35,11 @@ struct DeviceSetup {
 // "float32" or "bfloat16".
 const char* param_dtype_name(const DeviceSetup& setup);
 
-// Resolves --device/--dtype; throws config::ConfigError (naming --device) when
-// CUDA is asked for but not available. Touches nothing on disk.
-DeviceSetup resolve_device(const config::RunConfig& config);
+// Resolves --device/--dtype; a CUDA process trains on cuda:<local rank>, the
+// local rank of `parallel`. Throws config::ConfigError (naming --device) when
+// CUDA is asked for but not available, or when the node has fewer visible GPUs
+// than processes. Touches nothing on disk.
+DeviceSetup resolve_device(const config::RunConfig& config, const dist::ParallelContext& parallel);
 
 // Sets threads, determinism and seeds the CPU and CUDA generators with --seed.
 void apply_runtime_settings(DeviceSetup& setup, const config::TrainingSection& training);

@@ -12,7 +12,7 @@
 namespace moe::train {
 
 EvalReport evaluate_checkpoint(const config::RunConfig& c, const std::string& dir) {
-  DeviceSetup device = resolve_device(c);
+  DeviceSetup device = resolve_device(c, dist::ParallelContext{});  // one process
   const data::DataSetup data = data::open_data(c);
   if (data.val_parts.empty()) {
     throw config::ConfigError("val-tokens", "there is no validation data to evaluate on",

@@ -18,6 +18,7 @@
 #include "config/config_error.h"
 #include "config/config_output.h"
 #include "data/data_setup.h"
+#include "dist/parallel_context.h"
 #include "metrics/heartbeat.h"
 #include "metrics/metrics_file.h"
 #include "metrics/peak_flops.h"
@@ -45,18 +46,6 @@ namespace {
 using checkpoint::TrainState;
 using metrics::Phase;
 
-// WORLD_SIZE from a launcher such as torchrun; 1 when unset.
-std::int64_t world_size_from_env() {
-  const char* env = std::getenv("WORLD_SIZE");
-  if (!env || !*env) return 1;
-  try {
-    return std::stoll(env);
-  } catch (const std::exception&) {
-    throw config::ConfigError("", std::string("WORLD_SIZE='") + env + "' is not a number",
-                              "unset WORLD_SIZE or launch with torchrun");
-  }
-}
-
 class Trainer {
  public:
   Trainer(const config::ResolvedConfig& resolved, std::ostream& log)
@@ -82,7 +71,7 @@ class Trainer {
   std::ostream& log_;
 
   // Resolved before anything is written.
-  std::int64_t world_size_ = 1;
+  dist::ParallelContext parallel_;
   optim::RunLength length_;
   optim::WsdSchedule schedule_;
   std::optional<std::int64_t> phase2_start_;  // last step of data phase 1
@@ -124,16 +113,11 @@ void Trainer::check_before_writing() {
     throw config::ConfigError("run-dir", "'" + t_.run.dir + "' exists and is not a directory",
                               "point --run-dir at a directory");
   }
-  world_size_ = world_size_from_env();
-  if (world_size_ != 1) {
-    throw config::ConfigError("",
-                              "WORLD_SIZE=" + std::to_string(world_size_) +
-                                  ": multi-process (data-parallel) training is not available in this build",
-                              "run a single process per run (unset WORLD_SIZE)");
-  }
-  length_ = optim::resolve_run_length(t_, world_size_);
+  parallel_ = dist::parallel_context_from_env(dist::launcher_environment());
+  dist::require_single_process(parallel_);  // until gradients are reduced across processes
+  length_ = optim::resolve_run_length(t_, parallel_.world_size);
   schedule_ = optim::resolve_schedule(t_, length_);
-  device_ = resolve_device(cfg_);
+  device_ = resolve_device(cfg_, parallel_);
   phase2_start_ = optim::resolve_phase2_start(t_, length_, schedule_);
   data_ = data::open_data(cfg_);
   checkpoints_dir_ = t_.run.dir + "/checkpoints";
@@ -175,8 +159,8 @@ void Trainer::build() {
   options.weight_decay = t_.optim.weight_decay;
   options.decay_embeddings = t_.optim.decay_embeddings;
   optimizer_ = std::make_unique<optim::AdamW>(std::move(params), options);
-  loader_ = std::make_unique<data::DataLoader>(data_.phases, t_.training.micro_batch_size, /*rank=*/0, world_size_,
-                                               static_cast<std::uint64_t>(t_.training.seed));
+  loader_ = std::make_unique<data::DataLoader>(data_.phases, t_.training.micro_batch_size, parallel_.rank,
+                                               parallel_.world_size, static_cast<std::uint64_t>(t_.training.seed));
   if (t_.run.router_stats_every > 0) {
     router_window_ = std::make_unique<metrics::RouterWindow>(cfg_.model.num_experts, data_.domains);
   }
@@ -199,7 +183,7 @@ void Trainer::build() {
 
   ReporterSetup setup;
   setup.total_steps = length_.total_steps;
-  setup.world_size = world_size_;
+  setup.world_size = parallel_.world_size;
   setup.peak =
       metrics::resolve_peak_flops(t_.run.peak_flops, device_.device.is_cuda(), device_.name, device_.cpu_threads);
   setup.flops_per_token = model::training_flops_per_token(cfg_.model, t_.training.seq_len).total;
@@ -244,7 +228,7 @@ metrics::HeaderRecord Trainer::header_record() const {
   h.attention_kernel = model::to_string(
       model::resolve_attention_kernel(m.attention_kernel, device_.device, device_.param_dtype,
                                       t_.training.micro_batch_size, t_.training.seq_len, m.num_kv_heads, m.top_k));
-  h.world_size = world_size_;
+  h.world_size = parallel_.world_size;
   h.params_total = p.total;
   h.params_active = p.active_non_embedding;
   h.params_active_with_embedding = p.active_with_embedding;

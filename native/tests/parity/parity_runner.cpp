@@ -78,7 +78,7 @@ int main(int argc, char** argv) {
     const config::ResolvedConfig resolved = config::resolve_config(request);
     model::JetMoeCausalLM model(resolved.config.model);
     model::load_parameters(*model, model::load_tensor_dict(weights));
-    const train::DeviceSetup device = train::resolve_device(resolved.config);
+    const train::DeviceSetup device = train::resolve_device(resolved.config, dist::ParallelContext{});
     model->to(device.device, device.param_dtype);
 
     const model::TensorDict inputs = model::load_tensor_dict(batch);
