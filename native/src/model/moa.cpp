@@ -48,13 +48,12 @@ MixtureOutput MixtureOfAttentionImpl::forward(const at::Tensor& x, const RotaryT
 
   const Routing routing = experts->router->forward(flat);
   const std::int64_t k = routing.expert_ids.size(1);
-  const ExpertGroups groups = make_expert_groups(routing, backend);
+  const Dispatched d = dispatcher_->dispatch(flat, routing, backend);  // rows [N*k, H] expert order
 
   // Queries: one A-wide projection per (token, slot) by that slot's expert.
-  const at::Tensor xs = gather_pairs_by_expert(flat, routing);       // [N*k, H] expert order
-  const at::Tensor qs = experts->input_linear->forward(xs, groups);  // [N*k, A] expert order
+  const at::Tensor qs = experts->input_linear->forward(d.rows, d.groups);  // [N*k, A] expert order
   // Pair order t*k + s, so each token's k*A values are slot-major: [B, T, k, G, D].
-  at::Tensor q = unsort_pairs(qs, routing).view({B, T, k, G, D});
+  at::Tensor q = dispatcher_->to_pairs(qs, d).view({B, T, k, G, D});
 
   // Shared keys and values: first A output rows are K, the last A are V.
   const at::Tensor kv = kv_proj->forward(x);                                        // [B, T, 2A]
@@ -71,11 +70,10 @@ MixtureOutput MixtureOfAttentionImpl::forward(const at::Tensor& x, const RotaryT
                               : sdpa_causal_attention(q, key, value, scale);  // [B, T, k, G, D]
 
   // Back to (token, slot) rows of A values, then expert order for W_o.
-  const at::Tensor o_pairs = attn.reshape({N * k, A});                              // [N*k, A] pair order
-  const at::Tensor os = sort_pairs(o_pairs, routing);                               // [N*k, A] expert order
-  const at::Tensor ys = experts->output_linear->forward(os, groups);                // [N*k, H] expert order
-  const at::Tensor y = unsort_pairs(ys, routing).view({N, k, H});                   // [N, k, H]
-  const at::Tensor out = (y * routing.gates.unsqueeze(-1)).sum(1) + experts->bias;  // [N, H]
+  const at::Tensor o_pairs = attn.reshape({N * k, A});                  // [N*k, A] pair order
+  const at::Tensor os = dispatcher_->to_experts(o_pairs, d);            // [N*k, A] expert order
+  const at::Tensor ys = experts->output_linear->forward(os, d.groups);  // [N*k, H] expert order
+  const at::Tensor out = dispatcher_->combine(ys, d) + experts->bias;   // [N, H] gated sum over the k slots
 
   MixtureOutput result;
   result.hidden = out.view({B, T, H});

@@ -8,12 +8,16 @@
 #include <torch/nn/module.h>
 #include <torch/nn/pimpl.h>
 
+#include <memory>
+#include <utility>
+
 #include "model/config.h"
 #include "model/experts.h"
 #include "model/linear.h"
 #include "model/moe.h"
 #include "model/rope.h"
 #include "model/router.h"
+#include "model/token_dispatch.h"
 
 namespace moe::model {
 
@@ -38,6 +42,8 @@ class MixtureOfAttentionImpl : public torch::nn::Module {
   // x: [B, T, H]; rope tables for T positions; backend: resolved kGrouped or kLoop.
   MixtureOutput forward(const at::Tensor& x, const RotaryTables& rope, ExpertBackend backend, std::int64_t layer);
   void reset_parameters(double init_std);
+  // Where the routed rows go (model/token_dispatch.h); the single-device dispatcher by default.
+  void set_token_dispatcher(std::shared_ptr<const TokenDispatcher> dispatcher) { dispatcher_ = std::move(dispatcher); }
 
   AttentionExperts experts{nullptr};
   BiasFreeLinear kv_proj{nullptr};
@@ -47,6 +53,7 @@ class MixtureOfAttentionImpl : public torch::nn::Module {
   std::int64_t head_dim_;
   double z_loss_coef_;
   AttentionKernel attention_kernel_;
+  std::shared_ptr<const TokenDispatcher> dispatcher_ = local_token_dispatcher();
 };
 TORCH_MODULE(MixtureOfAttention);
 

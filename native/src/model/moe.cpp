@@ -1,4 +1,4 @@
-// MoE MLP forward: route, sort by expert, SwiGLU experts, gated sum, bias.
+// MoE MLP forward: route, dispatch by expert, SwiGLU experts, combine (gated sum), bias.
 #include "model/moe.h"
 
 #include <ATen/ATen.h>
@@ -26,22 +26,20 @@ void MixtureOfExpertsImpl::reset_parameters(double init_std) {
 
 MixtureOutput MixtureOfExpertsImpl::forward(const at::Tensor& x, ExpertBackend backend, std::int64_t layer) {
   const std::int64_t B = x.size(0), T = x.size(1), H = x.size(2), N = B * T;
-  const std::int64_t k = router->top_k(), I = intermediate_size_;
+  const std::int64_t I = intermediate_size_;
   const at::Tensor flat = x.reshape({N, H});  // [N, H]
 
   const Routing routing = router->forward(flat);
-  const ExpertGroups groups = make_expert_groups(routing, backend);
+  const Dispatched d = dispatcher_->dispatch(flat, routing, backend);  // rows [N*k, H] expert order
 
-  const at::Tensor xs = gather_pairs_by_expert(flat, routing);     // [N*k, H] expert order
-  const at::Tensor h = input_linear->forward(xs, groups);          // [N*k, 2I]
-  const at::Tensor gate = h.narrow(1, 0, I);                       // [N*k, I] SiLU branch
-  const at::Tensor up = h.narrow(1, I, I);                         // [N*k, I]
-  const at::Tensor act = at::silu(gate) * up;                      // [N*k, I]
-  const at::Tensor ys = output_linear->forward(act, groups);       // [N*k, H] expert order
-  const at::Tensor y = unsort_pairs(ys, routing).view({N, k, H});  // [N, k, H] pair order
+  const at::Tensor h = input_linear->forward(d.rows, d.groups);  // [N*k, 2I]
+  const at::Tensor gate = h.narrow(1, 0, I);                     // [N*k, I] SiLU branch
+  const at::Tensor up = h.narrow(1, I, I);                       // [N*k, I]
+  const at::Tensor act = at::silu(gate) * up;                    // [N*k, I]
+  const at::Tensor ys = output_linear->forward(act, d.groups);   // [N*k, H] expert order
 
   // Gated sum over the k slots in the model dtype, then one bias per token.
-  const at::Tensor out = (y * routing.gates.unsqueeze(-1)).sum(1) + bias;  // [N, H]
+  const at::Tensor out = dispatcher_->combine(ys, d) + bias;  // [N, H]
 
   MixtureOutput result;
   result.hidden = out.view({B, T, H});

@@ -7,9 +7,13 @@
 #include <torch/nn/module.h>
 #include <torch/nn/pimpl.h>
 
+#include <memory>
+#include <utility>
+
 #include "model/config.h"
 #include "model/experts.h"
 #include "model/router.h"
+#include "model/token_dispatch.h"
 
 namespace moe::model {
 
@@ -26,6 +30,8 @@ class MixtureOfExpertsImpl : public torch::nn::Module {
   // x: [B, T, H]; backend: resolved kGrouped or kLoop.
   MixtureOutput forward(const at::Tensor& x, ExpertBackend backend, std::int64_t layer);
   void reset_parameters(double init_std);
+  // Where the routed rows go (model/token_dispatch.h); the single-device dispatcher by default.
+  void set_token_dispatcher(std::shared_ptr<const TokenDispatcher> dispatcher) { dispatcher_ = std::move(dispatcher); }
 
   TopKRouter router{nullptr};
   ParallelExperts input_linear{nullptr};
@@ -35,6 +41,7 @@ class MixtureOfExpertsImpl : public torch::nn::Module {
  private:
   std::int64_t intermediate_size_;
   double z_loss_coef_;
+  std::shared_ptr<const TokenDispatcher> dispatcher_ = local_token_dispatcher();
 };
 TORCH_MODULE(MixtureOfExperts);
 
