@@ -89,6 +89,20 @@ TEST(ParallelContext, WorldSizeOneAloneIsOneProcess) {
   EXPECT_EQ(parallel_context_from_env(torchrun(0, 0, 1, 1)).master_port, 29500);
 }
 
+TEST(ParallelContext, TorchrunAgentStoreAndRestarts) {
+  auto env = torchrun(1, 1, 2, 2);
+  EXPECT_FALSE(parallel_context_from_env(env).agent_store);
+  EXPECT_EQ(parallel_context_from_env(env).restart_count, 0);
+  env["TORCHELASTIC_USE_AGENT_STORE"] = "True";  // exactly Python's str(True), as torchrun writes it
+  env["TORCHELASTIC_RESTART_COUNT"] = "2";
+  EXPECT_TRUE(parallel_context_from_env(env).agent_store);
+  EXPECT_EQ(parallel_context_from_env(env).restart_count, 2);
+  env["TORCHELASTIC_USE_AGENT_STORE"] = "False";
+  EXPECT_FALSE(parallel_context_from_env(env).agent_store);
+  env["TORCHELASTIC_RESTART_COUNT"] = "x";
+  EXPECT_NE(error_of(env).find("TORCHELASTIC_RESTART_COUNT='x'"), std::string::npos);
+}
+
 TEST(ParallelContext, TorchrunMistakesNameTheVariable) {
   EXPECT_NE(error_of({{"WORLD_SIZE", "two"}}).find("WORLD_SIZE='two' is not a non-negative integer"),
             std::string::npos);

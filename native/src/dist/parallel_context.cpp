@@ -43,10 +43,21 @@ constexpr const char* kSlurmHint =
     "or launch with torchrun";
 
 const char* const kTorchrunRankVariables[] = {"RANK", "LOCAL_RANK", "WORLD_SIZE", "LOCAL_WORLD_SIZE"};
-const char* const kAllVariables[] = {
-    "RANK",         "LOCAL_RANK",           "WORLD_SIZE",        "LOCAL_WORLD_SIZE", "MASTER_ADDR",
-    "MASTER_PORT",  "SLURM_PROCID",         "SLURM_LOCALID",     "SLURM_NTASKS",     "SLURM_NTASKS_PER_NODE",
-    "SLURM_NODEID", "SLURM_TASKS_PER_NODE", "SLURM_JOB_NODELIST"};
+const char* const kAllVariables[] = {"RANK",
+                                     "LOCAL_RANK",
+                                     "WORLD_SIZE",
+                                     "LOCAL_WORLD_SIZE",
+                                     "MASTER_ADDR",
+                                     "MASTER_PORT",
+                                     "SLURM_PROCID",
+                                     "SLURM_LOCALID",
+                                     "SLURM_NTASKS",
+                                     "SLURM_NTASKS_PER_NODE",
+                                     "SLURM_NODEID",
+                                     "SLURM_TASKS_PER_NODE",
+                                     "SLURM_JOB_NODELIST",
+                                     "TORCHELASTIC_USE_AGENT_STORE",
+                                     "TORCHELASTIC_RESTART_COUNT"};
 
 config::ConfigError env_error(const std::string& problem, const std::string& fix) {
   return config::ConfigError("", problem, fix);
@@ -136,6 +147,9 @@ ParallelContext from_torchrun(const LauncherEnvironment& env) {
     c.master_port = read_port(env, kTorchrunHint);
   }
   check_ranks(c, "RANK", "LOCAL_RANK", "WORLD_SIZE", "LOCAL_WORLD_SIZE", kTorchrunHint);
+  c.agent_store = get(env, "TORCHELASTIC_USE_AGENT_STORE") == std::optional<std::string>("True");
+  if (get(env, "TORCHELASTIC_RESTART_COUNT"))
+    c.restart_count = number(env, "TORCHELASTIC_RESTART_COUNT", 0, kTorchrunHint);
   return c;
 }
 

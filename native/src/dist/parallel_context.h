@@ -15,6 +15,9 @@
 //              defaults to the first host of SLURM_JOB_NODELIST; MASTER_PORT must be
 //              exported by the job script (the same on every task)
 //   none       one process: rank 0 of 1
+// Under torchrun, TORCHELASTIC_USE_AGENT_STORE=True says the agent already hosts
+// the store at MASTER_ADDR:MASTER_PORT, and TORCHELASTIC_RESTART_COUNT counts
+// restarts of the whole group (dist/process_group.h uses both).
 // Every value is checked (integers, ranges, complete sets); mistakes are
 // config::ConfigError naming the variable and the fix. LibTorch-free: the
 // process group is an opaque handle that dist/ fills in for world size > 1.
@@ -50,6 +53,8 @@ struct ParallelContext {
   std::string master_addr;            // rendezvous host; empty for one process
   std::int64_t master_port = 0;       // rendezvous port; 0 for one process
   ShardingStage sharding = ShardingStage::kNone;
+  bool agent_store = false;                           // torchrun's agent hosts the store: every rank is a client
+  std::int64_t restart_count = 0;                     // torchrun's restarts of the group so far
   std::shared_ptr<ProcessGroupHandle> process_group;  // null for world size 1 (and until connected)
 
   bool distributed() const { return world_size > 1; }
