@@ -309,6 +309,15 @@ CONFIGURE_ARGS=(
 )
 CONFIG_STAMP="$BUILD_DIR/.moetrain-configure.args"
 wanted_stamp="$(printf '%s\n' "${CONFIGURE_ARGS[@]}")"
+# LibTorch's CMake package caches the absolute paths of its libraries (c10, torch_cpu, ...). When LibTorch moves
+# (another venv, a recreated cache folder), a reconfigure would keep linking the old, possibly deleted, files:
+# start the configuration afresh instead.
+cached_torch_dir=""
+[[ -f "$BUILD_DIR/CMakeCache.txt" ]] && cached_torch_dir="$(sed -n 's/^Torch_DIR:[A-Z]*=//p' "$BUILD_DIR/CMakeCache.txt")"
+if [[ -n "$cached_torch_dir" && "$cached_torch_dir" != "$TORCH_DIR" ]]; then
+  say configure "LibTorch moved (was $cached_torch_dir): configuring $BUILD_DIR afresh"
+  rm -rf "$BUILD_DIR/CMakeCache.txt" "$BUILD_DIR/CMakeFiles" "$CONFIG_STAMP"
+fi
 if [[ -f "$BUILD_DIR/CMakeCache.txt" && -f "$CONFIG_STAMP" && "$(cat "$CONFIG_STAMP")" == "$wanted_stamp" ]]; then
   say configure "up to date ($BUILD_DIR, $GENERATOR, $BUILD_TYPE)"
 else
