@@ -312,10 +312,21 @@ wanted_stamp="$(printf '%s\n' "${CONFIGURE_ARGS[@]}")"
 # LibTorch's CMake package caches the absolute paths of its libraries (c10, torch_cpu, ...). When LibTorch moves
 # (another venv, a recreated cache folder), a reconfigure would keep linking the old, possibly deleted, files:
 # start the configuration afresh instead.
-cached_torch_dir=""
-[[ -f "$BUILD_DIR/CMakeCache.txt" ]] && cached_torch_dir="$(sed -n 's/^Torch_DIR:[A-Z]*=//p' "$BUILD_DIR/CMakeCache.txt")"
-if [[ -n "$cached_torch_dir" && "$cached_torch_dir" != "$TORCH_DIR" ]]; then
-  say configure "LibTorch moved (was $cached_torch_dir): configuring $BUILD_DIR afresh"
+stale_torch=""
+if [[ -f "$BUILD_DIR/CMakeCache.txt" ]]; then
+  cached_torch_dir="$(sed -n 's/^Torch_DIR:[A-Z]*=//p' "$BUILD_DIR/CMakeCache.txt")"
+  cached_torch_lib="$(sed -n 's/^TORCH_LIBRARY:[A-Z]*=//p' "$BUILD_DIR/CMakeCache.txt")"
+  torch_root="${TORCH_DIR%/share/cmake/Torch}"
+  if [[ -n "$cached_torch_dir" && "$cached_torch_dir" != "$TORCH_DIR" ]]; then
+    stale_torch="$cached_torch_dir"
+  elif [[ -n "$cached_torch_lib" && ! -e "$cached_torch_lib" ]]; then
+    stale_torch="$cached_torch_lib"
+  elif [[ -n "$cached_torch_lib" && "$torch_root" != "$TORCH_DIR" && "$cached_torch_lib" != "$torch_root/"* ]]; then
+    stale_torch="$cached_torch_lib"
+  fi
+fi
+if [[ -n "$stale_torch" ]]; then
+  say configure "LibTorch moved (the build folder still names $stale_torch): configuring $BUILD_DIR afresh"
   rm -rf "$BUILD_DIR/CMakeCache.txt" "$BUILD_DIR/CMakeFiles" "$CONFIG_STAMP"
 fi
 if [[ -f "$BUILD_DIR/CMakeCache.txt" && -f "$CONFIG_STAMP" && "$(cat "$CONFIG_STAMP")" == "$wanted_stamp" ]]; then
