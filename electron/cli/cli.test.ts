@@ -4,41 +4,14 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { syntheticStream } from '../services/metrics/bench/synthetic-stream.js';
 import { openDatabase } from '../services/db/database.js';
-import { createWorkbench } from '../services/workbench.js';
 import { compiledCli } from '../test-support/compiled.js';
 import { tempDir, trainerBinary } from '../test-support/paths.js';
 import { clientSide, sshdFor } from '../test-support/ssh-fixture.js';
+import { moewb as runMoewb } from '../test-support/moewb.js';
 import { insertRun } from '../test-support/store.js';
-import { clientOf } from './client.js';
-import { runProgram, type CliIo } from './program.js';
 
-/** Runs `moewb` in-process over the real services on its own data directory. */
-async function moewb(dataDir: string, ...argv: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = '';
-  let err = '';
-  const io: CliIo = {
-    out: (t) => (out += t),
-    err: (t) => (err += t),
-    open: (o) =>
-      clientOf(
-        createWorkbench({
-          dataDir: o.dataDir,
-          trainerPath: o.trainer,
-          transport: 'cli',
-          version: '0.0.0-test',
-          watchRuns: false,
-          ssh: { homeDir: join(dataDir, 'home'), userKnownHostsFiles: [] },
-        }),
-      ),
-  };
-  const code = await runProgram(
-    io,
-    ['--data-dir', dataDir, ...argv],
-    { dataDir: '/nonexistent', trainer: trainerBinary },
-    '0.0.0-test',
-  );
-  return { code, out, err };
-}
+/** Runs `moewb` in-process over the real services on its own data directory, with the built trainer. */
+const moewb = (dataDir: string, ...argv: string[]) => runMoewb(dataDir, trainerBinary, ...argv);
 
 describe('moewb', () => {
   it('manages nodes', async () => {

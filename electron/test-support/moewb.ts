@@ -1,10 +1,12 @@
+import { join } from 'node:path';
 import { clientOf } from '../cli/client.js';
 import { runProgram, type CliIo } from '../cli/program.js';
 import { createWorkbench } from '../services/workbench.js';
 
 /**
- * Runs `moewb --data-dir <dataDir> <argv>` in-process over the real services (no SSH, runs not
- * watched, as the CLI runs them), with `trainer` as This machine's trainer.
+ * Runs `moewb --data-dir <dataDir> <argv>` in-process over the real services (runs not watched, as the CLI
+ * runs them), with `trainer` as This machine's trainer. SSH sees only `<dataDir>/home` and no user
+ * known_hosts file, so a test never reads the machine's own.
  */
 export async function moewb(
   dataDir: string,
@@ -24,6 +26,7 @@ export async function moewb(
           transport: 'cli',
           version: '0.0.0-test',
           watchRuns: false,
+          ssh: { homeDir: join(dataDir, 'home'), userKnownHostsFiles: [] },
         }),
       ),
   };
