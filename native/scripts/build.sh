@@ -24,6 +24,7 @@ options:
   --build-type TYPE   Release (default), RelWithDebInfo or Debug
   --jobs N            parallel compile jobs (default: number of CPUs, at most 2 per 3 GB of RAM)
   --no-tests          do not build the tests
+  --parity-runner     also build tests/jetmoe_parity_runner when the tests are off (needs no GoogleTest)
   -h, --help          show this help
 
 LibTorch is found in this order:
@@ -40,6 +41,7 @@ BUILD_DIR="$NATIVE_DIR/build"
 BUILD_TYPE="Release"
 JOBS=""
 BUILD_TESTS="ON"
+PARITY_RUNNER="OFF"
 
 need_value() {
   [[ $# -ge 2 && -n "$2" ]] || die "option $1 needs a value" "see native/scripts/build.sh --help"
@@ -55,6 +57,7 @@ while [[ $# -gt 0 ]]; do
     --jobs|-j) need_value "$@"; JOBS="$2"; shift 2 ;;
     --jobs=*) JOBS="${1#*=}"; shift ;;
     --no-tests) BUILD_TESTS="OFF"; shift ;;
+    --parity-runner) PARITY_RUNNER="ON"; shift ;;
     -h|--help) usage; exit 0 ;;
     *) die "unknown option '$1'" "see native/scripts/build.sh --help" ;;
   esac
@@ -304,6 +307,7 @@ CONFIGURE_ARGS=(
   "-DTorch_DIR=$TORCH_DIR"
   "-DCMAKE_BUILD_TYPE=$BUILD_TYPE"
   "-DMOETRAIN_BUILD_TESTS=$BUILD_TESTS"
+  "-DMOETRAIN_BUILD_PARITY_RUNNER=$PARITY_RUNNER"
   "-DMOETRAIN_TEST_VENV=$TEST_VENV"
   ${CUDA_CMAKE_ARGS[@]+"${CUDA_CMAKE_ARGS[@]}"}
 )

@@ -307,6 +307,16 @@ std::vector<FlagSpec> build_table() {
                          "Peak dense bf16 FLOP/s of one device, for MFU; 0 = built-in table (H100/H200 9.89e14, "
                          "A100 3.12e14) or, on the CPU, 5e10 per thread.",
                          SET_FLOAT(train.run.peak_flops)));
+  t.push_back(int_flag("profile-from-step", "0", {0, kMaxInt}, G::kRun,
+                       "Profile --profile-steps steps from this one (CPU operators and, on CUDA, kernels) into "
+                       "<run-dir>/profile/trace.json (Chrome trace); 0 = no profile.",
+                       SET_INT(train.run.profile_from_step)));
+  t.push_back(bool_flag("final-checkpoint", "true", G::kRun,
+                        "Save a checkpoint when training reaches its end; false only for benchmark runs whose "
+                        "final weights are not needed (they cannot be evaluated, exported or continued).",
+                        SET_BOOL(train.run.final_checkpoint)));
+  t.push_back(int_flag("profile-steps", "2", {1, 1000}, G::kRun, "Steps in the --profile-from-step window.",
+                       SET_INT(train.run.profile_steps)));
   return t;
 }
 

@@ -84,9 +84,12 @@ struct RunSection {  // flag group "run": logging, checkpoints, recovery
   std::string id = "";            // --run-id
   double heartbeat_every = 10.0;  // seconds
   bool verify_checkpoints = true;
-  std::string fork_from = "";   // checkpoint directory whose weights start this run
-  bool fork_optimizer = false;  // with fork_from: also load the AdamW moments
-  double peak_flops = 0;        // 0 = from the device table
+  std::string fork_from = "";          // checkpoint directory whose weights start this run
+  bool fork_optimizer = false;         // with fork_from: also load the AdamW moments
+  double peak_flops = 0;               // 0 = from the device table
+  std::int64_t profile_from_step = 0;  // 0 = no profile; else the first profiled step
+  std::int64_t profile_steps = 2;      // steps in the profiled window
+  bool final_checkpoint = true;        // save a checkpoint at the end of training
 };
 
 struct TrainConfig {

@@ -2,6 +2,7 @@
 #include "train/train_step.h"
 
 #include <ATen/ATen.h>
+#include <ATen/record_function.h>
 #include <torch/csrc/autograd/autograd.h>
 
 #include <cstdlib>
@@ -37,11 +38,19 @@ StepOutput StepRunner::run(std::int64_t step, double lr) {
       }
     }
     const at::Tensor ids = to_device_ids(mb.tokens, mb.rows, mb.seq_len, device_);  // [B, T]
-    model::CausalLMOutput fwd = model_->forward(ids, ids);
+    // The phase annotations name the step's parts in a profile (--profile-from-step).
+    model::CausalLMOutput fwd;
+    {
+      RECORD_USER_SCOPE("moe::forward");
+      fwd = model_->forward(ids, ids);
+    }
     at::Tensor loss = fwd.loss;  // [] fp32
     if (inject) loss = loss * std::numeric_limits<double>::quiet_NaN();
-    (loss / static_cast<double>(accum_)).backward();
-    optimizer_.accumulate_micro_batch();
+    {
+      RECORD_USER_SCOPE("moe::backward");
+      (loss / static_cast<double>(accum_)).backward();
+      optimizer_.accumulate_micro_batch();
+    }
 
     at::Tensor aux, z;
     for (const auto& s : fwd.router_stats) {
@@ -67,10 +76,16 @@ StepOutput StepRunner::run(std::int64_t step, double lr) {
   out.lm_loss = lm_sum / n;
   out.aux_loss = aux_sum / n;
   out.z_loss = z_sum / n;
-  out.grad_norm = optimizer_.clip_grad_norm(clip_);
+  {
+    RECORD_USER_SCOPE("moe::grad_norm");
+    out.grad_norm = optimizer_.clip_grad_norm(clip_);
+  }
   const at::Tensor skip =
       at::logical_not(at::logical_and(out.loss.isfinite(), out.grad_norm.isfinite())).to(at::kFloat);  // [] 1 = skip
-  optimizer_.step(lr, skip);
+  {
+    RECORD_USER_SCOPE("moe::optimizer");
+    optimizer_.step(lr, skip);
+  }
   out.skipped = skip.item<float>() != 0.0f;
   optimizer_.commit(out.skipped);
   optimizer_.zero_grad();

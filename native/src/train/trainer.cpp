@@ -34,6 +34,7 @@
 #include "train/evaluate.h"
 #include "train/reporter.h"
 #include "train/signals.h"
+#include "train/step_profiler.h"
 #include "train/train_step.h"
 #include "util/error_text.h"
 #include "util/fs.h"
@@ -92,6 +93,7 @@ class Trainer {
   std::unique_ptr<metrics::RouterWindow> router_window_;
   std::unique_ptr<StepRunner> runner_;
   std::unique_ptr<checkpoint::Checkpointer> checkpointer_;
+  std::unique_ptr<StepProfiler> profiler_;
   std::vector<std::pair<std::string, std::string>> pending_events_;  // reported after the header
 
   // Where the run stands.
@@ -285,6 +287,8 @@ void Trainer::save_checkpoint(const std::string& reason) {
 }
 
 int Trainer::train_loop() {
+  profiler_ = std::make_unique<StepProfiler>(t_.run.profile_from_step, t_.run.profile_steps, t_.run.dir + "/profile",
+                                             device_.device.is_cuda());
   attempt_start_ = util::monotonic_seconds();
   while (state_.step < length_.total_steps) {
     if (stop_signal() != 0) break;
@@ -295,7 +299,12 @@ int Trainer::train_loop() {
       event("phase_switch", "data phase 2 from step " + std::to_string(state_.step) + ": " + t_.data.mix_phase2);
     }
     const double lr = schedule_.lr_at(state_.step);
+    profiler_->before_step(state_.step);
     const StepOutput out = runner_->run(state_.step, lr);
+    if (const std::string trace = profiler_->after_step(state_.step); !trace.empty()) {
+      event("profile", "steps " + std::to_string(t_.run.profile_from_step) + "-" + std::to_string(state_.step) +
+                           " profiled into " + trace);
+    }
     state_.tokens += length_.tokens_per_step;
     reporter_->count_step(util::monotonic_seconds() - step_start, length_.tokens_per_step);
     heartbeat_->set_step(state_.step);
@@ -344,7 +353,11 @@ int Trainer::train_loop() {
   const bool trained_now = state_.step > (start_.resumed ? start_.resumed->first : 0);
   if (t_.data.val_every > 0 && last_val_step_ != state_.step && trained_now) run_validation();
   heartbeat_->set_phase(Phase::kStopping);
-  save_checkpoint("final");
+  if (t_.run.final_checkpoint) {
+    save_checkpoint("final");
+  } else {
+    event("no_final_checkpoint", "--final-checkpoint=false: the final weights were not saved");
+  }
   status("completed", "reached the end of training (" + std::to_string(length_.total_steps) + " steps, " +
                           std::to_string(state_.tokens) + " tokens)");
   return 0;
