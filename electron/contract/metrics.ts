@@ -98,6 +98,8 @@ export interface IngestResult {
 const runId = z.string().min(1);
 const step = z.number().int().min(0);
 const listRequest = z.object({ runId }).strict();
+/** `fromStart`: read the file from its first line again (after it was replaced); stored points are kept. */
+const ingestRequest = z.object({ runId, fromStart: z.boolean().default(false) }).strict();
 const seriesRequest = z
   .object({
     runId,
@@ -120,7 +122,7 @@ export const metricsChannels = {
   'metrics:router': channel<typeof routerRequest, RouterData>(routerRequest),
   'metrics:errors': channel<typeof listRequest, IngestErrorRecord[]>(listRequest),
   /** Reads the run's metrics stream now, from where reading stopped (also for runs nobody watches). */
-  'metrics:ingest': channel<typeof listRequest, IngestResult>(listRequest),
+  'metrics:ingest': channel<typeof ingestRequest, IngestResult>(ingestRequest),
 } as const;
 
 /** Events of the `metrics` domain. */

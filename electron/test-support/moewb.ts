@@ -30,11 +30,18 @@ export async function moewb(
         }),
       ),
   };
-  const code = await runProgram(
-    io,
-    ['--data-dir', dataDir, ...argv],
-    { dataDir: '/nonexistent', trainer },
-    '0.0.0-test',
-  );
-  return { code, out, err };
+  // A command that fails softly sets process.exitCode, as in its own process; here it must not carry over
+  // to the next command the test runs.
+  process.exitCode = undefined;
+  try {
+    const code = await runProgram(
+      io,
+      ['--data-dir', dataDir, ...argv],
+      { dataDir: '/nonexistent', trainer },
+      '0.0.0-test',
+    );
+    return { code, out, err };
+  } finally {
+    process.exitCode = undefined;
+  }
 }

@@ -29,13 +29,16 @@ export function registerMetricsCommands(program: Command, io: CliIo): void {
     .command('ingest <run>')
     .description("read the run's metrics.jsonl into the database now (from where reading stopped)")
     .option('--watch', 'keep reading until interrupted')
+    .option('--from-start', 'read the file from its first line again (after it was replaced); stored points are kept')
     .option('--interval <ms>', 'poll interval with --watch', positiveInt, 250)
     .action(
-      withClient(async (c, runId: string, o: { watch?: boolean; interval: number }) => {
+      withClient(async (c, runId: string, o: { watch?: boolean; interval: number; fromStart?: boolean }) => {
         let stop = false;
+        let fromStart = o.fromStart ?? false;
         void io.interrupted?.then(() => (stop = true));
         do {
-          const r = await c.call('metrics:ingest', { runId });
+          const r = await c.call('metrics:ingest', { runId, fromStart });
+          fromStart = false;
           if (!o.watch || r.lines > 0)
             io.out(
               `${runId}: +${r.lines} lines, +${r.points} points, offset ${r.byteOffset}${r.blocked ? `; STOPPED: ${r.blocked}` : ''}\n`,
@@ -44,7 +47,10 @@ export function registerMetricsCommands(program: Command, io: CliIo): void {
             throw new WorkbenchError({
               code: 'conflict',
               message: r.blocked,
-              hint: 'The file was changed behind the workbench; the points read so far are kept.',
+              hint:
+                'The file was changed behind the workbench; the points read so far are kept. If the same file ' +
+                `comes back, ingesting goes on where it stopped; to read the new one from its first line: ` +
+                `\`moewb metrics ingest ${runId} --from-start\`.`,
             });
           if (o.watch && !stop) await Promise.race([new Promise((res) => setTimeout(res, o.interval)), io.interrupted]);
         } while (o.watch && !stop);

@@ -26,6 +26,11 @@ export interface CheckpointServiceDeps {
   onChanged: (c: CheckpointInfo) => void;
 }
 
+/** The finding of a verify that did not find the directory (the older wording included). */
+const notFoundFinding = 'the directory was not found on the node';
+const markedDeletedWhenAbsent = (c: CheckpointInfo): boolean =>
+  c.verifyMessage === notFoundFinding || c.verifyMessage === 'the directory no longer exists on the node';
+
 /** A checkpoint directory name as the trainer writes it. */
 const stepDir = /^step-\d+$/;
 
@@ -80,14 +85,18 @@ export class CheckpointService {
       extra: Partial<CheckpointProgress> = {},
     ): void => this.d.onProgress({ checkpointId, operation: 'verify', phase, message, ...extra });
     if ((await node.stat(checkpoint.remotePath)) === null) {
+      // Absent is not the same as deleted (a moved run directory, a disk not mounted), but nothing can resume
+      // from it now: it is marked deleted with this finding, and a verify that finds it whole again restores it.
       const gone = this.d.store.setStatus(checkpointId, 'deleted');
-      this.d.store.setVerified(checkpointId, Date.now() / 1000, 'the directory no longer exists on the node');
+      this.d.store.setVerified(checkpointId, Date.now() / 1000, notFoundFinding);
       this.d.onChanged(this.d.store.get(checkpointId));
-      progress('failed', 'the checkpoint directory is gone');
+      progress('failed', 'the checkpoint directory was not found');
       return {
-        checkpoint: { ...gone, verifyMessage: 'the directory no longer exists on the node' },
+        checkpoint: { ...gone, verifyMessage: notFoundFinding },
         ok: false,
-        message: `${checkpoint.remotePath} no longer exists on the node.`,
+        message:
+          `${checkpoint.remotePath} was not found on the node; the checkpoint is marked deleted. If the run ` +
+          'directory was moved or its disk is not mounted, verify it again once it is back to restore it.',
         files: [],
       };
     }
@@ -151,7 +160,8 @@ export class CheckpointService {
   ): CheckpointVerifyResult {
     const before = this.d.store.get(checkpointId);
     if (!ok) this.d.store.setStatus(checkpointId, 'corrupt');
-    else if (before.status === 'corrupt') this.d.store.setStatus(checkpointId, 'complete');
+    else if (before.status === 'corrupt' || (before.status === 'deleted' && markedDeletedWhenAbsent(before)))
+      this.d.store.setStatus(checkpointId, 'complete');
     this.d.store.setVerified(checkpointId, Date.now() / 1000, message);
     const checkpoint = this.d.store.get(checkpointId);
     this.d.onChanged(checkpoint);

@@ -33,6 +33,7 @@ export class CursorStore {
   private readonly insert;
   private readonly advance;
   private readonly block;
+  private readonly unblock;
   private readonly reset;
 
   constructor(db: Db) {
@@ -49,6 +50,9 @@ export class CursorStore {
     );
     this.block = db.prepare(
       'UPDATE ingest_cursors SET blocked = ?, updated_at = ? WHERE run_id = ? AND stream = ? AND blocked IS NULL',
+    );
+    this.unblock = db.prepare(
+      'UPDATE ingest_cursors SET blocked = NULL, updated_at = ? WHERE run_id = ? AND stream = ? AND blocked = ?',
     );
     this.reset = db.prepare(
       `UPDATE ingest_cursors SET byte_offset = 0, line_count = 0, inode = NULL, head_len = 0, head_hash = NULL, error_count = 0,
@@ -98,6 +102,11 @@ export class CursorStore {
   /** Stops reading a stream (truncated or replaced); returns false when it was blocked already. */
   setBlocked(runId: string, stream: string, reason: string): boolean {
     return this.block.run(reason, Date.now() / 1000, runId, stream).changes === 1;
+  }
+
+  /** Lets reading go on (the file read before is back); false when the stream was not blocked for `reason`. */
+  clearBlocked(runId: string, stream: string, reason: string): boolean {
+    return this.unblock.run(Date.now() / 1000, runId, stream, reason).changes === 1;
   }
 
   /** Starts reading a stream from its first byte again (after the user accepted a replaced file). */

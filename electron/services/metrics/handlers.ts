@@ -1,5 +1,6 @@
 import { posix } from 'node:path';
 import { isFinalState } from '../../contract/runs.js';
+import { ServiceError } from '../errors.js';
 import type { NodePool } from '../nodes/node-pool.js';
 import type { Handlers } from '../rpc/handlers.js';
 import type { RunStore } from '../runs/run-store.js';
@@ -32,11 +33,30 @@ export function metricsHandlers(
       runs.get(runId);
       return queries.errors(runId);
     },
-    'metrics:ingest': async ({ runId }) => {
+    'metrics:ingest': async ({ runId, fromStart }) => {
       const run = runs.get(runId);
       const node = await pool.get(run.nodeId);
-      const ingester = new StreamIngester(writer, node, run.key, run.id, posix.join(run.remoteDir, 'metrics.jsonl'));
+      const path = posix.join(run.remoteDir, 'metrics.jsonl');
+      if (fromStart) {
+        if ((await node.stat(path)) === null) {
+          throw new ServiceError(
+            'not_found',
+            `${path} does not exist.`,
+            'Nothing was changed; check the run directory.',
+          );
+        }
+        writer.cursors.resetTo0(run.id, 'metrics');
+      }
+      const ingester = new StreamIngester(writer, node, run.key, run.id, path);
       const result = await ingester.poll();
+      if (result.missing) {
+        throw new ServiceError(
+          'unavailable',
+          result.missing,
+          'If the run directory was moved or its disk is not mounted, put it back and ingest again; nothing is ' +
+            'lost or blocked meanwhile. If it was deleted, the points read so far stay in the database.',
+        );
+      }
       // A status record (read now or before) may have ended a run nobody watches: its stored state must
       // follow. What was read is committed either way; a node that cannot be asked now leaves it to the next look.
       if (!isFinalState(run.state) && runs.lastStatus(runs.get(runId)) !== null) {

@@ -69,6 +69,11 @@ export class IngestWriter {
     }
   }
 
+  /** Lets reading of a blocked stream go on from its cursor: the file read before is back, unchanged. */
+  unblockStream(cursor: Cursor): void {
+    if (cursor.blocked !== null) this.cursors.clearBlocked(cursor.runId, cursor.stream, cursor.blocked);
+  }
+
   /** Records a stream-level problem (truncation, replacement) once and stops reading the stream. */
   blockStream(cursor: Cursor, kind: 'truncated' | 'replaced' | 'missing', reason: string): void {
     this.db
