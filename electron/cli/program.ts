@@ -2,6 +2,7 @@ import { Command, Option } from 'commander';
 import { escapeControls } from '../contract/display-text.js';
 import { WorkbenchError } from '../contract/errors.js';
 import { registerCheckpointCommands } from './commands/checkpoints.js';
+import { registerDbCommands } from './commands/db.js';
 import { registerDeployCommand } from './commands/deploy.js';
 import { registerEvalCommands } from './commands/evals.js';
 import { registerMetricsCommands } from './commands/metrics.js';
@@ -38,6 +39,7 @@ export function buildProgram(io: CliIo, defaults: GlobalOptions, version: string
   registerCheckpointCommands(program, io);
   registerEvalCommands(program, io);
   registerMetricsCommands(program, io);
+  registerDbCommands(program, io);
   return program;
 }
 

@@ -8,7 +8,10 @@ import { CheckpointService } from './checkpoints/checkpoint-service.js';
 import { CheckpointStore } from './checkpoints/checkpoint-store.js';
 import { checkpointsHandlers } from './checkpoints/handlers.js';
 import { configHandlers } from './config/handlers.js';
-import { openDatabase } from './db/database.js';
+import type { BackgroundCheck } from './db/background-check.js';
+import { openDatabase, type Db } from './db/database.js';
+import { explainDatabaseError } from './db/db-errors.js';
+import { guardHandlers } from './db/guard.js';
 import { Deployer, type LocalDeployMode } from './deploy/deployer.js';
 import { DeploymentStore } from './deploy/deployment-store.js';
 import { deployHandlers } from './deploy/handlers.js';
@@ -84,8 +87,19 @@ function defaultSourceRoot(): string {
 /** Builds the services for one workbench process. */
 export function createWorkbench(options: WorkbenchOptions): Workbench {
   mkdirSync(options.dataDir, { recursive: true });
+  const dbPath = join(options.dataDir, 'workbench.db');
+  const { db, background } = openDatabase(dbPath);
+  try {
+    return assemble(options, db, dbPath, background);
+  } catch (err) {
+    void background?.stop();
+    db.close();
+    throw explainDatabaseError(err, dbPath);
+  }
+}
+
+function assemble(options: WorkbenchOptions, db: Db, dbPath: string, background: BackgroundCheck | null): Workbench {
   const events = new EventBus();
-  const { db } = openDatabase(join(options.dataDir, 'workbench.db'));
   const nodes = new NodeStore(db);
   // The SSH layer (and ssh2) loads on first use of an SSH node: local-only work, like most `moewb`
   // commands, starts faster without it.
@@ -164,19 +178,24 @@ export function createWorkbench(options: WorkbenchOptions): Workbench {
   events.on('metrics:appended', (p) => {
     if ((p.records.checkpoint ?? 0) > 0) evals.schedule(p.runId);
   });
-  const handlers: Handlers = {
-    ...appHandlers(options),
-    ...nodesHandlers(nodes, pool, events, options.connectNode ? null : sshServices),
-    ...deployHandlers(deployer, deployments, nodes, pool),
-    ...runsHandlers(runs, launcher, monitor, changed),
-    ...metricsHandlers(queries, runs, writer, pool, (id) => monitor.refresh(id)),
-    ...checkpointsHandlers(checkpoints, checkpointService, runs),
-    ...evalsHandlers(evals, evalStore, runs),
-    ...configHandlers({ trainerPath: options.trainerPath, sourceRoot }),
-    ...historyHandlers(new HistoryQueries(db, runs)),
-    ...settingsHandlers(new SettingsStore(options.dataDir), events),
-    ...sshconfigHandlers(options.connectNode ? null : sshServices, nodes, options.ssh?.homeDir ?? homedir()),
-  };
+  const guarded = guardHandlers(
+    {
+      ...appHandlers(options),
+      ...nodesHandlers(nodes, pool, events, options.connectNode ? null : sshServices),
+      ...deployHandlers(deployer, deployments, nodes, pool),
+      ...runsHandlers(runs, launcher, monitor, changed),
+      ...metricsHandlers(queries, runs, writer, pool, (id) => monitor.refresh(id)),
+      ...checkpointsHandlers(checkpoints, checkpointService, runs),
+      ...evalsHandlers(evals, evalStore, runs),
+      ...configHandlers({ trainerPath: options.trainerPath, sourceRoot }),
+      ...historyHandlers(new HistoryQueries(db, runs)),
+      ...settingsHandlers(new SettingsStore(options.dataDir), events),
+      ...sshconfigHandlers(options.connectNode ? null : sshServices, nodes, options.ssh?.homeDir ?? homedir()),
+    },
+    dbPath,
+    background,
+  );
+  const handlers: Handlers = guarded.handlers;
   if (options.watchRuns ?? true) monitor.watchActive();
   let closing: Promise<void> | null = null;
   return {
@@ -188,6 +207,7 @@ export function createWorkbench(options: WorkbenchOptions): Workbench {
         await evals.close();
         await pool.close();
         if (ssh) await (await ssh).close();
+        await guarded.close();
         db.close();
       })()),
   };

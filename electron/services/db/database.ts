@@ -1,8 +1,12 @@
 import Database from 'better-sqlite3';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readdirSync, statSync, unlinkSync } from 'node:fs';
-import { basename, dirname, join } from 'node:path';
+import { chmodSync, closeSync, existsSync, mkdirSync, openSync, statSync } from 'node:fs';
+import { dirname } from 'node:path';
 import { ServiceError } from '../errors.js';
+import { startBackgroundCheck, type BackgroundCheck } from './background-check.js';
+import { dailyBackupDue, startBackup, takeBackup } from './backups.js';
+import { damagedError, explainDatabaseError } from './db-errors.js';
+import { inspectDatabaseFiles } from './db-files.js';
 import { loadMigrations, type Migration } from './migrations/index.js';
 
 /** An open workbench database. */
@@ -12,8 +16,12 @@ export type Db = Database.Database;
 export interface OpenDatabaseOptions {
   /** The migrations to bring the file up to; defaults to every migration this build knows. */
   migrations?: Migration[];
-  /** How many pre-migration copies to keep next to the database (default 3). */
+  /** Take the daily backup when none is younger than a day (default true). */
+  dailyBackup?: boolean;
+  /** 0 turns off the automatic copies (pre-migration and daily), e.g. for benchmarks' throwaway files. */
   keepBackups?: number;
+  /** Files up to this size are checked (`quick_check`) before opening returns; larger ones in the background. */
+  syncCheckBytes?: number;
 }
 
 /** What openDatabase did to the file. */
@@ -24,7 +32,14 @@ export interface OpenedDatabase {
   toVersion: number;
   /** The copy taken before migrating, when there was anything to migrate in an existing file. */
   backupPath: string | null;
+  /** The daily backup taken while opening, or why it failed (the database itself is fine). */
+  dailyBackup: { path: string } | { error: string } | null;
+  /** The check (and daily backup) of a large file, still running on a worker thread; null when done already. */
+  background: BackgroundCheck | null;
 }
+
+/** Files up to this size get `quick_check` while opening (about 5 ms per MB); larger ones in the background. */
+export const defaultSyncCheckBytes = 32 * 1024 * 1024;
 
 const bookkeeping = `CREATE TABLE IF NOT EXISTS schema_migrations (
   version    INTEGER PRIMARY KEY,
@@ -34,39 +49,94 @@ const bookkeeping = `CREATE TABLE IF NOT EXISTS schema_migrations (
 )`;
 
 /**
- * Opens (creating when missing) the workbench database at `path`: WAL, foreign keys on, synchronous
- * NORMAL, then applies the pending migrations, each in its own transaction together with its
+ * Opens (creating when missing, mode 0600) the workbench database at `path`: refuses a file that is not a
+ * database or whose write-ahead log has a damaged frame before valid commits (which SQLite would drop
+ * silently), runs `quick_check` (on a worker thread for a large file), sets WAL, foreign keys on and
+ * synchronous NORMAL, then applies the pending migrations, each in its own transaction together with its
  * bookkeeping row and `PRAGMA user_version`. An existing file is copied (VACUUM INTO) before the first
- * pending migration. A database with migrations this build does not know is refused, untouched.
+ * pending migration, and daily. A database with migrations this build does not know is refused, untouched.
+ * Opening writes nothing to a database that is up to date, so it works while another process holds the
+ * write lock. Every SQLite failure comes out as an error that names the file and the next step.
  */
 export function openDatabase(path: string, options: OpenDatabaseOptions = {}): OpenedDatabase {
   const migrations = options.migrations ?? loadMigrations();
   mkdirSync(dirname(path), { recursive: true });
-  const uncleanExit = existsSync(`${path}-wal`) && statSync(`${path}-wal`).size > 0;
+  const created = ensurePrivateFile(path);
+  const problems = inspectDatabaseFiles(path);
+  if (problems.length > 0) {
+    throw damagedError(path, problems.map((p) => `${p.file}: ${p.message}`).join('; '));
+  }
   let db: Db;
   try {
     db = new Database(path, { timeout: 5000 });
   } catch (err) {
+    const explained = explainDatabaseError(err, path);
+    if (explained !== err) throw explained;
     throw new ServiceError(
       'storage_failed',
       `Cannot open the workbench database ${path}: ${(err as Error).message}`,
       'Check that the data directory is writable and on a local disk (--data-dir or MOE_WORKBENCH_DATA).',
     );
   }
+  let background: BackgroundCheck | null = null;
   try {
-    db.pragma('journal_mode = WAL');
+    const large = !created && statSync(path).size > (options.syncCheckBytes ?? defaultSyncCheckBytes);
+    if (!created && !large) checkIntegrity(db, path, 'quick_check');
+    // Only a database not yet in WAL mode is written to here (the first open of a new file).
+    if (db.pragma('journal_mode', { simple: true }) !== 'wal') db.pragma('journal_mode = WAL');
     db.pragma('foreign_keys = ON');
     db.pragma('synchronous = NORMAL');
-    if (uncleanExit) checkIntegrity(db, path, 'quick_check');
-    const result = migrate(db, path, migrations, options.keepBackups ?? 3);
-    return { db, ...result };
+    const backups = options.keepBackups !== 0;
+    const result = migrate(db, path, migrations, backups);
+    let dailyBackup: OpenedDatabase['dailyBackup'] = null;
+    if (!created && backups && (options.dailyBackup ?? true) && dailyBackupDue(path)) {
+      if (large) {
+        const pending = startBackup(path, 'daily', db.pragma('user_version', { simple: true }) as number);
+        background = startBackgroundCheck(path, pending);
+      } else {
+        try {
+          dailyBackup = { path: takeBackup(db, path, 'daily') };
+        } catch (err) {
+          dailyBackup = { error: `the daily backup of ${path} failed: ${(err as Error).message}` };
+        }
+      }
+    } else if (large) {
+      background = startBackgroundCheck(path, null);
+    }
+    return { db, ...result, dailyBackup, background };
   } catch (err) {
+    void background?.stop();
     db.close();
-    throw err;
+    throw explainDatabaseError(err, path);
   }
 }
 
-function migrate(db: Db, path: string, migrations: Migration[], keepBackups: number): Omit<OpenedDatabase, 'db'> {
+/** Creates a missing database file with mode 0600 and narrows an existing one to it; true when created. */
+function ensurePrivateFile(path: string): boolean {
+  if (!existsSync(path)) {
+    try {
+      closeSync(openSync(path, 'wx', 0o600));
+      return true;
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+      return false; // another process created it meanwhile
+    }
+  }
+  // Another user's file stays as it is (chmod would fail); ours holds nothing others should read.
+  const st = statSync(path);
+  if ((st.mode & 0o077) !== 0 && st.uid === process.getuid?.()) {
+    chmodSync(path, 0o600);
+    for (const side of [`${path}-wal`, `${path}-shm`]) if (existsSync(side)) chmodSync(side, 0o600);
+  }
+  return false;
+}
+
+function migrate(
+  db: Db,
+  path: string,
+  migrations: Migration[],
+  backups: boolean,
+): Pick<OpenedDatabase, 'fromVersion' | 'toVersion' | 'backupPath'> {
   const fromVersion = db.pragma('user_version', { simple: true }) as number;
   const known = migrations.length;
   const hasBookkeeping =
@@ -92,10 +162,8 @@ function migrate(db: Db, path: string, migrations: Migration[], keepBackups: num
   if (pending.length === 0) return { fromVersion, toVersion: fromVersion, backupPath: null };
 
   let backupPath: string | null = null;
-  if (fromVersion > 0) {
-    backupPath = `${path}.backup-v${fromVersion}-${new Date().toISOString().replace(/[:.]/g, '-')}`;
-    db.prepare('VACUUM INTO ?').run(backupPath);
-    pruneBackups(path, keepBackups);
+  if (fromVersion > 0 && backups) {
+    backupPath = takeBackup(db, path, 'migration');
   }
   db.exec(bookkeeping);
   const record = db.prepare('INSERT INTO schema_migrations (version, name, sha256, applied_at) VALUES (?, ?, ?, ?)');
@@ -132,19 +200,6 @@ export function checkIntegrity(
   const rows = db.pragma(pragma) as Record<string, string>[];
   const messages = rows.map((r) => Object.values(r)[0]);
   if (messages.length !== 1 || messages[0] !== 'ok') {
-    throw new ServiceError(
-      'storage_failed',
-      `The workbench database ${path} is damaged: ${messages.slice(0, 3).join('; ')}`,
-      'Restore the newest copy next to it (workbench.db.backup-*) or move the file away to start fresh.',
-    );
+    throw damagedError(path, messages.slice(0, 3).join('; '));
   }
-}
-
-function pruneBackups(path: string, keep: number): void {
-  const prefix = `${basename(path)}.backup-`;
-  const copies = readdirSync(dirname(path))
-    .filter((name) => name.startsWith(prefix))
-    .map((name) => join(dirname(path), name))
-    .sort((a, b) => statSync(b).mtimeMs - statSync(a).mtimeMs);
-  for (const old of copies.slice(keep)) unlinkSync(old);
 }

@@ -71,8 +71,12 @@ export class NodeStore {
       remove: db.prepare('DELETE FROM nodes WHERE id = ?'),
       runCount: db.prepare('SELECT count(*) AS n FROM runs WHERE node_id = ?'),
     };
-    const now = Date.now() / 1000;
-    this.stmts.ensureLocal.run(now, now);
+    // Looked up first: an INSERT, even one that changes nothing, takes the write lock, and a read-only
+    // command must start while another process holds it.
+    if (this.stmts.get.get('local') === undefined) {
+      const now = Date.now() / 1000;
+      this.stmts.ensureLocal.run(now, now);
+    }
   }
 
   /** Every profile, This machine first. */

@@ -1,0 +1,155 @@
+import Database from 'better-sqlite3';
+import type { Command } from 'commander';
+import { existsSync, statSync } from 'node:fs';
+import { basename, dirname, isAbsolute, join } from 'node:path';
+import { ServiceError } from '../../services/errors.js';
+import { checkFile, listBackups, restoreBackup, takeBackup, type BackupFile } from '../../services/db/backups.js';
+import { damagedError, explainDatabaseError } from '../../services/db/db-errors.js';
+import { inspectDatabaseFiles } from '../../services/db/db-files.js';
+import { loadMigrations } from '../../services/db/migrations/index.js';
+import { table } from '../format.js';
+import { commandKit, type CliIo, type GlobalOptions } from '../io.js';
+
+const mb = (bytes: number): string => `${(bytes / 1e6).toFixed(1)} MB`;
+const when = (ms: number): string => new Date(ms).toISOString().replace('T', ' ').slice(0, 19);
+
+/** What `db check` found: the findings (`['ok']` when whole) and a few facts about a whole file. */
+interface CheckReport {
+  path: string;
+  ok: boolean;
+  findings: string[];
+  schemaVersion: number | null;
+  runs: number | null;
+  bytes: number;
+  backups: BackupFile[];
+}
+
+/** The file's own checks, SQLite's full integrity and foreign-key checks, and the schema version. */
+function checkDatabase(path: string): CheckReport {
+  const base = { path, bytes: statSync(path).size, backups: listBackups(path) };
+  const problems = inspectDatabaseFiles(path);
+  if (problems.length > 0) {
+    const findings = problems.map((p) => `${p.file}: ${p.message}`);
+    return { ...base, ok: false, findings, schemaVersion: null, runs: null };
+  }
+  let findings: string[];
+  try {
+    findings = checkFile(path);
+  } catch (err) {
+    findings = [(err as Error).message];
+  }
+  if (findings[0] !== 'ok') return { ...base, ok: false, findings, schemaVersion: null, runs: null };
+  const db = new Database(path, { readonly: true });
+  try {
+    const schemaVersion = db.pragma('user_version', { simple: true }) as number;
+    const known = loadMigrations().length;
+    if (schemaVersion > known) {
+      findings = [
+        `schema version ${schemaVersion} is newer than this build knows (${known}): open it with a newer workbench`,
+      ];
+    }
+    const hasRuns =
+      db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'runs'").get() !== undefined;
+    const runs = hasRuns ? (db.prepare('SELECT count(*) FROM runs').pluck().get() as number) : 0;
+    return { ...base, ok: findings[0] === 'ok', findings, schemaVersion, runs };
+  } finally {
+    db.close();
+  }
+}
+
+/** The backup named on the command line: a path, or a file name next to the database. */
+function resolveBackup(path: string, ref: string): string {
+  if (isAbsolute(ref) || ref.includes('/')) return ref;
+  return join(dirname(path), ref);
+}
+
+/** `moewb db ...`: check the workbench database, back it up, restore a backup. Works on a damaged file. */
+export function registerDbCommands(program: Command, io: CliIo): void {
+  const { json } = commandKit(program, io);
+  const dbPath = (): string => join(program.opts<GlobalOptions>().dataDir, 'workbench.db');
+  const db = program
+    .command('db')
+    .description('the workbench database: check it, back it up, restore a backup (works with the app open)');
+
+  db.command('check')
+    .description("SQLite's full integrity and foreign-key checks, the write-ahead log, the schema version")
+    .option('--json', 'print JSON')
+    .action((o: { json?: boolean }) => {
+      const path = dbPath();
+      if (!existsSync(path)) {
+        io.out(`There is no workbench database at ${path} yet; the first command that needs it creates it.\n`);
+        return;
+      }
+      const r = checkDatabase(path);
+      if (o.json) json(r);
+      else if (r.ok) {
+        const newest = r.backups[0];
+        io.out(
+          `ok: ${path} (schema version ${r.schemaVersion}, ${r.runs} runs, ${mb(r.bytes)})\n` +
+            (newest
+              ? `newest backup: ${basename(newest.path)} (${when(newest.takenAt)}), ${r.backups.length} in all\n`
+              : 'no backup yet: `moewb db backup` takes one\n'),
+        );
+      }
+      if (!r.ok) {
+        const error = r.findings[0]?.startsWith('schema version')
+          ? new ServiceError('storage_failed', `${path}: ${r.findings[0]}.`)
+          : damagedError(path, r.findings.slice(0, 5).join('; '));
+        throw error;
+      }
+    });
+
+  db.command('backup')
+    .description('copy the database now (VACUUM INTO, mode 0600) next to it; kept until you delete it')
+    .action(() => {
+      const path = dbPath();
+      if (!existsSync(path)) {
+        throw new ServiceError('not_found', `There is no workbench database at ${path}.`, 'Check --data-dir.');
+      }
+      const problems = inspectDatabaseFiles(path);
+      if (problems.length > 0) throw damagedError(path, problems.map((p) => `${p.file}: ${p.message}`).join('; '));
+      let handle: Database.Database | null = null;
+      try {
+        handle = new Database(path, { readonly: true, timeout: 5000 });
+        const rows = handle.pragma('quick_check') as Record<string, string>[];
+        const findings = rows.map((r) => String(Object.values(r)[0]));
+        if (findings.length !== 1 || findings[0] !== 'ok') throw damagedError(path, findings.slice(0, 3).join('; '));
+        io.out(`${takeBackup(handle, path, 'manual')}\n`);
+      } catch (err) {
+        throw explainDatabaseError(err, path);
+      } finally {
+        handle?.close();
+      }
+    });
+
+  db.command('restore [backup]')
+    .description('without an argument, list the backups; with one (a file name from that list), put it in place')
+    .option('--json', 'print JSON (the list)')
+    .action((ref: string | undefined, o: { json?: boolean }) => {
+      const path = dbPath();
+      if (ref === undefined) {
+        const backups = listBackups(path);
+        if (o.json) return json(backups);
+        if (backups.length === 0) {
+          io.out(`There are no backups of ${path} (workbench.db.backup-*) in ${dirname(path)}.\n`);
+          return;
+        }
+        io.out(
+          table(
+            ['BACKUP', 'KIND', 'SCHEMA', 'SIZE', 'TAKEN'],
+            backups.map((b) => [basename(b.path), b.kind, `v${b.version}`, mb(b.bytes), when(b.takenAt)]),
+          ) +
+            `To put one in place (newest first above): moewb --data-dir ${dirname(path)} db restore <BACKUP>\n` +
+            'The current file is renamed to workbench.db.replaced-<time>, not deleted.\n',
+        );
+        return;
+      }
+      const r = restoreBackup(path, resolveBackup(path, ref));
+      io.out(
+        `restored ${r.restored} -> ${path}\n` +
+          r.setAside.map((f) => `the previous file is kept as ${f}\n`).join('') +
+          'Runs launched after the backup was taken are not in it; the metrics of runs it holds are read on from ' +
+          'where the backup left off (`moewb metrics ingest <run>`).\n',
+      );
+    });
+}
