@@ -131,7 +131,10 @@ export function registerDbCommands(program: Command, io: CliIo): void {
         const backups = listBackups(path);
         if (o.json) return json(backups);
         if (backups.length === 0) {
-          io.out(`There are no backups of ${path} (workbench.db.backup-*) in ${dirname(path)}.\n`);
+          io.out(
+            `There are no backups of ${path} (workbench.db.backup-*) in ${dirname(path)}.\n` +
+              `To salvage what SQLite can still read of a damaged file: sqlite3 ${path} .recover > recovered.sql\n`,
+          );
           return;
         }
         io.out(

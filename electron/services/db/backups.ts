@@ -191,8 +191,11 @@ export function restoreBackup(path: string, backup: string): RestoreResult {
     setAside.push(aside);
   }
   if (existsSync(`${path}-wal`)) {
-    renameSync(`${path}-wal`, `${aside}-wal`);
-    setAside.push(`${aside}-wal`);
+    if (statSync(`${path}-wal`).size === 0) unlinkSync(`${path}-wal`);
+    else {
+      renameSync(`${path}-wal`, `${aside}-wal`);
+      setAside.push(`${aside}-wal`);
+    }
   }
   // The shared-memory index holds nothing of its own: SQLite rebuilds it from the WAL.
   if (existsSync(`${path}-shm`)) unlinkSync(`${path}-shm`);

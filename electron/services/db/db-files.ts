@@ -100,8 +100,8 @@ export function inspectWal(walPath: string): string | null {
     }
     if (firstBad >= 0 && lostCommits > 0) {
       return (
-        `frame ${firstBad + 1} of ${frames} is damaged (checksum mismatch); SQLite would stop there and drop ` +
-        `${lostCommits} committed transaction${lostCommits === 1 ? '' : 's'} after it`
+        `frame ${firstBad + 1} of ${frames} is damaged (checksum mismatch); SQLite would stop reading there and ` +
+        `drop the ${lostCommits} committed transaction${lostCommits === 1 ? '' : 's'} from that frame on`
       );
     }
     return null;
