@@ -88,11 +88,12 @@ function defaultSourceRoot(): string {
 export function createWorkbench(options: WorkbenchOptions): Workbench {
   mkdirSync(options.dataDir, { recursive: true });
   const dbPath = join(options.dataDir, 'workbench.db');
-  const { db, background } = openDatabase(dbPath);
+  // A `moewb` command ends too soon to copy a large database in the background; the app takes that copy.
+  const { db, background } = openDatabase(dbPath, { backgroundBackup: options.transport !== 'cli' });
   try {
     return assemble(options, db, dbPath, background);
   } catch (err) {
-    void background?.stop();
+    background?.stop();
     db.close();
     throw explainDatabaseError(err, dbPath);
   }
@@ -207,7 +208,7 @@ function assemble(options: WorkbenchOptions, db: Db, dbPath: string, background:
         await evals.close();
         await pool.close();
         if (ssh) await (await ssh).close();
-        await guarded.close();
+        guarded.close();
         db.close();
       })()),
   };

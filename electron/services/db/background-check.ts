@@ -13,7 +13,11 @@ export interface BackgroundOutcome {
 /** A background pass that can be stopped (the process is closing); `done` then resolves with null. */
 export interface BackgroundCheck {
   done: Promise<BackgroundOutcome | null>;
-  stop(): Promise<void>;
+  /**
+   * Asks the worker to end, without waiting: a thread inside SQLite ends only when the statement returns.
+   * An unfinished backup stays a `.tmp` file, removed by a later backup.
+   */
+  stop(): void;
 }
 
 // Plain CommonJS run by the worker: a read-only connection of its own, so the owning thread never waits.
@@ -75,10 +79,9 @@ export function startBackgroundCheck(path: string, backup: PendingBackup | null)
   });
   return {
     done,
-    stop: async () => {
+    stop: () => {
       stopped = true;
-      await worker.terminate();
-      await done;
+      void worker.terminate();
     },
   };
 }

@@ -18,6 +18,11 @@ export interface OpenDatabaseOptions {
   migrations?: Migration[];
   /** Take the daily backup when none is younger than a day (default true). */
   dailyBackup?: boolean;
+  /**
+   * Take the daily backup of a large file on the worker thread (default true). A short-lived process (a
+   * `moewb` command) passes false: it would end before the copy, every time, leaving partial copies.
+   */
+  backgroundBackup?: boolean;
   /** 0 turns off the automatic copies (pre-migration and daily), e.g. for benchmarks' throwaway files. */
   keepBackups?: number;
   /** Files up to this size are checked (`quick_check`) before opening returns; larger ones in the background. */
@@ -89,7 +94,8 @@ export function openDatabase(path: string, options: OpenDatabaseOptions = {}): O
     const backups = options.keepBackups !== 0;
     const result = migrate(db, path, migrations, backups);
     let dailyBackup: OpenedDatabase['dailyBackup'] = null;
-    if (!created && backups && (options.dailyBackup ?? true) && dailyBackupDue(path)) {
+    const daily = !created && backups && (options.dailyBackup ?? true);
+    if (daily && (!large || (options.backgroundBackup ?? true)) && dailyBackupDue(path)) {
       if (large) {
         const pending = startBackup(path, 'daily', db.pragma('user_version', { simple: true }) as number);
         background = startBackgroundCheck(path, pending);
@@ -105,7 +111,7 @@ export function openDatabase(path: string, options: OpenDatabaseOptions = {}): O
     }
     return { db, ...result, dailyBackup, background };
   } catch (err) {
-    void background?.stop();
+    background?.stop();
     db.close();
     throw explainDatabaseError(err, path);
   }

@@ -82,7 +82,7 @@ describe('the check of a large database, in the background', () => {
       hint: expect.stringContaining('db restore') as unknown,
     });
     expect(calls).toEqual([]);
-    await guarded.close();
+    guarded.close();
     db.close();
   });
 
@@ -100,5 +100,15 @@ describe('the check of a large database, in the background', () => {
     expect(copy.prepare('SELECT count(*) FROM runs').pluck().get()).toBe(20);
     copy.close();
     expect(readdirSync(join(path, '..')).filter((f) => f.endsWith('.tmp'))).toEqual([]);
+  });
+
+  it('a short-lived process (backgroundBackup false) checks a large file but leaves its daily copy to the app', async () => {
+    const path = populated();
+    const { db, background, dailyBackup } = openDatabase(path, { syncCheckBytes: 0, backgroundBackup: false });
+    const outcome = await background!.done;
+    db.close();
+    expect([dailyBackup, outcome]).toEqual([null, { findings: ['ok'], backup: null }]);
+    expect(readdirSync(join(path, '..')).filter((f) => f.includes('.backup-'))).toEqual([]);
+    expect(dailyBackupDue(path)).toBe(true);
   });
 });

@@ -6,7 +6,7 @@ import { damagedError, explainDatabaseError } from './db-errors.js';
 export interface GuardedHandlers {
   handlers: Handlers;
   /** Stops the background check of a large database, if it still runs. */
-  close(): Promise<void>;
+  close(): void;
 }
 
 /**
@@ -31,5 +31,5 @@ export function guardHandlers(handlers: Handlers, path: string, background: Back
       }
     };
   }
-  return { handlers: guarded as Handlers, close: async () => background?.stop() };
+  return { handlers: guarded as Handlers, close: () => background?.stop() };
 }
