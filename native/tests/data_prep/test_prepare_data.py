@@ -289,7 +289,7 @@ def _journal_chunks(workspace):
 
 def crash_resume(env):
     tok_path = env.bpe()
-    write_jsonl(env.p("in.jsonl"), make_texts(12000, seed=4))
+    write_jsonl(env.p("in.jsonl"), make_texts(8000, seed=4))
     args = ["in.jsonl", "--tokenizer", tok_path, "--chunk-mb", 0.05, "--progress", "json",
             "--progress-interval", 0]
     reference = os.path.join(env.dir("ref"), "ds")
@@ -328,6 +328,50 @@ def crash_resume(env):
     check(not os.path.exists(workspace), "the workspace remains after the end")
     same_dataset(reference, prefix)
     check(kills == 2, "two kills")
+
+
+def commit_crash(env):
+    """A kill at each point of the final step (the tool's PREPARE_DATA_KILL_AT makes it SIGKILL itself there):
+    the prefix always shows either the old dataset, whole, or no meta.json, or the new one, whole; the rerun
+    completes it."""
+    tok_path = env.bpe()
+    write_jsonl(env.p("old.jsonl"), make_texts(100, seed=11))
+    write_jsonl(env.p("new.jsonl"), make_texts(150, seed=12))
+    kinds = {"bytes": ["--tokenizer", "bytes"], "bpe": ["--tokenizer", tok_path]}
+    points = ("commit", "renamed.bin", "renamed.tokenizer.json", "renamed.idx", "renamed.meta.json")
+    for old_kind, new_kind in (("bytes", "bpe"), ("bpe", "bytes")):
+        old = os.path.join(env.dir(f"old-{old_kind}"), "ds")
+        env.ok("old.jsonl", *kinds[old_kind], "--output-prefix", old)
+        ref = os.path.join(env.dir(f"ref-{new_kind}"), "ds")
+        env.ok("new.jsonl", *kinds[new_kind], "--output-prefix", ref)
+        for point in points:
+            if new_kind == "bytes" and point not in ("commit", "renamed.bin"):
+                continue  # the other direction: the old dataset's tokenizer copy must go, and only then
+            out = env.dir(f"{old_kind}-to-{new_kind}-{point}")
+            prefix = os.path.join(out, "ds")
+            for name in os.listdir(os.path.dirname(old)):
+                shutil.copy(os.path.join(os.path.dirname(old), name), out)
+            args = ["new.jsonl", *kinds[new_kind], "--output-prefix", prefix, "--overwrite"]
+            r = subprocess.run([sys.executable, env.tool, *args], capture_output=True, text=True, cwd=env.work,
+                               env=dict(os.environ, PREPARE_DATA_KILL_AT=point), timeout=120)
+            check(r.returncode == -signal.SIGKILL, f"{point}: exit {r.returncode}, not killed:\n{r.stderr[-2000:]}")
+            if point == "commit":
+                same_dataset(old, prefix)
+                check(os.path.exists(prefix + ".tokenizer.json") == (old_kind == "bpe"), f"{point}: old tokenizer")
+            elif point == "renamed.meta.json":
+                same_dataset(ref, prefix)
+            else:
+                check(not os.path.exists(prefix + ".meta.json"), f"{point}: a meta.json during the final step")
+            if os.path.exists(prefix + ".meta.json"):
+                m = meta_of(prefix)
+                _, seqs, _ = read_indexed(prefix)
+                check(len(seqs) == m["documents"] and sum(map(len, seqs)) == m["tokens"],
+                      f"{point}: meta.json does not describe the files beside it")
+            r = env.ok(*args)
+            check("completed the interrupted final step" in r.stderr, f"{point}: rerun said:\n{r.stderr}")
+            same_dataset(ref, prefix)
+            check(os.path.exists(prefix + ".tokenizer.json") == (new_kind == "bpe"), f"{point}: tokenizer copy")
+            check(not os.path.exists(prefix + ".partial"), f"{point}: workspace left")
 
 
 def compressed(env):
@@ -459,18 +503,18 @@ def errors(env):
 
     # An unfinished workspace made with other settings is not silently replaced.
     stopped = prefix("h")
-    big = [json.dumps({"text": t}) for t in make_texts(6000, seed=9)]
+    big = [json.dumps({"text": t}) for t in make_texts(2500, seed=9)]
     with open(env.p("big.jsonl"), "w") as f:
         f.write("\n".join(big) + "\n")
     proc = subprocess.Popen([sys.executable, env.tool, "big.jsonl", "--tokenizer", tok_path, "--output-prefix", stopped,
-                             "--workers", "1", "--chunk-mb", "0.05"], cwd=env.work, stderr=subprocess.DEVNULL)
+                             "--workers", "1", "--chunk-mb", "0.02"], cwd=env.work, stderr=subprocess.DEVNULL)
     while _journal_chunks(stopped + ".partial") < 1 and proc.poll() is None:
         time.sleep(0.005)
     os.kill(proc.pid, signal.SIGKILL)
     proc.wait()
-    env.fails("big.jsonl", "--tokenizer", "bytes", "--output-prefix", stopped,
+    env.fails("big.jsonl", "--tokenizer", "bytes", "--output-prefix", stopped, "--chunk-mb", 0.02,
               needles=("unfinished preparation with other settings", "tokenizer_kind", "--overwrite"))
-    env.ok("big.jsonl", "--tokenizer", "bytes", "--output-prefix", stopped, "--overwrite")
+    env.ok("big.jsonl", "--tokenizer", "bytes", "--output-prefix", stopped, "--chunk-mb", 0.02, "--overwrite")
     check(meta_of(stopped)["tokenizer"]["kind"] == "bytes", "--overwrite discarded the other workspace")
 
     # --progress json: the error is one JSON object too.
@@ -519,7 +563,8 @@ def progress(env):
     check(r.stderr == "", f"--progress none printed {r.stderr!r}")
 
 
-SCENARIOS = {f.__name__: f for f in (round_trip, workers_identical, crash_resume, compressed, errors, progress)}
+SCENARIOS = {f.__name__: f for f in (round_trip, workers_identical, crash_resume, commit_crash, compressed, errors,
+                                      progress)}
 
 
 def main():

@@ -113,7 +113,10 @@ def _run(opts, sources, tok, dtype, chunk_bytes, ws: Workspace, reporter: Report
     # Tokenization runs single-threaded in each worker: the workers are the parallelism.
     os.environ["TOKENIZERS_PARALLELISM"] = "false"
     os.environ["RAYON_NUM_THREADS"] = "1"
-    pool = ProcessPoolExecutor(opts.workers, mp_context=multiprocessing.get_context("spawn"),
+    # fork starts workers in milliseconds (spawn re-imports numpy and tokenizers in each). It is safe here: the
+    # main process has run no tokenizer (whose thread pool must not be forked) and starts no threads before.
+    method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
+    pool = ProcessPoolExecutor(opts.workers, mp_context=multiprocessing.get_context(method),
                                initializer=init_worker,
                                initargs=(tok, opts.append_eod, dtype, ws.dir, opts.text_field,
                                          opts.text_split == "line"))

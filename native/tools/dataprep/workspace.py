@@ -22,6 +22,7 @@ import fcntl
 import json
 import os
 import shutil
+import signal
 from typing import Dict, Optional
 
 import numpy as np
@@ -34,6 +35,16 @@ FINAL_SUFFIXES = (".bin", ".idx", ".meta.json")
 # (file in the workspace, suffix of the final file), in rename order; meta.json last.
 COMMIT_ORDER = (("data.bin", ".bin"), ("tokenizer.json", ".tokenizer.json"), ("data.idx", ".idx"),
                 ("meta.json", ".meta.json"))
+
+
+# Fault injection for the tests of the final step: PREPARE_DATA_KILL_AT=<point> makes the tool SIGKILL itself
+# there (points: commit, and renamed.bin / renamed.tokenizer.json / renamed.idx / renamed.meta.json).
+_KILL_AT = os.environ.get("PREPARE_DATA_KILL_AT")
+
+
+def _kill_point(name: str) -> None:
+    if _KILL_AT == name:
+        os.kill(os.getpid(), signal.SIGKILL)
 
 
 def fsync_dir(path: str) -> None:
@@ -263,6 +274,7 @@ class Workspace:
         self._journal = open(self.path("journal.jsonl"), "a", encoding="utf-8")
         self._log({"commit": 1})
         self._journal.close()
+        _kill_point("commit")
         self._finish_commit()
         self._unlock()
 
@@ -281,6 +293,7 @@ class Workspace:
         for name, suffix in COMMIT_ORDER:
             if os.path.exists(self.path(name)):
                 os.replace(self.path(name), self.prefix + suffix)
+                _kill_point("renamed" + suffix)
         fsync_dir(parent)
         shutil.rmtree(self.dir)
 
