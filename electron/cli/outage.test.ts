@@ -50,7 +50,7 @@ describe('a run directory missing for a while', { timeout: 60_000 }, () => {
     expect(during.err).not.toMatch(/STOPPED|disappeared/);
     const verifyDuring = await W('checkpoints', 'verify', `${run.runId}@55`);
     expect(verifyDuring.code).toBe(1);
-    expect(verifyDuring.out).toMatch(/was not found on the node; the checkpoint is marked deleted/);
+    expect(verifyDuring.out).toMatch(/^NOT FOUND: .* was not found on the node; the checkpoint is marked deleted/);
 
     renameSync(aside, run.runDir);
     // The trainer went on meanwhile (a resumed attempt): the new lines are read, the old ones not again.

@@ -74,7 +74,7 @@ export function registerCheckpointCommands(program: Command, io: CliIo): void {
         if (o.json) json(r);
         else
           io.out(
-            `${r.ok ? 'ok' : 'CORRUPT'}: ${r.message}\n` +
+            `${r.ok ? 'ok' : r.checkpoint.status === 'deleted' ? 'NOT FOUND' : 'CORRUPT'}: ${r.message}\n` +
               r.files
                 .map((f) => `  ${f.ok ? 'ok ' : 'BAD'} ${f.name} ${f.actualBytes ?? 'missing'}/${f.bytes} bytes\n`)
                 .join(''),
