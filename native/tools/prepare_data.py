@@ -88,6 +88,11 @@ def main(argv=None) -> int:
     except PrepError as exc:
         reporter.error(exc.what, exc.fix)
         return 1
+    except OSError as exc:
+        where = f"{exc.filename}: " if exc.filename else ""
+        reporter.error(f"{where}{exc.strerror or exc}", "check free space and permissions there; rerun the same command "
+                       "to continue where it stopped")
+        return 1
     except KeyboardInterrupt:
         reporter.error("interrupted", "rerun the same command to continue where it stopped")
         return 130

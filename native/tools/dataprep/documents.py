@@ -27,7 +27,7 @@ def jsonl_texts(data: bytes, label: str, start_line: int, field: str) -> Tuple[L
             raise PrepError(f"{label}:{start_line + i}: the line is not UTF-8 text",
                             "convert the file to UTF-8 (e.g. iconv -f latin1 -t utf-8)") from None
         except ValueError as exc:
-            where = f" at column {exc.colno}" if hasattr(exc, "colno") else ""
+            where = f", column {exc.colno}" if hasattr(exc, "colno") else ""
             raise PrepError(f"{label}:{start_line + i}: bad JSON line ({getattr(exc, 'msg', exc)}{where})",
                             "fix or remove that line; each line of a JSONL file must be one complete JSON object") \
                 from None

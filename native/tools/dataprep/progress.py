@@ -24,6 +24,7 @@ class Reporter:
         self.stream = stream or sys.stderr
         self.started = time.monotonic()
         self._last = 0.0
+        self._last_state = None
         self.input_total = 0          # bytes of the input files (compressed as stored)
         self.input_done = 0           # of those, in finished chunks
         self._input_done_at_start = 0
@@ -67,6 +68,9 @@ class Reporter:
         self._input_done_at_start += input_bytes
 
     def progress(self) -> None:
+        if self._last_state == (self.documents, self.input_done):
+            return  # nothing new since the last line
+        self._last_state = (self.documents, self.input_done)
         elapsed = max(time.monotonic() - self.started, 1e-9)
         mb_s = self.text_bytes / 1e6 / elapsed
         done_here = self.input_done - self._input_done_at_start
