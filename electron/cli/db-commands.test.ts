@@ -25,11 +25,16 @@ afterEach(async () => {
   for (const h of holders.splice(0)) await release(h);
 });
 
-function expectDamagedReport(r: { code: number; out: string; err: string }, dataDir: string): void {
+function expectDamagedReport(r: { code: number; out: string; err: string }, dataDir: string, wal = false): void {
   const path = join(dataDir, 'workbench.db');
   expect(r.code).toBe(1);
   expect(r.err).toContain(`error: The workbench database ${path} is damaged: `);
-  expect(r.err).toContain(`hint: Close the workbench, then run \`moewb --data-dir ${dataDir} db restore\``);
+  if (wal) {
+    expect(r.err).toContain(
+      `hint: Close the workbench, then either put a backup back (\`moewb --data-dir ${dataDir} db restore\``,
+    );
+    expect(r.err).toContain(`(\`moewb --data-dir ${dataDir} db restore --replay-wal\`)`);
+  } else expect(r.err).toContain(`hint: Close the workbench, then run \`moewb --data-dir ${dataDir} db restore\``);
   expect(r.err).not.toMatch(/Unexpected error|a bug in the workbench/);
 }
 
@@ -125,14 +130,28 @@ describe('moewb and the database', { timeout: 60_000 }, () => {
     const walBefore = readFileSync(wal);
 
     const r = await moewb(copyDir, run.trainer, 'runs', 'list');
-    expectDamagedReport(r, copyDir);
+    expectDamagedReport(r, copyDir, true);
     expect(r.out).toBe('');
     expect(r.err).toMatch(
       /workbench\.db-wal: frame 1 of \d+ is damaged .* drop the 3 committed transactions from that frame on/,
     );
     // Nothing was replayed, checkpointed or deleted: the log is there for whoever can salvage it.
     expect(readFileSync(wal).equals(walBefore)).toBe(true);
-    expectDamagedReport(await moewb(copyDir, run.trainer, 'db', 'check'), copyDir);
+    expectDamagedReport(await moewb(copyDir, run.trainer, 'db', 'check'), copyDir, true);
+
+    // No backup of the copy: the way out is to keep what SQLite can read, with both files set aside.
+    const listing = await moewb(copyDir, run.trainer, 'db', 'restore');
+    expect(listing.out).toContain(`moewb --data-dir ${copyDir} db restore --replay-wal`);
+    const mainBefore = readFileSync(join(copyDir, 'workbench.db'));
+    const replayed = await moewb(copyDir, run.trainer, 'db', 'restore', '--replay-wal');
+    expect(replayed.err).toBe('');
+    expect(replayed.code).toBe(0);
+    const aside = [...replayed.out.matchAll(/the previous file is kept as (\S+)\n/g)].map((m) => m[1] as string);
+    expect(aside.map((f) => readFileSync(f).equals(f.endsWith('-wal') ? walBefore : mainBefore))).toEqual([true, true]);
+    const list = await moewb(copyDir, run.trainer, 'runs', 'list', '--json');
+    expect(list.code).toBe(0);
+    expect((JSON.parse(list.out) as { id: string }[]).map((x) => x.id)).toEqual([run.runId]);
+    expect((await moewb(copyDir, run.trainer, 'db', 'check')).code).toBe(0);
   });
 
   it('a WAL whose last frame was cut short (a crash while writing) opens with every committed run', async () => {

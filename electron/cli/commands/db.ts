@@ -3,10 +3,11 @@ import type { Command } from 'commander';
 import { existsSync, statSync } from 'node:fs';
 import { basename, dirname, isAbsolute, join } from 'node:path';
 import { ServiceError } from '../../services/errors.js';
-import { checkFile, listBackups, restoreBackup, takeBackup, type BackupFile } from '../../services/db/backups.js';
-import { damagedError, explainDatabaseError } from '../../services/db/db-errors.js';
+import { checkFile, listBackups, takeBackup, type BackupFile } from '../../services/db/backups.js';
+import { damagedError, explainDatabaseError, filesDamagedError } from '../../services/db/db-errors.js';
 import { inspectDatabaseFiles } from '../../services/db/db-files.js';
 import { loadMigrations } from '../../services/db/migrations/index.js';
+import { replayWal, restoreBackup } from '../../services/db/restore.js';
 import { table } from '../format.js';
 import { commandKit, type CliIo, type GlobalOptions } from '../io.js';
 
@@ -94,7 +95,11 @@ export function registerDbCommands(program: Command, io: CliIo): void {
       if (!r.ok) {
         const error = r.findings[0]?.startsWith('schema version')
           ? new ServiceError('storage_failed', `${path}: ${r.findings[0]}.`)
-          : damagedError(path, r.findings.slice(0, 5).join('; '));
+          : damagedError(
+              path,
+              r.findings.slice(0, 5).join('; '),
+              r.findings.every((f) => f.startsWith(`${path}-wal: `)),
+            );
         throw error;
       }
     });
@@ -107,7 +112,7 @@ export function registerDbCommands(program: Command, io: CliIo): void {
         throw new ServiceError('not_found', `There is no workbench database at ${path}.`, 'Check --data-dir.');
       }
       const problems = inspectDatabaseFiles(path);
-      if (problems.length > 0) throw damagedError(path, problems.map((p) => `${p.file}: ${p.message}`).join('; '));
+      if (problems.length > 0) throw filesDamagedError(path, problems);
       let handle: Database.Database | null = null;
       try {
         handle = new Database(path, { readonly: true, timeout: 5000 });
@@ -125,14 +130,32 @@ export function registerDbCommands(program: Command, io: CliIo): void {
   db.command('restore [backup]')
     .description('without an argument, list the backups; with one (a file name from that list), put it in place')
     .option('--json', 'print JSON (the list)')
-    .action((ref: string | undefined, o: { json?: boolean }) => {
+    .option(
+      '--replay-wal',
+      'instead of a backup, keep the database as SQLite reads it: its WAL up to the damaged frame (the commits after it are lost)',
+    )
+    .action((ref: string | undefined, o: { json?: boolean; replayWal?: boolean }) => {
       const path = dbPath();
+      const walDamaged = inspectDatabaseFiles(path).some((p) => p.file === `${path}-wal`);
+      if (o.replayWal) {
+        if (ref !== undefined) throw new ServiceError('invalid_request', 'Give a backup or --replay-wal, not both.');
+        const r = replayWal(path);
+        io.out(
+          `${path} now holds what SQLite could read: the main file and its WAL up to the damaged frame\n` +
+            r.setAside.map((f) => `the previous file is kept as ${f}\n`).join(''),
+        );
+        return;
+      }
       if (ref === undefined) {
         const backups = listBackups(path);
         if (o.json) return json(backups);
+        const replay = walDamaged
+          ? `Or keep the database up to its damaged WAL frame: moewb --data-dir ${dirname(path)} db restore --replay-wal\n`
+          : '';
         if (backups.length === 0) {
           io.out(
             `There are no backups of ${path} (workbench.db.backup-*) in ${dirname(path)}.\n` +
+              replay +
               `To salvage what SQLite can still read of a damaged file: sqlite3 ${path} .recover > recovered.sql\n`,
           );
           return;
@@ -143,6 +166,7 @@ export function registerDbCommands(program: Command, io: CliIo): void {
             backups.map((b) => [basename(b.path), b.kind, `v${b.version}`, mb(b.bytes), when(b.takenAt)]),
           ) +
             `To put one in place (newest first above): moewb --data-dir ${dirname(path)} db restore <BACKUP>\n` +
+            replay +
             'The current file is renamed to workbench.db.replaced-<time>, not deleted.\n',
         );
         return;

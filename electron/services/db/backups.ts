@@ -1,19 +1,6 @@
 import Database from 'better-sqlite3';
-import {
-  chmodSync,
-  closeSync,
-  copyFileSync,
-  existsSync,
-  fsyncSync,
-  openSync,
-  readdirSync,
-  renameSync,
-  statSync,
-  unlinkSync,
-} from 'node:fs';
+import { closeSync, existsSync, fsyncSync, openSync, readdirSync, renameSync, statSync, unlinkSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
-import { ServiceError } from '../errors.js';
-import { processesHolding } from './db-errors.js';
 
 /** Why a backup was taken: before a migration, the daily one, or by `moewb db backup`. */
 export type BackupKind = 'migration' | 'daily' | 'manual';
@@ -38,9 +25,11 @@ export interface BackupFile {
 const infix: Record<BackupKind, string> = { migration: '', daily: 'daily-', manual: 'manual-' };
 const backupName = /\.backup-(daily-|manual-)?v(\d+)-[0-9TZ-]+$/;
 
-const stamp = (): string => new Date().toISOString().replace(/[:.]/g, '-');
+/** A time for file names: ISO 8601 without `:` and `.`. */
+export const stamp = (): string => new Date().toISOString().replace(/[:.]/g, '-');
 
-function fsyncPath(path: string): void {
+/** fsync of a file or a directory. */
+export function fsyncPath(path: string): void {
   const fd = openSync(path, 'r');
   try {
     fsyncSync(fd);
@@ -141,71 +130,4 @@ export function checkFile(path: string): string[] {
   } finally {
     db.close();
   }
-}
-
-/** What restoreBackup did. */
-export interface RestoreResult {
-  restored: string;
-  /** The files that were in place before, renamed (never deleted). */
-  setAside: string[];
-}
-
-/**
- * Puts the backup `backup` in place of the database at `path`: checks the copy whole, refuses while another
- * process has the database open, renames the current file and its WAL to `<db>.replaced-<time>` (a pair
- * SQLite can still open), then copies the backup in (mode 0600) through a temporary file and a rename.
- */
-export function restoreBackup(path: string, backup: string): RestoreResult {
-  if (!existsSync(backup)) {
-    throw new ServiceError(
-      'not_found',
-      `There is no backup ${backup}.`,
-      `\`moewb --data-dir ${dirname(path)} db restore\` lists the backups there are.`,
-    );
-  }
-  let findings: string[];
-  try {
-    findings = checkFile(backup);
-  } catch (err) {
-    findings = [(err as Error).message];
-  }
-  if (findings[0] !== 'ok') {
-    throw new ServiceError(
-      'storage_failed',
-      `The backup ${backup} is damaged too: ${findings.slice(0, 3).join('; ')}. Nothing was changed.`,
-      'Choose an older backup from the list.',
-    );
-  }
-  const holders = processesHolding(path);
-  if (holders.length > 0) {
-    throw new ServiceError(
-      'conflict',
-      `The workbench database ${path} is open in ${holders.join('; ')}. Nothing was changed.`,
-      'Close every workbench window and `moewb` command that uses this data directory, then restore again.',
-    );
-  }
-  const setAside: string[] = [];
-  const aside = `${path}.replaced-${stamp()}`;
-  if (existsSync(path)) {
-    renameSync(path, aside);
-    setAside.push(aside);
-  }
-  if (existsSync(`${path}-wal`)) {
-    if (statSync(`${path}-wal`).size === 0) unlinkSync(`${path}-wal`);
-    else {
-      renameSync(`${path}-wal`, `${aside}-wal`);
-      setAside.push(`${aside}-wal`);
-    }
-  }
-  // The shared-memory index holds nothing of its own: SQLite rebuilds it from the WAL.
-  if (existsSync(`${path}-shm`)) unlinkSync(`${path}-shm`);
-  const tmp = `${path}.restoring`;
-  if (existsSync(tmp)) unlinkSync(tmp);
-  closeSync(openSync(tmp, 'wx', 0o600));
-  copyFileSync(backup, tmp);
-  chmodSync(tmp, 0o600); // copyFileSync gives the copy the backup's mode
-  fsyncPath(tmp);
-  renameSync(tmp, path);
-  fsyncPath(dirname(path));
-  return { restored: backup, setAside };
 }

@@ -5,7 +5,7 @@ import { dirname } from 'node:path';
 import { ServiceError } from '../errors.js';
 import { startBackgroundCheck, type BackgroundCheck } from './background-check.js';
 import { dailyBackupDue, startBackup, takeBackup } from './backups.js';
-import { damagedError, explainDatabaseError } from './db-errors.js';
+import { damagedError, explainDatabaseError, filesDamagedError } from './db-errors.js';
 import { inspectDatabaseFiles } from './db-files.js';
 import { loadMigrations, type Migration } from './migrations/index.js';
 
@@ -69,7 +69,7 @@ export function openDatabase(path: string, options: OpenDatabaseOptions = {}): O
   const created = ensurePrivateFile(path);
   const problems = inspectDatabaseFiles(path);
   if (problems.length > 0) {
-    throw damagedError(path, problems.map((p) => `${p.file}: ${p.message}`).join('; '));
+    throw filesDamagedError(path, problems);
   }
   let db: Db;
   try {

@@ -14,9 +14,27 @@ export function damagedHint(path: string): string {
   );
 }
 
-/** The error for a database that SQLite or our own checks found damaged. */
-export function damagedError(path: string, what: string): ServiceError {
-  return new ServiceError('storage_failed', `The workbench database ${path} is damaged: ${what}.`, damagedHint(path));
+/**
+ * The error for a database that SQLite or our own checks found damaged; `wal` when the damage is in its
+ * write-ahead log, which can also be kept up to the damaged frame.
+ */
+export function damagedError(path: string, what: string, wal = false): ServiceError {
+  const hint = wal
+    ? `Close the workbench, then either put a backup back (\`${restoreCommand(path)}\` lists them) or keep the ` +
+      `database up to the damaged frame, losing the commits after it (\`${restoreCommand(path)} --replay-wal\`). ` +
+      'Either way the damaged files are set aside, not deleted.'
+    : damagedHint(path);
+  return new ServiceError('storage_failed', `The workbench database ${path} is damaged: ${what}.`, hint);
+}
+
+/** The error for the problems inspectDatabaseFiles found. */
+export function filesDamagedError(path: string, problems: { file: string; message: string }[]): ServiceError {
+  const what = problems.map((p) => `${p.file}: ${p.message}`).join('; ');
+  return damagedError(
+    path,
+    what,
+    problems.every((p) => p.file.endsWith('-wal')),
+  );
 }
 
 /**

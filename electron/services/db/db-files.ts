@@ -84,24 +84,41 @@ export function inspectWal(walPath: string): string | null {
     const frame = Buffer.alloc(frameBytes);
     let running: [number, number] = headerSum;
     let firstBad = -1;
+    let alternative: [number, number] | null = null;
     let lostCommits = 0;
+    let badFrameCommits = false;
     for (let i = 0; i < frames; i++) {
       readSync(fd, frame, 0, frameBytes, walHeaderBytes + i * frameBytes);
-      if (frame.readUInt32BE(8) !== salt1 || frame.readUInt32BE(12) !== salt2) break; // an older generation
+      // Frames of an older generation (before the log was last reset) carry other salts; so may a damaged
+      // frame of this one. Either way the chain breaks there; only this generation's frames continue it.
+      const salted = frame.readUInt32BE(8) === salt1 && frame.readUInt32BE(12) === salt2;
       let sum = checksum(frame.subarray(0, 8), bigEndian, running);
       sum = checksum(frame.subarray(frameHeaderBytes), bigEndian, sum);
       const stored: [number, number] = [frame.readUInt32BE(16), frame.readUInt32BE(20)];
-      const valid = sum[0] === stored[0] && sum[1] === stored[1];
-      if (!valid && firstBad < 0) firstBad = i;
-      else if (!valid) break; // a second break in the chain: not frames of this log any more
-      if (firstBad >= 0 && i > firstBad && frame.readUInt32BE(4) !== 0) lostCommits += 1;
+      let valid = salted && sum[0] === stored[0] && sum[1] === stored[1];
+      if (!valid && i === firstBad + 1 && alternative) {
+        // The damage may have hit the bad frame's stored checksum rather than its page: try the sum it had.
+        let alt = checksum(frame.subarray(0, 8), bigEndian, alternative);
+        alt = checksum(frame.subarray(frameHeaderBytes), bigEndian, alt);
+        valid = salted && alt[0] === stored[0] && alt[1] === stored[1];
+      }
+      if (!valid && firstBad < 0) {
+        firstBad = i;
+        alternative = sum;
+      } else if (!valid) break; // a second break in the chain: not frames of this log any more
+      if (firstBad >= 0 && frame.readUInt32BE(4) !== 0) {
+        if (i > firstBad) lostCommits += 1;
+        else badFrameCommits = true; // its own transaction is lost too
+      }
       // After a damaged frame, the chain goes on from the checksum it was written with.
       running = stored;
     }
+    // Only valid commits after the bad frame tell damage from a crash's torn tail.
     if (firstBad >= 0 && lostCommits > 0) {
+      const lost = lostCommits + (badFrameCommits ? 1 : 0);
       return (
         `frame ${firstBad + 1} of ${frames} is damaged (checksum mismatch); SQLite would stop reading there and ` +
-        `drop the ${lostCommits} committed transaction${lostCommits === 1 ? '' : 's'} from that frame on`
+        `drop the ${lost} committed transaction${lost === 1 ? '' : 's'} from that frame on`
       );
     }
     return null;
