@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import { chmodSync, existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -10,6 +11,7 @@ import {
   rootPageOffset,
   walFrameOffset,
 } from '../test-support/db-faults.js';
+import { compiledCli } from '../test-support/compiled.js';
 import { writeFakeRun } from '../test-support/fake-run.js';
 import { moewb } from '../test-support/moewb.js';
 import { tempDir } from '../test-support/paths.js';
@@ -168,6 +170,30 @@ describe('moewb and the database', { timeout: 60_000 }, () => {
     expect(list.err).toBe('');
     expect(list.code).toBe(0);
     expect((JSON.parse(list.out) as unknown[]).length).toBe(4);
+  });
+
+  it('the moewb program: runs list works beside a held write lock, and a damaged copy exits 1, not "0 runs"', async () => {
+    const cli = compiledCli();
+    const run = stopped();
+    const moewbProcess = (dataDir: string, ...argv: string[]) =>
+      spawnSync(process.execPath, [cli, '--data-dir', dataDir, '--trainer', run.trainer, ...argv], {
+        encoding: 'utf8',
+        env: { ...process.env, HOME: join(dataDir, 'home') },
+      });
+    const holder = await holdDatabase(join(run.dataDir, 'workbench.db'), true);
+    holders.push(holder);
+    const list = moewbProcess(run.dataDir, 'runs', 'list');
+    expect([list.status, list.stderr]).toEqual([0, '']);
+    expect(list.stdout).toContain(run.runId);
+    await release(holder);
+
+    const copyDir = tempDir('moewb-db-copy-');
+    copyOfLiveDatabase(join(run.dataDir, 'workbench.db'), join(copyDir, 'workbench.db'), 2);
+    flipBytes(join(copyDir, 'workbench.db-wal'), walFrameOffset(1) + 24 + 300);
+    const damaged = moewbProcess(copyDir, 'runs', 'list');
+    expect(damaged.status).toBe(1);
+    expect(damaged.stdout).toBe('');
+    expect(damaged.stderr).toContain(`error: The workbench database ${join(copyDir, 'workbench.db')} is damaged: `);
   });
 
   it('keeps the database and its backups private (mode 0600), narrowing an older file', async () => {

@@ -4,7 +4,7 @@ import { chmodSync, closeSync, existsSync, mkdirSync, openSync, statSync } from 
 import { dirname } from 'node:path';
 import { ServiceError } from '../errors.js';
 import { startBackgroundCheck, type BackgroundCheck } from './background-check.js';
-import { dailyBackupDue, startBackup, takeBackup } from './backups.js';
+import { dailyBackupDue, startBackup, takeBackup, type PendingBackup } from './backups.js';
 import { damagedError, explainDatabaseError, filesDamagedError } from './db-errors.js';
 import { inspectDatabaseFiles } from './db-files.js';
 import { loadMigrations, type Migration } from './migrations/index.js';
@@ -65,8 +65,17 @@ const bookkeeping = `CREATE TABLE IF NOT EXISTS schema_migrations (
  */
 export function openDatabase(path: string, options: OpenDatabaseOptions = {}): OpenedDatabase {
   const migrations = options.migrations ?? loadMigrations();
-  mkdirSync(dirname(path), { recursive: true });
-  const created = ensurePrivateFile(path);
+  let created: boolean;
+  try {
+    mkdirSync(dirname(path), { recursive: true });
+    created = ensurePrivateFile(path);
+  } catch (err) {
+    throw new ServiceError(
+      'storage_failed',
+      `Cannot create or open the workbench database ${path}: ${(err as Error).message}`,
+      'Check that you own the data directory and that it is writable (--data-dir or MOE_WORKBENCH_DATA picks another).',
+    );
+  }
   const problems = inspectDatabaseFiles(path);
   if (problems.length > 0) {
     throw filesDamagedError(path, problems);
@@ -97,7 +106,12 @@ export function openDatabase(path: string, options: OpenDatabaseOptions = {}): O
     const daily = !created && backups && (options.dailyBackup ?? true);
     if (daily && (!large || (options.backgroundBackup ?? true)) && dailyBackupDue(path)) {
       if (large) {
-        const pending = startBackup(path, 'daily', db.pragma('user_version', { simple: true }) as number);
+        let pending: PendingBackup | null = null;
+        try {
+          pending = startBackup(path, 'daily', db.pragma('user_version', { simple: true }) as number);
+        } catch (err) {
+          dailyBackup = { error: `the daily backup of ${path} could not start: ${(err as Error).message}` };
+        }
         background = startBackgroundCheck(path, pending);
       } else {
         try {
