@@ -1,4 +1,4 @@
-import { app, BrowserWindow } from 'electron';
+import { app, BrowserWindow, dialog } from 'electron';
 import { join } from 'node:path';
 import { createWorkbench, type Workbench } from '../services/workbench.js';
 import { appRoot, defaultTrainerPath, rendererDir, workbenchVersion } from '../app/paths.js';
@@ -51,6 +51,13 @@ app
   })
   .catch((err: unknown) => {
     console.error('MoE Workbench failed to start:', err);
+    // A desktop user sees no console: show the services' message and what to do (a locked or damaged
+    // database names its file and `moewb db restore`).
+    const e = err as { message?: string; hint?: string };
+    dialog.showErrorBox(
+      'MoE Workbench could not start',
+      [e.message ?? String(err), e.hint].filter((t): t is string => Boolean(t)).join('\n\n'),
+    );
     app.exit(1);
   });
 
