@@ -94,7 +94,9 @@ export function openDatabase(path: string, options: OpenDatabaseOptions = {}): O
   }
   let background: BackgroundCheck | null = null;
   try {
-    const large = !created && statSync(path).size > (options.syncCheckBytes ?? defaultSyncCheckBytes);
+    // A file about to be migrated is checked first whatever its size: a migration rewrites tables.
+    const migrating = (db.pragma('user_version', { simple: true }) as number) < migrations.length;
+    const large = !created && !migrating && statSync(path).size > (options.syncCheckBytes ?? defaultSyncCheckBytes);
     if (!created && !large) checkIntegrity(db, path, 'quick_check');
     // Only a database not yet in WAL mode is written to here (the first open of a new file).
     if (db.pragma('journal_mode', { simple: true }) !== 'wal') db.pragma('journal_mode = WAL');

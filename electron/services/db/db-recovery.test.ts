@@ -8,6 +8,7 @@ import type { Handlers } from '../rpc/handlers.js';
 import { dailyBackupDue, keepBackups, listBackups } from './backups.js';
 import { openDatabase } from './database.js';
 import { guardHandlers } from './guard.js';
+import { loadMigrations } from './migrations/index.js';
 
 function populated(): string {
   const path = join(tempDir('moewb-db-'), 'workbench.db');
@@ -110,5 +111,23 @@ describe('the check of a large database, in the background', () => {
     expect([dailyBackup, outcome]).toEqual([null, { findings: ['ok'], backup: null }]);
     expect(readdirSync(join(path, '..')).filter((f) => f.includes('.backup-'))).toEqual([]);
     expect(dailyBackupDue(path)).toBe(true);
+  });
+
+  it('a large file about to be migrated is checked first, and a damaged one is left unmigrated', () => {
+    const path = join(tempDir('moewb-db-'), 'workbench.db');
+    const all = loadMigrations();
+    const old = openDatabase(path, { migrations: all.slice(0, all.length - 1) }).db;
+    old
+      .prepare(
+        "INSERT INTO runs (id, name, node_id, state, remote_dir, created_at) VALUES ('r-1', 'x', 'local', 'stopped', '/x', 1)",
+      )
+      .run();
+    old.close();
+    flipBytes(path, rootPageOffset(path, 'runs') + 8, 16);
+    expect(() => openDatabase(path, { syncCheckBytes: 0 })).toThrow(`The workbench database ${path} is damaged`);
+    const db = new Database(path, { readonly: true });
+    expect(db.pragma('user_version', { simple: true })).toBe(all.length - 1);
+    db.close();
+    expect(listBackups(path)).toEqual([]);
   });
 });
