@@ -287,6 +287,29 @@ def _journal_chunks(workspace):
         return 0
 
 
+def processes_with(text):
+    """Live processes whose command line mentions `text` (zombies have none)."""
+    found = []
+    for pid in os.listdir("/proc"):
+        if pid.isdigit():
+            try:
+                with open(f"/proc/{pid}/cmdline", "rb") as f:
+                    if text.encode() in f.read():
+                        found.append(int(pid))
+            except OSError:
+                pass
+    return found
+
+
+def wait_no_process_with(text, seconds=10):
+    deadline = time.monotonic() + seconds
+    while processes_with(text):
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.02)
+    return True
+
+
 def crash_resume(env):
     tok_path = env.bpe()
     write_jsonl(env.p("in.jsonl"), make_texts(8000, seed=4))
@@ -313,6 +336,7 @@ def crash_resume(env):
         os.kill(proc.pid, signal.SIGKILL)
         proc.wait()
         check(proc.returncode == -signal.SIGKILL, f"the tool exited {proc.returncode}, not by the kill")
+        check(wait_no_process_with(prefix), "a worker outlived the killed tool")
         proc.stderr.close()
         kills += 1
         check(no_dataset(prefix), "a dataset file exists after the kill")
@@ -482,6 +506,7 @@ def errors(env):
     env.fails("good.jsonl", "empties.jsonl", "--tokenizer", "bytes", "--output-prefix", prefix("e"),
               needles=("empties.jsonl holds no documents", "--text-field"))
     check(no_dataset(prefix("e")), "a dataset from an empty input")
+    env.fails("good.jsonl", "--tokenizer", "bytes", "--output-prefix", out, needles=("is a folder", "NAME"))
     # Missing input, unknown format.
     env.fails("missing.jsonl", "--tokenizer", "bytes", "--output-prefix", prefix("f"), needles=("missing.jsonl",
                                                                                                  "does not exist"))

@@ -119,7 +119,7 @@ def _run(opts, sources, tok, dtype, chunk_bytes, ws: Workspace, reporter: Report
     pool = ProcessPoolExecutor(opts.workers, mp_context=multiprocessing.get_context(method),
                                initializer=init_worker,
                                initargs=(tok, opts.append_eod, dtype, ws.dir, opts.text_field,
-                                         opts.text_split == "line"))
+                                         opts.text_split == "line", os.getpid()))
     pending = {}
     chunk = 0
 

@@ -27,12 +27,16 @@ class Task:
 
 
 def init_worker(spec: TokenizerSpec, append_eod: bool, dtype: str, workdir: str, text_field: str,
-                per_line: bool) -> None:
+                per_line: bool, parent_pid: int) -> None:
     # Die with the parent: after a kill -9 of the tool, no orphan keeps writing into the workspace.
     try:
         ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
     except (OSError, AttributeError):
         pass
+    if os.getppid() != parent_pid:  # the parent died before the line above
+        os._exit(1)
+    # Ctrl-C reaches the whole process group: the main process handles it and lets running chunks finish.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     _state.update(encoder=Encoder(spec, append_eod), dtype=np.dtype(dtype).newbyteorder("<"), workdir=workdir,
                   text_field=text_field, per_line=per_line, vocab=spec.vocab_size)
 

@@ -88,6 +88,10 @@ class Workspace:
         --overwrite, and resumes a compatible workspace or starts a new one. Returns True when an interrupted
         commit of this same plan was completed (the dataset is then done)."""
         parent = os.path.dirname(self.prefix)
+        if os.path.isdir(self.prefix):
+            raise PrepError(f"the output prefix {self.prefix} is a folder; the prefix names the dataset's files",
+                            f"pass --output-prefix {os.path.join(self.prefix, 'NAME')} to write NAME.bin, NAME.idx, "
+                            "... in it")
         if not os.path.isdir(parent):
             raise PrepError(f"the output folder {parent} does not exist", "create it, or choose another "
                             "--output-prefix")
