@@ -21,7 +21,7 @@ import sys
 import time
 
 import zstandard
-from tokenizers import Tokenizer, decoders, models, pre_tokenizers, trainers
+from tokenizers import Tokenizer, decoders, models, normalizers, pre_tokenizers, processors, trainers
 
 
 class Failure(AssertionError):
@@ -107,6 +107,21 @@ def train_bpe(path, vocab_size=400):
     trainer = trainers.BpeTrainer(vocab_size=vocab_size, special_tokens=["<|endoftext|>"],
                                   initial_alphabet=pre_tokenizers.ByteLevel.alphabet(), show_progress=False)
     tok.train_from_iterator(make_texts(2000, seed=99), trainer=trainer)
+    tok.save(path)
+    return tok
+
+
+def train_llama_style(path, vocab_size=600):
+    """A SentencePiece-style BPE as Llama's and JetMoE's tokenizer.json are: '▁' for spaces, byte fallback
+    (<0x00>..<0xFF>), <unk> <s> </s>, and a post-processor that puts <s> first."""
+    tok = Tokenizer(models.BPE(unk_token="<unk>", byte_fallback=True, fuse_unk=True))
+    tok.normalizer = normalizers.Sequence([normalizers.Prepend("\u2581"), normalizers.Replace(" ", "\u2581")])
+    tok.decoder = decoders.Sequence([decoders.Replace("\u2581", " "), decoders.ByteFallback(), decoders.Fuse(),
+                                     decoders.Strip(" ", 1, 0)])
+    specials = ["<unk>", "<s>", "</s>"] + [f"<0x{i:02X}>" for i in range(256)]
+    trainer = trainers.BpeTrainer(vocab_size=vocab_size, special_tokens=specials, show_progress=False)
+    tok.train_from_iterator([t.replace("🚀", "") for t in make_texts(2000, seed=98)], trainer=trainer)
+    tok.post_processor = processors.TemplateProcessing(single="<s> $A", special_tokens=[("<s>", 1)])
     tok.save(path)
     return tok
 
@@ -245,6 +260,20 @@ def round_trip(env):
     lines = [ln.rstrip("\r") for ln in raw.split("\n") if ln.strip(" \t\r\f\v")]
     check(seqs == [list(ln.encode("utf-8")) for ln in lines], "bytes, one document per line, no eod")
     check(meta_of(os.path.join(out, "lines"))["tokenizer"]["eod_appended"] is False, "eod_appended false")
+
+    # Llama-style: byte fallback for characters the training text lacked (🚀), BOS from the post-processor
+    # with --add-special-tokens, </s> found as the end-of-document token.
+    llama = train_llama_style(env.p("llama.json"))
+    env.ok(src, "--tokenizer", env.p("llama.json"), "--output-prefix", os.path.join(out, "llama"),
+           "--add-special-tokens")
+    _, seqs, _ = read_indexed(os.path.join(out, "llama"))
+    bos, eos = llama.token_to_id("<s>"), llama.token_to_id("</s>")
+    want = [llama.encode(t).ids + [eos] for t in texts]
+    check(all(w[0] == bos for w in want) and any(llama.token_to_id("<0xF0>") in w for w in want),
+          "the test's Llama-style tokenizer adds <s> and falls back to bytes")
+    check(seqs == want, "Llama-style round trip")
+    t = meta_of(os.path.join(out, "llama"))["tokenizer"]
+    check(t["eod_token"] == "</s>" and t["add_special_tokens"] is True, f"llama tokenizer meta {t}")
 
     # A vocabulary of 70,000 ids gives int32; a folder with tokenizer_config.json names the eos token.
     vocab = {f"w{i}": i for i in range(69_998)}
