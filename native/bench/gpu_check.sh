@@ -31,7 +31,8 @@ options:
   --out DIR             results directory (default: <build-dir>/gpu-check)
   --jobs N              compile jobs (default: the number of CPUs)
   --layers N            layers of the side-by-side run (default 4)
-  --micro-batch-size N  sequences per step (default 2)
+  --micro-batch-size N  sequences per micro-batch (default 2)
+  --grad-accum-steps N  micro-batches per optimizer step, both sides (default 4; JetMoE-8B's recipe uses 32)
   --steps N             optimizer steps of the side-by-side run (default 40; the last 2 are profiled)
   --max-layers N        most layers the deep run tries (default 24); 0 skips it
   --memory-fraction F   share of the GPU's memory the deep run may plan for (default 0.8)
@@ -57,6 +58,7 @@ OUT_DIR=""
 JOBS=""
 LAYERS=4
 MICRO_BATCH=2
+ACCUM=4
 STEPS=40
 MAX_LAYERS=24
 MEMORY_FRACTION="0.8"
@@ -76,6 +78,7 @@ while [[ $# -gt 0 ]]; do
     --jobs) need_value "$@"; JOBS="$2"; shift 2 ;;
     --layers) need_value "$@"; LAYERS="$2"; shift 2 ;;
     --micro-batch-size) need_value "$@"; MICRO_BATCH="$2"; shift 2 ;;
+    --grad-accum-steps) need_value "$@"; ACCUM="$2"; shift 2 ;;
     --steps) need_value "$@"; STEPS="$2"; shift 2 ;;
     --max-layers) need_value "$@"; MAX_LAYERS="$2"; shift 2 ;;
     --memory-fraction) need_value "$@"; MEMORY_FRACTION="$2"; shift 2 ;;
@@ -89,7 +92,7 @@ while [[ $# -gt 0 ]]; do
     *) echo "gpu_check: unknown option '$1' (see native/bench/gpu_check.sh --help)" >&2; exit 2 ;;
   esac
 done
-for v in LAYERS MICRO_BATCH STEPS TIME_BUDGET; do
+for v in LAYERS MICRO_BATCH ACCUM STEPS TIME_BUDGET; do
   [[ "${!v}" =~ ^[1-9][0-9]*$ ]] || { echo "gpu_check: ${v,,} must be a positive integer, got '${!v}'" >&2; exit 2; }
 done
 [[ "$MAX_LAYERS" =~ ^[0-9]+$ ]] || { echo "gpu_check: --max-layers must be a whole number, got '$MAX_LAYERS'" >&2; exit 2; }
@@ -195,7 +198,8 @@ for name in ("build", "parity", "train", "profile", "hf", "deep"):
     if name in ("train", "deep") and "tokens_per_s" in s:
         mfu = s.get("mfu")
         mfu_text = f"MFU {mfu:.1%}" if mfu is not None else "MFU unknown"
-        detail = (f"{s['layers']} layers x {s['micro_batch']} x {s['seq_len']}: {s['tokens_per_s']:.0f} tokens/s, "
+        detail = (f"{s['layers']} layers x {s['micro_batch']} x {s['seq_len']} x {s.get('grad_accum', 1)} accum: "
+                  f"{s['tokens_per_s']:.0f} tokens/s, "
                   f"{mfu_text}, peak {s.get('peak_mem_gib', 0):.1f} GiB (plan {s.get('plan_mem_gib', 0):.1f} GiB)")
         if name == "train" and mfu is not None:
             detail += f"; MFU target {float(mfu_target):.0%} {'met' if mfu >= float(mfu_target) else 'not met'}"
@@ -276,7 +280,7 @@ train_stage() {
   local run_dir="$OUT_DIR/run-$name" log_every=$(( steps / 8 > 1 ? steps / 8 : 1 ))
   local profile_from=0
   (( profile )) && profile_from=$(( steps - 1 ))
-  local flags=(--preset "$PRESET" --num-layers="$layers" --micro-batch-size="$MICRO_BATCH" --grad-accum-steps=1
+  local flags=(--preset "$PRESET" --num-layers="$layers" --micro-batch-size="$MICRO_BATCH" --grad-accum-steps="$ACCUM"
     --seq-len="$SEQ" --device="$DEVICE" --dtype="$DTYPE" --peak-flops="$PEAK_FLOPS")
   local plan_json="$OUT_DIR/plan-$name.json"
   "$MOETRAIN" plan "${flags[@]}" --max-steps="$steps" --train-tokens=0 --warmup-tokens=0 --decay-tokens=0 \
@@ -293,9 +297,9 @@ train_stage() {
     tail -n 15 "$OUT_DIR/$name.log" >&2
   fi
   [[ -f "$run_dir/metrics.jsonl" ]] && cp "$run_dir/metrics.jsonl" "$OUT_DIR/$name-metrics.jsonl"
-  if "$PYTHON" - "$OUT_DIR" "$name" "$status" "$layers" "$MICRO_BATCH" "$SEQ" "$profile_from" "$plan_json" <<'PY'
+  if "$PYTHON" - "$OUT_DIR" "$name" "$status" "$layers" "$MICRO_BATCH" "$SEQ" "$profile_from" "$plan_json" "$ACCUM" <<'PY'
 import json, os, statistics, sys
-out, name, status, layers, mb, seq, profile_from, plan_json = sys.argv[1:]
+out, name, status, layers, mb, seq, profile_from, plan_json, accum = sys.argv[1:]
 profile_from = int(profile_from)
 steps = []
 path = os.path.join(out, f"{name}-metrics.jsonl")
@@ -306,7 +310,8 @@ if os.path.exists(path):
             steps.append(rec)
 # The first interval holds start-up and allocator warm-up; intervals that reach the profiled steps are slowed.
 timed = [r for r in steps[1:] if profile_from == 0 or r["step"] < profile_from]
-res = {"status": status, "layers": int(layers), "micro_batch": int(mb), "seq_len": int(seq), "intervals": len(timed)}
+res = {"status": status, "layers": int(layers), "micro_batch": int(mb), "grad_accum": int(accum), "seq_len": int(seq),
+       "intervals": len(timed)}
 try:
     plan = json.load(open(plan_json))
     res["plan_mem_gib"] = plan["memory"]["total"] / 2**30
@@ -361,7 +366,7 @@ if (( HF )); then
     echo "gpu_check: transformers' JetMoE step, $LAYERS layers"
     fpt="$("$PYTHON" -c 'import json,sys; print(json.load(open(sys.argv[1])).get("flops_per_token", 0))' "$OUT_DIR/stage-train.json" 2>/dev/null || echo 0)"
     if timeout "$(left)" "$PYTHON" "$HERE/hf_train_step.py" --preset-file "$PRESET_FILE" --num-layers "$LAYERS" \
-         --micro-batch-size "$MICRO_BATCH" --seq-len "$SEQ" --steps 8 --warmup 2 --device "$DEVICE" --dtype "$DTYPE" \
+         --micro-batch-size "$MICRO_BATCH" --grad-accum "$ACCUM" --seq-len "$SEQ" --steps 6 --warmup 2 --device "$DEVICE" --dtype "$DTYPE" \
          --flops-per-token "$fpt" --peak-flops "$PEAK_FLOPS" --out "$OUT_DIR/hf.json" >"$OUT_DIR/hf.log" 2>&1; then
       cp "$OUT_DIR/hf.json" "$OUT_DIR/stage-hf.json"
     else
@@ -379,7 +384,8 @@ if (( MAX_LAYERS > 0 )); then
   budget_bytes="$("$PYTHON" -c "print(int($gpu_mem_mib * 2**20 * $MEMORY_FRACTION))")"
   deep_layers=0
   for (( l = MAX_LAYERS; l >= 1; l-- )); do
-    need="$("$MOETRAIN" plan --preset "$PRESET" --num-layers="$l" --micro-batch-size="$MICRO_BATCH" --seq-len="$SEQ" \
+    need="$("$MOETRAIN" plan --preset "$PRESET" --num-layers="$l" --micro-batch-size="$MICRO_BATCH" \
+      --grad-accum-steps="$ACCUM" --seq-len="$SEQ" \
       --device="$DEVICE" --dtype="$DTYPE" --json 2>/dev/null |
       "$PYTHON" -c 'import json,sys; print(json.load(sys.stdin)["memory"]["total"])' 2>/dev/null || echo 0)"
     if [[ "$need" =~ ^[0-9]+$ ]] && (( need > 0 && need <= budget_bytes )); then deep_layers=$l; break; fi

@@ -4,7 +4,7 @@
 Builds JetMoeForCausalLM from a moetrain preset (the preset's flags file, with --num-layers
 overriding its depth), with randomly initialised weights in the given dtype, and times full
 training steps on random token ids: forward with the router auxiliary loss, backward, gradient
-clipping at 1.0 and torch.optim.AdamW (fused on CUDA). Prints one line and writes a JSON record:
+clipping at 1.0 and torch.optim.AdamW (fused on CUDA), with --grad-accum micro-batches per step. Prints one line and writes a JSON record:
 tokens/s (median over the timed steps), step time, peak memory and, with --flops-per-token and a
 peak rate, MFU computed exactly as moetrain computes it.
 
@@ -56,6 +56,7 @@ def main() -> int:
     p.add_argument("--preset-file", required=True, help="a moetrain preset (resources/presets/NAME.flags)")
     p.add_argument("--num-layers", type=int, required=True)
     p.add_argument("--micro-batch-size", type=int, default=2)
+    p.add_argument("--grad-accum", type=int, default=1, help="micro-batches per optimizer step")
     p.add_argument("--seq-len", type=int, default=4096)
     p.add_argument("--steps", type=int, default=12, help="timed steps, after --warmup")
     p.add_argument("--warmup", type=int, default=3)
@@ -71,7 +72,7 @@ def main() -> int:
     from transformers import JetMoeForCausalLM
 
     result = {"impl": "transformers JetMoeForCausalLM", "layers": args.num_layers,
-              "micro_batch": args.micro_batch_size, "seq_len": args.seq_len, "device": args.device,
+              "micro_batch": args.micro_batch_size, "grad_accum": args.grad_accum, "seq_len": args.seq_len, "device": args.device,
               "dtype": args.dtype, "attn": args.attn, "status": "started"}
 
     def write():
@@ -94,7 +95,7 @@ def main() -> int:
         fused = device.type == "cuda"
         opt = torch.optim.AdamW(model.parameters(), lr=1e-4, betas=(0.9, 0.95), weight_decay=0.1, fused=fused)
         gen = torch.Generator(device="cpu").manual_seed(1)
-        tokens = args.micro_batch_size * args.seq_len
+        tokens = args.micro_batch_size * args.seq_len * args.grad_accum
 
         def sync():
             if device.type == "cuda":
@@ -105,11 +106,13 @@ def main() -> int:
         if device.type == "cuda":
             torch.cuda.reset_peak_memory_stats(device)
         for i in range(args.warmup + args.steps):
-            ids = torch.randint(0, config.vocab_size, (args.micro_batch_size, args.seq_len), generator=gen).to(device)
+            batches = [torch.randint(0, config.vocab_size, (args.micro_batch_size, args.seq_len), generator=gen)
+                       .to(device) for _ in range(args.grad_accum)]
             sync()
             t0 = time.perf_counter()
-            out = model(input_ids=ids, labels=ids)
-            out.loss.backward()
+            for ids in batches:
+                out = model(input_ids=ids, labels=ids)
+                (out.loss / args.grad_accum).backward()
             torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
             opt.step()
             opt.zero_grad(set_to_none=True)
@@ -133,7 +136,7 @@ def main() -> int:
     mfu = f", MFU {result['mfu']:.1%}" if "mfu" in result else ""
     mem = f", peak memory {result['peak_mem_gib']:.1f} GiB" if "peak_mem_gib" in result else ""
     print(f"hf_train_step: transformers {result['transformers']}, {args.num_layers} layers, "
-          f"{args.micro_batch_size} x {args.seq_len} tokens: {result['tokens_per_s']:.0f} tokens/s "
+          f"{args.micro_batch_size} x {args.seq_len} tokens x {args.grad_accum} accum: {result['tokens_per_s']:.0f} tokens/s "
           f"({step_s * 1e3:.1f} ms/step){mfu}{mem}")
     return 0
 

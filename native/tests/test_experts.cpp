@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include "model/experts.h"
+#include "model/swiglu.h"
 #include "model/transformer.h"
 #include "test_helpers.h"
 
@@ -139,6 +140,27 @@ TEST(ExpertLoopMatmul, MatchesPlainAutogradForwardAndBackward) {
 }
 
 // Dispatch gathers (their backward is the inverse gather) against index_select through plain autograd.
+// The SwiGLU function against autograd over the two narrowed halves, in fp32 and bf16, with a
+// non-contiguous incoming gradient.
+TEST(SwiGlu, MatchesAutogradOverNarrowedHalvesForwardAndBackward) {
+  for (const at::ScalarType dtype : {at::kFloat, at::kBFloat16}) {
+    torch::manual_seed(11);
+    const at::Tensor h0 = at::randn({37, 2 * 24}).to(dtype);
+    const at::Tensor dy = at::randn({24, 37}).to(dtype).t();  // [37, 24], transposed strides
+    const at::Tensor h = h0.clone().set_requires_grad(true);
+    const at::Tensor y = model::swiglu(h);
+    y.backward(dy);
+    const at::Tensor r = h0.clone().set_requires_grad(true);
+    const at::Tensor ry = at::silu(r.narrow(1, 0, 24)) * r.narrow(1, 24, 24);
+    ry.backward(dy);
+    const double tol = dtype == at::kFloat ? 1e-6 : 2e-2;
+    EXPECT_EQ(y.sizes(), ry.sizes());
+    EXPECT_LT(test::max_abs_diff(y, ry), tol) << dtype;
+    EXPECT_LT(test::max_abs_diff(h.grad(), r.grad()), tol) << dtype;
+    EXPECT_TRUE(h.grad().is_contiguous());
+  }
+}
+
 TEST(ExpertDispatch, GathersMatchIndexSelectForwardAndBackward) {
   torch::manual_seed(7);
   TopKRouter router(8, 4, 3);

@@ -4,6 +4,8 @@
 #include <ATen/ATen.h>
 #include <torch/csrc/autograd/grad_mode.h>
 
+#include "model/swiglu.h"
+
 namespace moe::model {
 
 MixtureOfExpertsImpl::MixtureOfExpertsImpl(const ModelConfig& c)
@@ -26,16 +28,13 @@ void MixtureOfExpertsImpl::reset_parameters(double init_std) {
 
 MixtureOutput MixtureOfExpertsImpl::forward(const at::Tensor& x, ExpertBackend backend, std::int64_t layer) {
   const std::int64_t B = x.size(0), T = x.size(1), H = x.size(2), N = B * T;
-  const std::int64_t I = intermediate_size_;
   const at::Tensor flat = x.reshape({N, H});  // [N, H]
 
   const Routing routing = router->forward(flat);
   const Dispatched d = dispatcher_->dispatch(flat, routing, backend);  // rows [N*k, H] expert order
 
-  const at::Tensor h = input_linear->forward(d.rows, d.groups);  // [N*k, 2I]
-  const at::Tensor gate = h.narrow(1, 0, I);                     // [N*k, I] SiLU branch
-  const at::Tensor up = h.narrow(1, I, I);                       // [N*k, I]
-  const at::Tensor act = at::silu(gate) * up;                    // [N*k, I]
+  const at::Tensor h = input_linear->forward(d.rows, d.groups);  // [N*k, 2I]: SiLU branch, then up
+  const at::Tensor act = swiglu(h);                              // [N*k, I]
   const at::Tensor ys = output_linear->forward(act, d.groups);   // [N*k, H] expert order
 
   // Gated sum over the k slots in the model dtype, then one bias per token.

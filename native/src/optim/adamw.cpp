@@ -27,8 +27,9 @@ AdamW::AdamW(std::vector<NamedParameter> params, const AdamWOptions& options) : 
     // Gradients live in preallocated buffers so an unused expert contributes a
     // zero gradient (like a contiguous gradient buffer) rather than no entry.
     if (s.mixed) {
+      // The low-precision .grad stays undefined between micro-batches: autograd then hands over the
+      // gradient it computed instead of adding it into a zeroed buffer.
       s.grad = at::zeros_like(s.master);
-      np.param.mutable_grad() = at::zeros_like(np.param);
     } else {
       np.param.mutable_grad() = at::zeros_like(np.param);
       s.grad = np.param.mutable_grad();
@@ -44,13 +45,23 @@ AdamW::AdamW(std::vector<NamedParameter> params, const AdamWOptions& options) : 
 
 void AdamW::accumulate_micro_batch() {
   torch::NoGradGuard no_grad;
+  const bool first = micro_batches_ == 0;
   for (auto& s : slots_) {
     if (!s.mixed) continue;
     at::Tensor& g = s.param.mutable_grad();
-    if (!g.defined()) continue;
-    s.grad.add_(g);
-    g.zero_();
+    if (!g.defined()) {
+      if (first) s.grad.zero_();  // no gradient reached it (e.g. an expert without tokens)
+      continue;
+    }
+    // The first micro-batch overwrites the fp32 buffer, so it is never zeroed in between.
+    if (first) {
+      s.grad.copy_(g);
+    } else {
+      s.grad.add_(g);
+    }
+    g = at::Tensor();
   }
+  ++micro_batches_;
 }
 
 at::Tensor AdamW::clip_grad_norm(double max_norm) {
@@ -60,10 +71,8 @@ at::Tensor AdamW::clip_grad_norm(double max_norm) {
   for (auto& s : slots_) grads.push_back(s.grad);
   const std::vector<at::Tensor> norms = at::_foreach_norm(grads, 2);
   const at::Tensor total = at::stack(norms).norm();  // [] fp32
-  if (max_norm > 0) {
-    const at::Tensor coef = (max_norm / (total + 1e-6)).clamp_max(1.0);
-    at::_foreach_mul_(grads, coef);
-  }
+  // The fused update divides the gradients by grad_scale as it reads them: clipping costs no pass of its own.
+  grad_scale_ = max_norm > 0 ? ((total + 1e-6) / max_norm).clamp_min(1.0) : at::Tensor();
   return total;
 }
 
@@ -80,7 +89,8 @@ void AdamW::run_group(bool decay, double lr, const at::Tensor& skip) {
   if (params.empty()) return;
   at::_fused_adamw_(params, grads, m, v, /*max_exp_avg_sqs=*/{}, steps, lr, options_.beta1, options_.beta2,
                     decay ? options_.weight_decay : 0.0, options_.eps, /*amsgrad=*/false, /*maximize=*/false,
-                    /*grad_scale=*/std::nullopt, /*found_inf=*/skip);
+                    /*grad_scale=*/grad_scale_.defined() ? std::optional<at::Tensor>(grad_scale_) : std::nullopt,
+                    /*found_inf=*/skip);
 }
 
 void AdamW::step(double lr, const at::Tensor& skip) {
@@ -100,9 +110,14 @@ void AdamW::commit(bool skipped) {
 void AdamW::zero_grad() {
   torch::NoGradGuard no_grad;
   for (auto& s : slots_) {
-    s.grad.zero_();
-    if (s.mixed && s.param.mutable_grad().defined()) s.param.mutable_grad().zero_();
+    if (s.mixed) {
+      s.param.mutable_grad() = at::Tensor();  // the next accumulate_micro_batch overwrites s.grad
+    } else {
+      s.grad.zero_();
+    }
   }
+  micro_batches_ = 0;
+  grad_scale_ = at::Tensor();
 }
 
 std::vector<std::string> AdamW::no_decay_names() const {

@@ -9,9 +9,11 @@
 //
 // Precision: with fp32 parameters the optimizer updates them in place. With
 // bfloat16 parameters it keeps an fp32 master copy and an fp32 gradient buffer
-// per parameter: after each micro-batch the bf16 gradient is added to the fp32
-// buffer, the update runs on the masters, and the bf16 parameters are
-// refreshed from them (round to nearest even).
+// per parameter: after each micro-batch the bf16 gradient is copied (first
+// micro-batch) or added to the fp32 buffer and released, the update runs on the
+// masters, and the bf16 parameters are refreshed from them (round to nearest
+// even). Clipping only computes the scale; the fused update applies it as it
+// reads the gradients (its grad_scale), so clipping adds no pass over them.
 #pragma once
 
 #include <ATen/core/Tensor.h>
@@ -48,7 +50,8 @@ class AdamW {
   // fp32 buffers (no-op for fp32 parameters, whose .grad accumulates in place).
   void accumulate_micro_batch();
   // Global L2 norm of all gradients before clipping ([] fp32 on the device);
-  // scales them to at most max_norm when max_norm > 0. No host synchronisation.
+  // when max_norm > 0 the next step() uses them scaled to at most max_norm (the
+  // buffers are scaled in place by the update). No host synchronisation.
   at::Tensor clip_grad_norm(double max_norm);
   // One AdamW update at learning rate lr unless skip ([] float, 1 = skip) is
   // set; decided on the device, so weights and moments stay bit-identical on a
@@ -86,7 +89,9 @@ class AdamW {
 
   std::vector<Slot> slots_;
   AdamWOptions options_;
-  at::Tensor step_tensor_;  // [] fp32: the step number the fused kernel uses
+  at::Tensor step_tensor_;          // [] fp32: the step number the fused kernel uses
+  at::Tensor grad_scale_;           // [] fp32 divisor of the gradients from clip_grad_norm (>= 1); undefined = none
+  std::int64_t micro_batches_ = 0;  // folded into the fp32 buffers since zero_grad
   std::int64_t step_count_ = 0;
   std::int64_t decay_elements_ = 0;
   std::int64_t no_decay_elements_ = 0;

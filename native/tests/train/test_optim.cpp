@@ -6,6 +6,8 @@
 #include <ATen/ATen.h>
 #include <torch/utils.h>
 
+#include <algorithm>
+#include <cmath>
 #include <limits>
 
 #include "model/transformer.h"
@@ -108,19 +110,61 @@ TEST(AdamW, SkippedStepLeavesWeightsAndMomentsBitIdentical) {
   EXPECT_EQ(opt.step_count(), 3);
 }
 
+// Clipping scales the gradients the update reads (the fused kernel's grad_scale): the weights follow an
+// unclipped optimizer fed the clipped gradients.
 TEST(AdamW, ClipsTheGlobalNormAcrossParameters) {
-  at::Tensor a = at::zeros({2}).set_requires_grad(true), b = at::zeros({1}).set_requires_grad(true);
-  AdamW opt({{"a", a}, {"b", b}}, AdamWOptions{});
-  (a * at::tensor({3.0, 0.0})).sum().backward();
-  (b * at::tensor({4.0})).sum().backward();
-  const double norm = opt.clip_grad_norm(1.0).item<double>();
-  EXPECT_NEAR(norm, 5.0, 1e-6);
-  EXPECT_NEAR(a.grad()[0].item<double>(), 3.0 / 5.0, 1e-5);
-  EXPECT_NEAR(b.grad()[0].item<double>(), 4.0 / 5.0, 1e-5);
+  AdamWOptions o;
+  o.weight_decay = 0.1;
+  at::Tensor a = at::full({2}, 0.5).set_requires_grad(true), b = at::full({1}, -0.25).set_requires_grad(true);
+  at::Tensor ra = a.detach().clone().set_requires_grad(true), rb = b.detach().clone().set_requires_grad(true);
+  AdamW opt({{"a", a}, {"b", b}}, o);
+  AdamW ref({{"a", ra}, {"b", rb}}, o);
+  const std::vector<std::pair<double, double>> grads = {{3.0, 4.0}, {0.3, 0.4}, {6.0, -8.0}};  // norms 5, 0.5, 10
+  for (const auto& [ga, gb] : grads) {
+    (a * at::tensor({ga, 0.0})).sum().backward();
+    (b * at::tensor({gb})).sum().backward();
+    const double norm = std::hypot(ga, gb), coef = std::min(1.0, 1.0 / (norm + 1e-6));
+    EXPECT_NEAR(opt.clip_grad_norm(1.0).item<double>(), norm, 1e-5);
+    opt.step(1e-2, at::zeros({}));
+    opt.commit(false);
+    opt.zero_grad();
+    (ra * at::tensor({ga * coef, 0.0})).sum().backward();
+    (rb * at::tensor({gb * coef})).sum().backward();
+    ref.clip_grad_norm(0);
+    ref.step(1e-2, at::zeros({}));
+    ref.commit(false);
+    ref.zero_grad();
+    EXPECT_LT(test::max_abs_diff(a.detach(), ra.detach()), 1e-6) << "gradient norm " << norm;
+    EXPECT_LT(test::max_abs_diff(b.detach(), rb.detach()), 1e-6) << "gradient norm " << norm;
+    const auto m = opt.moments(), rm = ref.moments();
+    for (std::size_t i = 0; i < m.size(); ++i) EXPECT_LT(test::max_abs_diff(m[i].second, rm[i].second), 1e-6);
+  }
+}
+
+// bfloat16 gradients are handed to the fp32 buffers and released after each micro-batch; a parameter that
+// gets no gradient in a step (an expert without tokens) updates with a zero gradient, not the last one.
+TEST(AdamW, Bfloat16ParameterWithoutGradientUpdatesWithZero) {
+  at::Tensor used = at::ones({4}).to(at::kBFloat16).set_requires_grad(true);
+  at::Tensor idle = at::ones({4}).to(at::kBFloat16).set_requires_grad(true);
+  AdamWOptions o;
+  o.weight_decay = 0;
+  AdamW opt({{"used", used}, {"idle", idle}}, o);
+  ((used.to(at::kFloat) + idle.to(at::kFloat)) * 2.0).sum().backward();
+  opt.accumulate_micro_batch();
+  EXPECT_FALSE(used.grad().defined()) << "the bf16 gradient is released once folded into fp32";
+  opt.clip_grad_norm(0);
+  opt.step(1e-3, at::zeros({}));
+  opt.commit(false);
   opt.zero_grad();
-  (b * at::tensor({0.5})).sum().backward();
-  EXPECT_NEAR(opt.clip_grad_norm(1.0).item<double>(), 0.5, 1e-6);
-  EXPECT_NEAR(b.grad()[0].item<double>(), 0.5, 1e-6);  // below the limit: untouched
+  const at::Tensor idle_m = opt.moments()[2].second.clone();  // idle.exp_avg after step 1
+  EXPECT_GT(idle_m.abs().min().item<double>(), 0.0);
+  (used.to(at::kFloat) * 2.0).sum().backward();  // idle gets no gradient
+  opt.accumulate_micro_batch();
+  opt.clip_grad_norm(0);
+  opt.step(1e-3, at::zeros({}));
+  opt.commit(false);
+  EXPECT_LT(test::max_abs_diff(opt.moments()[2].second, idle_m * o.beta1), 1e-7)
+      << "exp_avg of the idle parameter decays as for a zero gradient";
 }
 
 TEST(AdamW, Bfloat16ModelKeepsFp32MastersAndAccumulatesInFp32) {
