@@ -246,6 +246,7 @@ fi
 summarize >/dev/null
 
 # --- 2. Parity with transformers ---------------------------------------------------
+(( PARITY )) || stage parity status=skipped detail="--skip-parity"
 if (( PARITY )); then
   : >"$OUT_DIR/parity.log"
   if ! "$PYTHON" -c 'from transformers import JetMoeForCausalLM' >>"$OUT_DIR/parity.log" 2>&1; then
@@ -361,6 +362,7 @@ fi
 summarize >/dev/null
 
 # --- 4. transformers' training step on the same shapes ----------------------------------
+(( HF )) || stage hf status=skipped detail="--skip-hf"
 if (( HF )); then
   if (( $(left) > 60 )); then
     echo "gpu_check: transformers' JetMoE step, $LAYERS layers"
