@@ -1,8 +1,11 @@
+import { spawn } from 'node:child_process';
 import { appendFileSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { openDatabase } from '../services/db/database.js';
+import { compiledCli } from '../test-support/compiled.js';
 import { writeFakeRun } from '../test-support/fake-run.js';
+import { waitFor } from '../test-support/processes.js';
 import { moewb } from '../test-support/moewb.js';
 
 // A run directory that is missing for a while (moved aside, a disk not mounted) must not stop ingestion
@@ -117,5 +120,34 @@ describe('a run directory missing for a while', { timeout: 60_000 }, () => {
     appendFileSync(stream, stepLine(71));
     expect((await W('metrics', 'ingest', run.runId)).out).toContain('+1 lines');
     expect(storedSteps(run.dataDir)).toEqual([40, 55, 70, 71]);
+  });
+
+  it('metrics ingest --watch waits through the outage and reads on when the file is back', async () => {
+    const run = stopped();
+    const child = spawn(
+      process.execPath,
+      [compiledCli(), '--data-dir', run.dataDir, 'metrics', 'ingest', run.runId, '--watch', '--interval', '50'],
+      { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, HOME: join(run.dataDir, 'home') } },
+    );
+    let out = '';
+    let err = '';
+    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (err += d.toString()));
+    const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+    try {
+      await waitFor(() => /\+\d+ lines/.test(out), 'the first read', 30_000);
+      const aside = join(run.dataDir, 'aside');
+      renameSync(run.runDir, aside);
+      await waitFor(() => err.includes('waiting: ') && err.includes('is missing'), 'the outage to be reported', 10_000);
+      renameSync(aside, run.runDir);
+      appendFileSync(join(run.runDir, 'metrics.jsonl'), stepLine(56));
+      await waitFor(() => out.includes('+1 lines, +1 points'), 'the line written during the outage', 10_000);
+      expect(err.match(/waiting: /g)).toHaveLength(1); // said once, not at every poll
+      child.kill('SIGINT');
+      expect(await exited).toBe(0);
+    } finally {
+      if (child.exitCode === null) child.kill('SIGKILL');
+    }
+    expect(storedSteps(run.dataDir)).toEqual([40, 55, 56]);
   });
 });

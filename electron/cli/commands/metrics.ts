@@ -35,9 +35,22 @@ export function registerMetricsCommands(program: Command, io: CliIo): void {
       withClient(async (c, runId: string, o: { watch?: boolean; interval: number; fromStart?: boolean }) => {
         let stop = false;
         let fromStart = o.fromStart ?? false;
+        let waitingFor = '';
         void io.interrupted?.then(() => (stop = true));
+        const pause = () => Promise.race([new Promise((res) => setTimeout(res, o.interval)), io.interrupted]);
         do {
-          const r = await c.call('metrics:ingest', { runId, fromStart });
+          let r;
+          try {
+            r = await c.call('metrics:ingest', { runId, fromStart });
+          } catch (err) {
+            // Watching goes on through what passes by itself: a file missing for now, a lock held elsewhere.
+            if (!o.watch || !(err instanceof WorkbenchError) || err.code !== 'unavailable') throw err;
+            if (err.message !== waitingFor) io.err(`waiting: ${err.message}\n`);
+            waitingFor = err.message;
+            await pause();
+            continue;
+          }
+          waitingFor = '';
           fromStart = false;
           if (!o.watch || r.lines > 0)
             io.out(
@@ -52,7 +65,7 @@ export function registerMetricsCommands(program: Command, io: CliIo): void {
                 `comes back, ingesting goes on where it stopped; to read the new one from its first line: ` +
                 `\`moewb metrics ingest ${runId} --from-start\`.`,
             });
-          if (o.watch && !stop) await Promise.race([new Promise((res) => setTimeout(res, o.interval)), io.interrupted]);
+          if (o.watch && !stop) await pause();
         } while (o.watch && !stop);
       }),
     );
