@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { chmodSync, existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, readdirSync, readFileSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { openDatabase } from '../services/db/database.js';
@@ -200,6 +200,11 @@ describe('moewb and the database', { timeout: 60_000 }, () => {
     const run = stopped();
     const path = join(run.dataDir, 'workbench.db');
     chmodSync(path, 0o644);
+    // A pre-migration copy as an older build left it: readable by everyone.
+    const oldCopy = `${path}.backup-v3-2026-01-01T00-00-00-000Z`;
+    writeFileSync(oldCopy, readFileSync(path), { mode: 0o644 });
+    chmodSync(oldCopy, 0o644);
+    utimesSync(oldCopy, new Date('2026-01-01'), new Date('2026-01-01'));
     const r = await moewb(run.dataDir, run.trainer, 'runs', 'list');
     expect(r.code).toBe(0);
     const files = readdirSync(run.dataDir).filter((f) => f.startsWith('workbench.db'));

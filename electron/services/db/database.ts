@@ -4,7 +4,7 @@ import { chmodSync, closeSync, existsSync, mkdirSync, openSync, statSync } from 
 import { dirname } from 'node:path';
 import { ServiceError } from '../errors.js';
 import { startBackgroundCheck, type BackgroundCheck } from './background-check.js';
-import { dailyBackupDue, startBackup, takeBackup, type PendingBackup } from './backups.js';
+import { dailyBackupDue, listBackups, startBackup, takeBackup, type PendingBackup } from './backups.js';
 import { damagedError, explainDatabaseError, filesDamagedError } from './db-errors.js';
 import { inspectDatabaseFiles } from './db-files.js';
 import { loadMigrations, type Migration } from './migrations/index.js';
@@ -144,11 +144,13 @@ function ensurePrivateFile(path: string): boolean {
       return false; // another process created it meanwhile
     }
   }
-  // Another user's file stays as it is (chmod would fail); ours holds nothing others should read.
-  const st = statSync(path);
-  if ((st.mode & 0o077) !== 0 && st.uid === process.getuid?.()) {
-    chmodSync(path, 0o600);
-    for (const side of [`${path}-wal`, `${path}-shm`]) if (existsSync(side)) chmodSync(side, 0o600);
+  // Files an older build left readable by others (the database, its WAL and index, backups) are narrowed;
+  // another user's file stays as it is (chmod would fail).
+  const own = [path, `${path}-wal`, `${path}-shm`, ...listBackups(path).map((b) => b.path)];
+  for (const file of own) {
+    if (!existsSync(file)) continue;
+    const st = statSync(file);
+    if ((st.mode & 0o077) !== 0 && st.uid === process.getuid?.()) chmodSync(file, 0o600);
   }
   return false;
 }
