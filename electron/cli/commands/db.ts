@@ -1,62 +1,16 @@
-import Database from 'better-sqlite3';
 import type { Command } from 'commander';
-import { existsSync, statSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { basename, dirname, isAbsolute, join } from 'node:path';
-import { ServiceError } from '../../services/errors.js';
-import { checkFile, listBackups, takeBackup, type BackupFile } from '../../services/db/backups.js';
-import { damagedError, explainDatabaseError, filesDamagedError } from '../../services/db/db-errors.js';
+import { listBackups } from '../../services/db/backups.js';
 import { inspectDatabaseFiles } from '../../services/db/db-files.js';
-import { loadMigrations } from '../../services/db/migrations/index.js';
+import { backupNow, checkDatabase, reportError } from '../../services/db/maintenance.js';
 import { replayWal, restoreBackup } from '../../services/db/restore.js';
+import { ServiceError } from '../../services/errors.js';
 import { table } from '../format.js';
 import { commandKit, type CliIo, type GlobalOptions } from '../io.js';
 
 const mb = (bytes: number): string => `${(bytes / 1e6).toFixed(1)} MB`;
 const when = (ms: number): string => new Date(ms).toISOString().replace('T', ' ').slice(0, 19);
-
-/** What `db check` found: the findings (`['ok']` when whole) and a few facts about a whole file. */
-interface CheckReport {
-  path: string;
-  ok: boolean;
-  findings: string[];
-  schemaVersion: number | null;
-  runs: number | null;
-  bytes: number;
-  backups: BackupFile[];
-}
-
-/** The file's own checks, SQLite's full integrity and foreign-key checks, and the schema version. */
-function checkDatabase(path: string): CheckReport {
-  const base = { path, bytes: statSync(path).size, backups: listBackups(path) };
-  const problems = inspectDatabaseFiles(path);
-  if (problems.length > 0) {
-    const findings = problems.map((p) => `${p.file}: ${p.message}`);
-    return { ...base, ok: false, findings, schemaVersion: null, runs: null };
-  }
-  let findings: string[];
-  try {
-    findings = checkFile(path);
-  } catch (err) {
-    findings = [(err as Error).message];
-  }
-  if (findings[0] !== 'ok') return { ...base, ok: false, findings, schemaVersion: null, runs: null };
-  const db = new Database(path, { readonly: true });
-  try {
-    const schemaVersion = db.pragma('user_version', { simple: true }) as number;
-    const known = loadMigrations().length;
-    if (schemaVersion > known) {
-      findings = [
-        `schema version ${schemaVersion} is newer than this build knows (${known}): open it with a newer workbench`,
-      ];
-    }
-    const hasRuns =
-      db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'runs'").get() !== undefined;
-    const runs = hasRuns ? (db.prepare('SELECT count(*) FROM runs').pluck().get() as number) : 0;
-    return { ...base, ok: findings[0] === 'ok', findings, schemaVersion, runs };
-  } finally {
-    db.close();
-  }
-}
 
 /** The backup named on the command line: a path, or a file name next to the database. */
 function resolveBackup(path: string, ref: string): string {
@@ -92,39 +46,13 @@ export function registerDbCommands(program: Command, io: CliIo): void {
               : 'no backup yet: `moewb db backup` takes one\n'),
         );
       }
-      if (!r.ok) {
-        const error = r.findings[0]?.startsWith('schema version')
-          ? new ServiceError('storage_failed', `${path}: ${r.findings[0]}.`)
-          : damagedError(
-              path,
-              r.findings.slice(0, 5).join('; '),
-              r.findings.every((f) => f.startsWith(`${path}-wal: `)),
-            );
-        throw error;
-      }
+      if (!r.ok) throw reportError(r);
     });
 
   db.command('backup')
     .description('copy the database now (VACUUM INTO, mode 0600) next to it; kept until you delete it')
     .action(() => {
-      const path = dbPath();
-      if (!existsSync(path)) {
-        throw new ServiceError('not_found', `There is no workbench database at ${path}.`, 'Check --data-dir.');
-      }
-      const problems = inspectDatabaseFiles(path);
-      if (problems.length > 0) throw filesDamagedError(path, problems);
-      let handle: Database.Database | null = null;
-      try {
-        handle = new Database(path, { readonly: true, timeout: 5000 });
-        const rows = handle.pragma('quick_check') as Record<string, string>[];
-        const findings = rows.map((r) => String(Object.values(r)[0]));
-        if (findings.length !== 1 || findings[0] !== 'ok') throw damagedError(path, findings.slice(0, 3).join('; '));
-        io.out(`${takeBackup(handle, path, 'manual')}\n`);
-      } catch (err) {
-        throw explainDatabaseError(err, path);
-      } finally {
-        handle?.close();
-      }
+      io.out(`${backupNow(dbPath())}\n`);
     });
 
   db.command('restore [backup]')
