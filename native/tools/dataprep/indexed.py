@@ -42,8 +42,8 @@ def write_index(idx_file, sizes_file, sequences: int, dtype: str, block: int = 1
     idx_file.write(struct.pack("<Q", sequences + 1))
     # Two passes over the sizes: the sizes themselves, then the pointers (exclusive prefix sums in bytes).
     start = sizes_file.tell()
-    for _ in _blocks(sizes_file, sequences, block):
-        idx_file.write(_.astype("<i4").tobytes())
+    for sizes in _blocks(sizes_file, sequences, block):
+        idx_file.write(sizes.astype("<i4").tobytes())
     sizes_file.seek(start)
     offset = 0
     for sizes in _blocks(sizes_file, sequences, block):
