@@ -571,6 +571,27 @@ def errors(env):
     env.ok("big.jsonl", "--tokenizer", "bytes", "--output-prefix", stopped, "--chunk-mb", 0.02, "--overwrite")
     check(meta_of(stopped)["tokenizer"]["kind"] == "bytes", "--overwrite discarded the other workspace")
 
+    # An input changed under the same size and mtime after a kill: the kept chunks' CRC-32 finds it.
+    swapped = prefix("j")
+    cmd = ["big.jsonl", "--tokenizer", tok_path, "--output-prefix", swapped, "--workers", "1", "--chunk-mb", "0.02"]
+    proc = subprocess.Popen([sys.executable, env.tool, *cmd], cwd=env.work, stderr=subprocess.DEVNULL)
+    while _journal_chunks(swapped + ".partial") < 2 and proc.poll() is None:
+        time.sleep(0.005)
+    os.kill(proc.pid, signal.SIGKILL)
+    check(proc.wait() == -signal.SIGKILL, "the run ended before the kill")
+    st = os.stat(env.p("big.jsonl"))
+    with open(env.p("big.jsonl"), "r+b") as f:  # one letter of the first text changes case
+        head = bytearray(f.read(100))
+        i = next(i for i in range(len(head)) if chr(head[i]).isalpha() and i > head.index(b'"text": "') + 8)
+        head[i] ^= 0x20
+        f.seek(0)
+        f.write(head)
+    os.utime(env.p("big.jsonl"), ns=(st.st_atime_ns, st.st_mtime_ns))
+    check(os.path.getsize(env.p("big.jsonl")) == st.st_size, "same size")
+    env.fails(*cmd, needles=("big.jsonl changed since", "rerun to start over"))
+    check(not os.path.exists(swapped + ".partial") and no_dataset(swapped), "the stale workspace is discarded")
+    env.ok(*cmd)
+
     # --progress json: the error is one JSON object too.
     r = env.fails("nofield.jsonl", "--tokenizer", "bytes", "--output-prefix", prefix("i"), "--progress", "json")
     last = json.loads(r.stderr.strip().splitlines()[-1])

@@ -153,8 +153,10 @@ def _run(opts, sources, tok, dtype, chunk_bytes, ws: Workspace, reporter: Report
                 earlier = ws.done.get(chunk)
                 if earlier is not None:
                     if earlier["crc32"] != c.crc32 or earlier["source"] != source.index:
+                        ws.discard = True
                         raise PrepError(f"the input {source.label} changed since {ws.dir} was started (chunk "
-                                        f"{chunk} differs)", "pass --overwrite to start over")
+                                        f"{chunk} differs, though its size and time did not); the unfinished "
+                                        "work is discarded", "rerun to start over")
                     reporter.skipped(info["input"])
                 else:
                     collect(2 * opts.workers - 1)

@@ -119,7 +119,8 @@ class Workspace:
             if old is None:
                 note(f"{self.dir} has no plan (its run stopped at the start); starting over")
             elif old.get("settings") == plan.get("settings"):
-                note(f"the inputs changed since {self.dir} was started; starting over")
+                changed = "inputs" if old.get("inputs") != plan.get("inputs") else "tool version"
+                note(f"the {changed} changed since {self.dir} was started; starting over")
             elif not overwrite:
                 what = _differences(old, plan)
                 raise PrepError(f"{self.dir} holds an unfinished preparation with other settings ({what})",
