@@ -52,7 +52,7 @@ TEST(ParallelContext, NoLauncherIsOneProcess) {
   EXPECT_FALSE(c.distributed());
   EXPECT_TRUE(c.main_process());
   EXPECT_EQ(c.process_group, nullptr);
-  EXPECT_NO_THROW(moe::dist::require_single_process(c));
+  EXPECT_NO_THROW(moe::dist::require_collectives(c, false));
 }
 
 TEST(ParallelContext, EmptyValuesCountAsUnset) {
@@ -170,7 +170,7 @@ TEST(ParallelContext, SlurmSingleTask) {
       parallel_context_from_env({{"SLURM_PROCID", "0"}, {"SLURM_LOCALID", "0"}, {"SLURM_NTASKS", "1"}});
   EXPECT_EQ(c.launcher, Launcher::kSlurm);
   EXPECT_FALSE(c.distributed());
-  EXPECT_NO_THROW(moe::dist::require_single_process(c));
+  EXPECT_NO_THROW(moe::dist::require_collectives(c, false));
 }
 
 TEST(ParallelContext, SlurmMistakesNameTheVariable) {
@@ -215,15 +215,17 @@ TEST(ParallelContext, SlurmTasksPerNode) {
   }
 }
 
-TEST(ParallelContext, TrainRefusesSeveralProcessesNamingWhy) {
+TEST(ParallelContext, SeveralProcessesNeedCollectivesAndSayWhatToInstall) {
   const ParallelContext c = parallel_context_from_env(torchrun(1, 1, 2, 2));
+  EXPECT_NO_THROW(moe::dist::require_collectives(c, true));
   try {
-    moe::dist::require_single_process(c);
-    FAIL() << "two processes were accepted";
+    moe::dist::require_collectives(c, false);
+    FAIL() << "two processes were accepted without collectives";
   } catch (const ConfigError& e) {
     const std::string text = e.what();
     EXPECT_NE(text.find("rank 1 of 2 (local 1 of 2, torchrun)"), std::string::npos) << text;
-    EXPECT_NE(text.find("data-parallel training is not available"), std::string::npos) << text;
+    EXPECT_NE(text.find("built without Gloo"), std::string::npos) << text;
+    EXPECT_NE(text.find("libgloo-dev"), std::string::npos) << text;
     EXPECT_NE(text.find("unset WORLD_SIZE"), std::string::npos) << text;
   }
 }

@@ -311,6 +311,10 @@ std::vector<FlagSpec> build_table() {
                        "Profile --profile-steps steps from this one (CPU operators and, on CUDA, kernels) into "
                        "<run-dir>/profile/trace.json (Chrome trace); 0 = no profile.",
                        SET_INT(train.run.profile_from_step)));
+  t.push_back(float_flag("collective-timeout", "600", {1, 86400}, G::kRun,
+                         "Seconds a rank of a multi-process run waits for its peers (rendezvous, gradient "
+                         "reduction, barriers) before it fails naming the collective.",
+                         SET_FLOAT(train.run.collective_timeout)));
   t.push_back(bool_flag("final-checkpoint", "true", G::kRun,
                         "Save a checkpoint when training reaches its end; false only for benchmark runs whose "
                         "final weights are not needed (they cannot be evaluated, exported or continued).",

@@ -90,6 +90,7 @@ struct RunSection {  // flag group "run": logging, checkpoints, recovery
   std::int64_t profile_from_step = 0;  // 0 = no profile; else the first profiled step
   std::int64_t profile_steps = 2;      // steps in the profiled window
   bool final_checkpoint = true;        // save a checkpoint at the end of training
+  double collective_timeout = 600;     // seconds a rank waits for its peers in a collective
 };
 
 struct TrainConfig {

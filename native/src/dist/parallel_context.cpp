@@ -288,16 +288,17 @@ std::vector<std::int64_t> expand_slurm_tasks_per_node(const std::string& text) {
   return out;
 }
 
-void require_single_process(const ParallelContext& c) {
-  if (!c.distributed()) return;
+void require_collectives(const ParallelContext& c, bool collectives_available) {
+  if (!c.distributed() || collectives_available) return;
   throw config::ConfigError(
       "",
       "this process is " + c.describe() +
-          ", but `moetrain train` does not reduce gradients across processes yet: data-parallel training is not "
-          "available in this build",
-      c.launcher == Launcher::kSlurm ? "run one task per training run (srun -n 1, or unset the SLURM_* variables)"
-                                     : "run one process per training run (torchrun --nproc-per-node=1 --nnodes=1, or "
-                                       "unset WORLD_SIZE)");
+          ", but this moetrain was built without Gloo (no <gloo/...> headers), so its processes cannot reduce "
+          "gradients",
+      std::string("install libgloo-dev (Debian/Ubuntu) and rebuild with native/scripts/build.sh, or ") +
+          (c.launcher == Launcher::kSlurm ? "run one task per training run (srun -n 1, or unset the SLURM_* variables)"
+                                          : "run one process per training run (torchrun --nproc-per-node=1 "
+                                            "--nnodes=1, or unset WORLD_SIZE)"));
 }
 
 }  // namespace moe::dist

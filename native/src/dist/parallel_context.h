@@ -83,8 +83,9 @@ std::string first_slurm_host(const std::string& nodelist);
 // Throws config::ConfigError when the text is malformed.
 std::vector<std::int64_t> expand_slurm_tasks_per_node(const std::string& text);
 
-// Throws config::ConfigError unless `context` is a single process: `train`
-// does not reduce gradients across processes yet.
-void require_single_process(const ParallelContext& context);
+// Throws config::ConfigError when `context` has several processes but this
+// build cannot connect them (`collectives_available` false: no Gloo), naming
+// what to install or how to run one process instead. A no-op for one process.
+void require_collectives(const ParallelContext& context, bool collectives_available);
 
 }  // namespace moe::dist

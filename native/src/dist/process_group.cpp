@@ -91,6 +91,45 @@ void all_reduce_sum(const ParallelContext& c, at::Tensor& tensor) {
   backend_of(c).allreduce(tensors, options)->wait();
 }
 
+void all_reduce_mean(const ParallelContext& c, const std::vector<at::Tensor>& tensors, std::int64_t bucket_bytes) {
+  if (!c.distributed() || tensors.empty()) return;
+  const double world = static_cast<double>(c.world_size);
+  std::size_t i = 0;
+  while (i < tensors.size()) {
+    // One bucket: consecutive tensors of one dtype and device, up to bucket_bytes (at least one tensor).
+    std::vector<at::Tensor> flat;
+    std::int64_t bytes = 0;
+    const at::ScalarType dtype = tensors[i].scalar_type();
+    const at::Device device = tensors[i].device();
+    std::size_t j = i;
+    while (j < tensors.size() && tensors[j].scalar_type() == dtype && tensors[j].device() == device &&
+           (j == i || bytes + static_cast<std::int64_t>(tensors[j].nbytes()) <= bucket_bytes)) {
+      flat.push_back(tensors[j].reshape({-1}));
+      bytes += static_cast<std::int64_t>(tensors[j].nbytes());
+      ++j;
+    }
+    at::Tensor bucket = flat.size() == 1 ? flat.front().clone() : at::cat(flat);
+    all_reduce_sum(c, bucket);
+    bucket.div_(world);
+    std::int64_t offset = 0;
+    for (std::size_t k = i; k < j; ++k) {
+      const std::int64_t n = tensors[k].numel();
+      tensors[k].copy_(bucket.narrow(0, offset, n).view(tensors[k].sizes()));
+      offset += n;
+    }
+    i = j;
+  }
+}
+
+std::int64_t all_reduce_max(const ParallelContext& c, std::int64_t value) {
+  if (!c.distributed()) return value;
+  std::vector<at::Tensor> tensors = {at::full({1}, value, at::kLong)};
+  c10d::AllreduceOptions options;
+  options.reduceOp = c10d::ReduceOp::MAX;
+  backend_of(c).allreduce(tensors, options)->wait();
+  return tensors.front().item<std::int64_t>();
+}
+
 void barrier(const ParallelContext& c) {
   if (!c.distributed()) return;
   backend_of(c).barrier()->wait();

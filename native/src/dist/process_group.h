@@ -31,6 +31,17 @@ void connect_process_group(ParallelContext& context, std::chrono::milliseconds t
 // ranks in place and waits for the result. A no-op for one process.
 void all_reduce_sum(const ParallelContext& context, at::Tensor& tensor);
 
+// Averages `tensors` (the same list of shapes and dtypes on every rank) over all
+// ranks in place: tensors are packed into flat buckets of at most `bucket_bytes`
+// (one per dtype run), each bucket is summed in one collective, divided by the
+// world size and unpacked. A no-op for one process.
+void all_reduce_mean(const ParallelContext& context, const std::vector<at::Tensor>& tensors,
+                     std::int64_t bucket_bytes = 64 << 20);
+
+// The largest value of `value` over all ranks (e.g. a stop signal one rank
+// received). Returns `value` for one process.
+std::int64_t all_reduce_max(const ParallelContext& context, std::int64_t value);
+
 // Returns when every rank has reached it. A no-op for one process.
 void barrier(const ParallelContext& context);
 

@@ -120,6 +120,13 @@ void AdamW::zero_grad() {
   grad_scale_ = at::Tensor();
 }
 
+std::vector<at::Tensor> AdamW::gradient_buffers() const {
+  std::vector<at::Tensor> out;
+  out.reserve(slots_.size());
+  for (const auto& s : slots_) out.push_back(s.grad);
+  return out;
+}
+
 std::vector<std::string> AdamW::no_decay_names() const {
   std::vector<std::string> names;
   for (const auto& s : slots_) {

@@ -59,6 +59,9 @@ class AdamW {
   void step(double lr, const at::Tensor& skip);
   void commit(bool skipped);
   void zero_grad();
+  // The fp32 gradient buffers the update reads, one per parameter in parameter
+  // order (data parallelism averages them across ranks before clipping).
+  std::vector<at::Tensor> gradient_buffers() const;
 
   std::int64_t step_count() const { return step_count_; }  // applied updates (bias correction)
   std::int64_t decay_elements() const { return decay_elements_; }

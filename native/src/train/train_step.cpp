@@ -9,20 +9,22 @@
 #include <limits>
 #include <stdexcept>
 
+#include "dist/process_group.h"
 #include "util/strings.h"
 
 namespace moe::train {
 
 StepRunner::StepRunner(model::JetMoeCausalLM model, optim::AdamW& optimizer, data::DataLoader& loader,
                        metrics::RouterWindow* router_window, const DeviceSetup& device, std::int64_t grad_accum_steps,
-                       double clip_grad)
+                       double clip_grad, const dist::ParallelContext& parallel)
     : model_(std::move(model)),
       optimizer_(optimizer),
       loader_(loader),
       router_window_(router_window),
       device_(device),
       accum_(grad_accum_steps),
-      clip_(clip_grad) {}
+      clip_(clip_grad),
+      parallel_(parallel) {}
 
 StepOutput StepRunner::run(std::int64_t step, double lr) {
   StepOutput out;
@@ -70,6 +72,18 @@ StepOutput StepRunner::run(std::int64_t step, double lr) {
       }
       router_window_->add(fwd.router_stats, to_device_ids(token_domains, 1, mb.rows * mb.seq_len, device_).view({-1}));
     }
+  }
+  if (parallel_.distributed()) {
+    // Data parallel: every rank averages the gradients and the losses, so clipping, the non-finite skip and the
+    // update are the same decision on every rank. One collective per bucket, after the last micro-batch only.
+    RECORD_USER_SCOPE("moe::grad_reduce");
+    dist::all_reduce_mean(parallel_, optimizer_.gradient_buffers());
+    at::Tensor sums = at::stack({loss_sum, lm_sum, aux_sum, z_sum}).to(at::kFloat);
+    dist::all_reduce_mean(parallel_, {sums});
+    loss_sum = sums[0];
+    lm_sum = sums[1];
+    aux_sum = sums[2];
+    z_sum = sums[3];
   }
   const double n = static_cast<double>(accum_);
   out.loss = loss_sum / n;

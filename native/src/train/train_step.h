@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "data/loader.h"
+#include "dist/parallel_context.h"
 #include "metrics/router_window.h"
 #include "model/transformer.h"
 #include "optim/adamw.h"
@@ -32,7 +33,7 @@ class StepRunner {
  public:
   StepRunner(model::JetMoeCausalLM model, optim::AdamW& optimizer, data::DataLoader& loader,
              metrics::RouterWindow* router_window, const DeviceSetup& device, std::int64_t grad_accum_steps,
-             double clip_grad);
+             double clip_grad, const dist::ParallelContext& parallel);
 
   // Test-only fault injection: steps whose loss is multiplied by NaN (from
   // MOETRAIN_TEST_INJECT_NONFINITE="5,6,9").
@@ -53,6 +54,7 @@ class StepRunner {
   std::int64_t accum_;
   double clip_;
   std::set<std::int64_t> inject_;
+  const dist::ParallelContext& parallel_;
   std::vector<std::int64_t> source_counts_;
 };
 

@@ -7,8 +7,10 @@
 #include <ATen/ATen.h>
 #include <torch/version.h>
 
+#include <chrono>
 #include <cmath>
 #include <cstdlib>
+#include <fstream>
 #include <memory>
 #include <optional>
 #include <sstream>
@@ -19,6 +21,7 @@
 #include "config/config_output.h"
 #include "data/data_setup.h"
 #include "dist/parallel_context.h"
+#include "dist/process_group.h"
 #include "metrics/heartbeat.h"
 #include "metrics/metrics_file.h"
 #include "metrics/peak_flops.h"
@@ -63,6 +66,22 @@ class Trainer {
   bool run_validation();
   void save_checkpoint(const std::string& reason);
   void event(const std::string& kind, const std::string& message) { reporter_->event(state_.step, kind, message); }
+  // Sequences read per source since the last step record, summed over ranks.
+  std::vector<std::int64_t> source_counts() {
+    std::vector<std::int64_t> counts = runner_->take_source_counts();
+    if (!parallel_.distributed()) return counts;
+    counts.resize(loader_->source_names().size(), 0);
+    at::Tensor t = at::tensor(counts, at::kLong);
+    dist::all_reduce_sum(parallel_, t);
+    return std::vector<std::int64_t>(t.data_ptr<std::int64_t>(), t.data_ptr<std::int64_t>() + t.numel());
+  }
+  std::string own_dir() const {
+    return parallel_.main_process() ? t_.run.dir : t_.run.dir + "/ranks/rank-" + std::to_string(parallel_.rank);
+  }
+  // The stop signal, agreed by all ranks (one collective per step in a multi-process run).
+  int agreed_stop_signal() {
+    return static_cast<int>(dist::all_reduce_max(parallel_, static_cast<std::int64_t>(stop_signal())));
+  }
   void status(const std::string& state, const std::string& message) { reporter_->status(state_, state, message); }
   double elapsed() const { return elapsed_base_ + (util::monotonic_seconds() - attempt_start_); }
 
@@ -70,6 +89,11 @@ class Trainer {
   const config::RunConfig& cfg_;
   const config::TrainConfig& t_;
   std::ostream& log_;
+  // Ranks other than 0 write their lines, metrics and heartbeat under <run-dir>/ranks/rank-N/ instead, so the run
+  // directory holds one stream; out_ is log_ on rank 0.
+  std::unique_ptr<std::ofstream> rank_log_;
+  std::ostream* out_ = &log_;
+  int stop_signal_ = 0;  // the signal every rank agreed to stop on (the largest any rank received)
 
   // Resolved before anything is written.
   dist::ParallelContext parallel_;
@@ -116,7 +140,7 @@ void Trainer::check_before_writing() {
                               "point --run-dir at a directory");
   }
   parallel_ = dist::parallel_context_from_env(dist::launcher_environment());
-  dist::require_single_process(parallel_);  // until gradients are reduced across processes
+  dist::require_collectives(parallel_, dist::gloo_available());
   length_ = optim::resolve_run_length(t_, parallel_.world_size);
   schedule_ = optim::resolve_schedule(t_, length_);
   device_ = resolve_device(cfg_, parallel_);
@@ -167,7 +191,7 @@ void Trainer::build() {
     router_window_ = std::make_unique<metrics::RouterWindow>(cfg_.model.num_experts, data_.domains);
   }
   runner_ = std::make_unique<StepRunner>(model_, *optimizer_, *loader_, router_window_.get(), device_,
-                                         t_.training.grad_accum_steps, t_.optim.clip_grad);
+                                         t_.training.grad_accum_steps, t_.optim.clip_grad, parallel_);
   const auto injected = injected_nonfinite_steps_from_env();
   if (!injected.empty()) {
     pending_events_.push_back({"warning", "test-only fault injection: non-finite loss at steps " +
@@ -191,7 +215,7 @@ void Trainer::build() {
   setup.flops_per_token = model::training_flops_per_token(cfg_.model, t_.training.seq_len).total;
   if (data_.by_source || data_.phases.size() > 1 || !t_.data.mix.empty())
     setup.sample_sources = loader_->source_names();
-  reporter_ = std::make_unique<Reporter>(*metrics_, log_, device_, std::move(setup));
+  reporter_ = std::make_unique<Reporter>(*metrics_, *out_, device_, std::move(setup));
 }
 
 void Trainer::start() {
@@ -203,7 +227,11 @@ void Trainer::start() {
   request.data_source = data_.describe;
   request.max_consecutive_nonfinite = t_.run.max_consecutive_nonfinite;
   request.flags = &resolved_.flags;
+  // Rank 0 settles the checkpoints directory (unfinished saves removed, the resume point chosen) before the
+  // other ranks read it.
+  if (!parallel_.main_process()) dist::barrier(parallel_);
   start_ = checkpointer_->start(request);
+  if (parallel_.main_process()) dist::barrier(parallel_);
   pending_events_.insert(pending_events_.end(), start_.events.begin(), start_.events.end());
   if (start_.resumed) {
     state_ = start_.state;
@@ -267,6 +295,13 @@ bool Trainer::run_validation() {
 
 void Trainer::save_checkpoint(const std::string& reason) {
   if (last_checkpoint_step_ == state_.step) return;  // this state is already on disk
+  if (!parallel_.main_process()) {
+    // Plain data parallelism: every rank holds the same weights and moments, so rank 0's checkpoint is the
+    // run's; the others wait until it is complete.
+    dist::barrier(parallel_);
+    last_checkpoint_step_ = state_.step;
+    return;
+  }
   const Phase previous_phase = heartbeat_->phase();
   heartbeat_->set_phase(Phase::kCheckpoint);
   state_.elapsed = elapsed();
@@ -283,6 +318,7 @@ void Trainer::save_checkpoint(const std::string& reason) {
   reporter_->checkpoint_saved(state_, saved, reason, last_loss_);
   last_checkpoint_step_ = state_.step;
   reporter_->checkpoints_removed(state_.step, saved, checkpointer_->remove_deleted(saved));
+  dist::barrier(parallel_);
   heartbeat_->set_phase(previous_phase);
 }
 
@@ -291,7 +327,8 @@ int Trainer::train_loop() {
                                              device_.device.is_cuda());
   attempt_start_ = util::monotonic_seconds();
   while (state_.step < length_.total_steps) {
-    if (stop_signal() != 0) break;
+    stop_signal_ = agreed_stop_signal();
+    if (stop_signal_ != 0) break;
     const double step_start = util::monotonic_seconds();
     ++state_.step;
     if (phase2_start_ && state_.step > *phase2_start_ && loader_->phase() == 0) {
@@ -316,7 +353,7 @@ int Trainer::train_loop() {
       state_.nonfinite_consecutive = 0;
     }
     const bool log_now = state_.step % t_.run.log_every == 0 || state_.step == length_.total_steps || out.skipped;
-    if (log_now) reporter_->step(state_, elapsed(), out, lr, runner_->take_source_counts());
+    if (log_now) reporter_->step(state_, elapsed(), out, lr, source_counts());
     if (!out.skipped) last_loss_ = out.loss.item<double>();
     if (out.skipped) {
       const bool loss_bad = !std::isfinite(out.loss.item<double>());
@@ -341,7 +378,8 @@ int Trainer::train_loop() {
     if (t_.run.checkpoint_every > 0 && state_.step % t_.run.checkpoint_every == 0) save_checkpoint("interval");
   }
 
-  if (const int sig = stop_signal(); sig != 0) {
+  if (stop_signal_ == 0 && state_.step >= length_.total_steps) stop_signal_ = agreed_stop_signal();
+  if (const int sig = stop_signal_; sig != 0) {
     heartbeat_->set_phase(Phase::kStopping);
     event("signal", std::string(signal_name(sig)) + " received; saving a checkpoint and stopping");
     save_checkpoint("signal");
@@ -366,12 +404,21 @@ int Trainer::train_loop() {
 int Trainer::run() {
   check_before_writing();  // config::ConfigError escapes: nothing written
 
+  if (parallel_.distributed()) {
+    const auto timeout = std::chrono::milliseconds(static_cast<std::int64_t>(t_.run.collective_timeout * 1000));
+    dist::connect_process_group(parallel_, timeout);  // before anything is written: a missing peer writes nothing
+  }
   util::make_dirs(t_.run.dir);
   util::make_dirs(checkpoints_dir_);
-  metrics_ = std::make_unique<metrics::MetricsFile>(t_.run.dir + "/metrics.jsonl");
+  if (!parallel_.main_process()) {
+    util::make_dirs(own_dir());
+    rank_log_ = std::make_unique<std::ofstream>(own_dir() + "/train.log", std::ios::app);
+    out_ = rank_log_.get();
+  }
+  metrics_ = std::make_unique<metrics::MetricsFile>(own_dir() + "/metrics.jsonl");
   attempt_ = metrics_->previous_attempts() + 1;
   install_stop_handlers();
-  heartbeat_ = std::make_unique<metrics::Heartbeat>(t_.run.dir, t_.run.heartbeat_every);
+  heartbeat_ = std::make_unique<metrics::Heartbeat>(own_dir(), t_.run.heartbeat_every);
   bool header_written = false;
   try {
     build();
