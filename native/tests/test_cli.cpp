@@ -150,16 +150,19 @@ TEST(CliErrors, UsageMistakes) {
   EXPECT_NE(r.err.find("unexpected argument 'stray'"), std::string::npos) << r.err;
 }
 
-// The launcher's environment is read once (dist/parallel_context.h): several
-// processes are refused, and a broken set named, before the run directory exists.
-TEST(CliTrain, SeveralProcessesAreRefusedBeforeWriting) {
+// The launcher's environment is read once (dist/parallel_context.h): a rank whose peers never arrive fails
+// within --collective-timeout naming the rendezvous, and a broken set is named, before the run directory exists.
+TEST(CliTrain, MissingPeersAndBrokenLauncherSetsFailBeforeWriting) {
   const std::string run_dir = moe::test::make_temp_dir("cli-dp") + "/run";
-  const std::vector<std::string> args = {"train", "--preset", "jetmoe-tiny", "--run-dir", run_dir};
-  RunResult r = run(args, {"RANK=1", "LOCAL_RANK=1", "WORLD_SIZE=2", "LOCAL_WORLD_SIZE=2", "MASTER_ADDR=127.0.0.1",
-                           "MASTER_PORT=29500"});
-  EXPECT_EQ(r.exit_code, 2) << r.err;
+  std::vector<std::string> args = {"train", "--preset", "jetmoe-tiny", "--run-dir", run_dir};
+  std::vector<std::string> lonely = args;
+  lonely.push_back("--collective-timeout=2");
+  RunResult r = run(lonely, {"RANK=1", "LOCAL_RANK=1", "WORLD_SIZE=2", "LOCAL_WORLD_SIZE=2", "MASTER_ADDR=127.0.0.1",
+                             "MASTER_PORT=29517"});
+  EXPECT_EQ(r.exit_code, 1) << r.err;
   EXPECT_NE(r.err.find("rank 1 of 2 (local 1 of 2, torchrun)"), std::string::npos) << r.err;
-  EXPECT_NE(r.err.find("data-parallel training is not available"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("could not join its process group at 127.0.0.1:29517"), std::string::npos) << r.err;
+  EXPECT_FALSE(std::filesystem::exists(run_dir));
   r = run(args, {"WORLD_SIZE=2", "RANK=", "LOCAL_RANK=", "LOCAL_WORLD_SIZE=", "MASTER_ADDR=", "MASTER_PORT="});
   EXPECT_EQ(r.exit_code, 2) << r.err;
   EXPECT_NE(r.err.find("WORLD_SIZE=2 asks for several processes but RANK, LOCAL_RANK"), std::string::npos) << r.err;
