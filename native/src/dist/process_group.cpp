@@ -108,7 +108,14 @@ void all_reduce_mean(const ParallelContext& c, const std::vector<at::Tensor>& te
       bytes += static_cast<std::int64_t>(tensors[j].nbytes());
       ++j;
     }
-    at::Tensor bucket = flat.size() == 1 ? flat.front().clone() : at::cat(flat);
+    if (j == i + 1 && tensors[i].is_contiguous()) {  // a bucket of one: reduced where it lies
+      at::Tensor only = tensors[i];
+      all_reduce_sum(c, only);
+      only.div_(world);
+      i = j;
+      continue;
+    }
+    at::Tensor bucket = at::cat(flat);
     all_reduce_sum(c, bucket);
     bucket.div_(world);
     std::int64_t offset = 0;

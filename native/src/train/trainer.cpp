@@ -323,7 +323,7 @@ void Trainer::save_checkpoint(const std::string& reason) {
 }
 
 int Trainer::train_loop() {
-  profiler_ = std::make_unique<StepProfiler>(t_.run.profile_from_step, t_.run.profile_steps, t_.run.dir + "/profile",
+  profiler_ = std::make_unique<StepProfiler>(t_.run.profile_from_step, t_.run.profile_steps, own_dir() + "/profile",
                                              device_.device.is_cuda());
   attempt_start_ = util::monotonic_seconds();
   while (state_.step < length_.total_steps) {
@@ -378,7 +378,7 @@ int Trainer::train_loop() {
     if (t_.run.checkpoint_every > 0 && state_.step % t_.run.checkpoint_every == 0) save_checkpoint("interval");
   }
 
-  if (stop_signal_ == 0 && state_.step >= length_.total_steps) stop_signal_ = agreed_stop_signal();
+  if (stop_signal_ == 0) stop_signal_ = agreed_stop_signal();  // a signal during the last step
   if (const int sig = stop_signal_; sig != 0) {
     heartbeat_->set_phase(Phase::kStopping);
     event("signal", std::string(signal_name(sig)) + " received; saving a checkpoint and stopping");
